@@ -1,0 +1,420 @@
+"""Files -> :class:`~cruxmap.model.ArgumentMap`: discovery, imports, names.
+
+A map is a root file plus everything it imports. Imports are resolved
+relative to the importing file and must stay inside the project root, judged
+on the real path after symlinks, so an argument file can never make cruxmap
+read (or echo) a file outside the project. Each file is read and parsed once
+per run however many maps import it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cruxmap import diagnostics as dg
+from cruxmap.diagnostics import Diagnostic
+from cruxmap.model import (
+    DEFAULT_SCALE,
+    ArgumentMap,
+    Claim,
+    Document,
+    Goal,
+    Import,
+    Loc,
+    Objection,
+    Reduction,
+    Scale,
+    Statement,
+)
+from cruxmap.parsing import decode, parse_text
+
+#: Codes after which values would be meaningless, so analysis is skipped.
+BLOCKING = frozenset({"CX001", "CX002", "CX003", "CX004", "CX005"})
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def project_root(start: Path) -> Path:
+    """Nearest ancestor holding ``pyproject.toml`` or ``.git``."""
+    start = start.absolute()
+    here = start if start.is_dir() else start.parent
+    for candidate in (here, *here.parents):
+        if (candidate / "pyproject.toml").exists() or (candidate / ".git").exists():
+            return candidate
+    return here
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """Path as shown in diagnostics: relative to the working directory when
+    inside it, so that editors and CI annotations can open it."""
+    base = base or Path.cwd()
+    try:
+        return path.absolute().relative_to(base.absolute()).as_posix()
+    except ValueError:
+        return path.absolute().as_posix()
+
+
+def discover(paths: Iterable[str]) -> tuple[list[Path], list[Diagnostic]]:
+    """Files named, plus every ``.crux`` file under directories named."""
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.endswith(".crux"):
+                        f = Path(dirpath) / name
+                        if f not in seen:
+                            seen.add(f)
+                            found.append(f)
+        elif p.exists() or p.is_symlink():
+            if p not in seen:
+                seen.add(p)
+                found.append(p)
+        else:
+            problems.append(
+                dg.make(
+                    "CX005",
+                    display_path(p),
+                    1,
+                    1,
+                    f"no such file or directory: {raw}",
+                    suggestion="check the path",
+                )
+            )
+    return found, problems
+
+
+@dataclass
+class LoadedFile:
+    document: Document | None
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class Loader:
+    """Reads and parses files, once each, for all maps of one run."""
+
+    cache: dict[Path, LoadedFile] = field(default_factory=dict)
+
+    def read(self, real: Path, shown: str) -> LoadedFile:
+        if real in self.cache:
+            return self.cache[real]
+        result = self._read_uncached(real, shown)
+        self.cache[real] = result
+        return result
+
+    def _read_uncached(self, real: Path, shown: str) -> LoadedFile:
+        def fail(message: str, suggestion: str) -> LoadedFile:
+            return LoadedFile(
+                None, [dg.make("CX005", shown, 1, 1, message, suggestion=suggestion)]
+            )
+
+        try:
+            if real.is_dir():
+                return fail("is a directory, not a .crux file", "name a file")
+            size = real.stat().st_size
+            if size > MAX_FILE_BYTES:
+                return fail(
+                    f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})",
+                    "split the map into files that import each other",
+                )
+            data = real.read_bytes()
+        except FileNotFoundError:
+            return fail("file not found (it may have been deleted)", "check the path")
+        except PermissionError:
+            return fail("permission denied while reading the file", "make the file readable")
+        except OSError as exc:
+            return fail(f"cannot read the file: {exc.strerror or exc}", "check the file")
+        text, problem = decode(data, shown)
+        if problem is not None:
+            return LoadedFile(None, [problem])
+        assert text is not None
+        doc, diags = parse_text(text, shown)
+        return LoadedFile(doc, diags)
+
+    def load_map(self, root_file: Path) -> tuple[ArgumentMap, list[Diagnostic]]:
+        return _MapBuilder(self, root_file).build()
+
+
+class _MapBuilder:
+    def __init__(self, loader: Loader, root_file: Path) -> None:
+        self.loader = loader
+        self.root_file = root_file
+        self.project = project_root(root_file)
+        try:
+            self.project_real = self.project.resolve()
+        except OSError:
+            self.project_real = self.project.absolute()
+        self.diagnostics: list[Diagnostic] = []
+        self.documents: list[Document] = []
+        self.loaded: set[Path] = set()
+        self._ordered: list[Statement] = []
+
+    # -- files ----------------------------------------------------------
+
+    def build(self) -> tuple[ArgumentMap, list[Diagnostic]]:
+        shown = display_path(self.root_file)
+        amap = ArgumentMap(root=shown)
+        try:
+            real = self.root_file.resolve()
+        except (OSError, RuntimeError):
+            self.diagnostics.append(
+                dg.make("CX005", shown, 1, 1, "cannot resolve the path (symlink loop?)",
+                        suggestion="fix or remove the broken symlink")
+            )  # fmt: skip
+            return amap, self.diagnostics
+        self._load(real, shown)
+        amap.files = [d.path for d in self.documents]
+        self._merge(amap)
+        return amap, self.diagnostics
+
+    def _load(self, real: Path, shown: str) -> None:
+        """Load files depth-first, each import expanded where it stands, so
+        that the statements come out in reading order (which numbers the
+        generated ``CONCLUSION#N`` IDs). Iterative: import chains may be long.
+        """
+        stack: list[list[object]] = []
+
+        def open_file(path: Path, name: str) -> None:
+            loaded = self.loader.read(path, name)
+            self.diagnostics.extend(loaded.diagnostics)
+            if loaded.document is not None:
+                self.documents.append(loaded.document)
+                stack.append([loaded.document, 0, path])
+
+        self.loaded.add(real)
+        open_file(real, shown)
+        while stack:
+            frame = stack[-1]
+            doc, i, path = frame
+            assert isinstance(doc, Document) and isinstance(i, int) and isinstance(path, Path)
+            if i >= len(doc.statements):
+                stack.pop()
+                continue
+            frame[1] = i + 1
+            st = doc.statements[i]
+            self._ordered.append(st)
+            if isinstance(st, Import):
+                target = self._resolve_import(st, path)
+                if target is not None and target not in self.loaded:
+                    self.loaded.add(target)
+                    open_file(target, display_path(target))
+
+    def _resolve_import(self, st: Import, importer: Path) -> Path | None:
+        loc = st.attr_locs.get("target", st.loc)
+        raw = st.target
+        where = (loc.path, loc.line, loc.column)
+
+        def refuse(message: str, suggestion: str) -> None:
+            self.diagnostics.append(dg.make("CX005", *where, message, suggestion=suggestion))
+
+        if not raw or "\x00" in raw:
+            refuse("import path is empty or invalid", 'write `import "other.crux"`')
+            return None
+        candidate = importer.parent / raw
+        try:
+            real = candidate.resolve()
+        except (OSError, RuntimeError):
+            refuse(f'cannot resolve import "{raw}" (symlink loop?)', "fix the symlink")
+            return None
+        if not (real == self.project_real or self.project_real in real.parents):
+            refuse(
+                f'import "{raw}" resolves outside the project root',
+                f"imports must stay inside {display_path(self.project)}/; copy the file in",
+            )
+            return None
+        if not real.exists():
+            refuse(f'imported file "{raw}" not found', "check the path (it is relative to this file)")
+            return None
+        if real.is_dir():
+            refuse(f'import "{raw}" names a directory', "import a .crux file")
+            return None
+        return real
+
+    # -- namespace ------------------------------------------------------
+
+    def _merge(self, amap: ArgumentMap) -> None:
+        scale: Scale | None = None
+        names: dict[str, Loc] = {}
+        counters: dict[str, int] = {}
+        goals_seen: dict[str, Goal] = {}
+        statements = self._ordered
+
+        def duplicate(name: str, loc: Loc, first: Loc) -> None:
+            self.diagnostics.append(
+                dg.make(
+                    "CX003",
+                    loc.path,
+                    loc.line,
+                    loc.column,
+                    f"duplicate ID `{name}` (first declared at {first.path}:{first.line}:{first.column})",
+                    suggestion="rename one of them",
+                )
+            )
+
+        def declare(name: str, loc: Loc) -> bool:
+            if name in names:
+                duplicate(name, loc, names[name])
+                return False
+            names[name] = loc
+            return True
+
+        for st in statements:
+            if isinstance(st, Scale):
+                scale = self._check_scale(st, scale)
+            elif isinstance(st, Claim):
+                if declare(st.id, st.attr_locs.get("id", st.loc)):
+                    amap.claims[st.id] = st
+            elif isinstance(st, Reduction):
+                n = counters.get(st.conclusion, 0) + 1
+                counters[st.conclusion] = n
+                if not st.explicit_id:
+                    # A copy: the parsed file is shared with other maps, where
+                    # the same reduction may get another number.
+                    st = st.model_copy(update={"id": f"{st.conclusion}#{n}"})
+                    amap.reductions[st.id] = st
+                elif declare(st.id, st.attr_locs.get("id", st.loc)):
+                    amap.reductions[st.id] = st
+            elif isinstance(st, Objection):
+                if declare(st.id, st.attr_locs.get("id", st.loc)):
+                    amap.objections[st.id] = st
+            elif isinstance(st, Goal):
+                if st.claim in goals_seen:
+                    first = goals_seen[st.claim].loc
+                    self.diagnostics.append(
+                        dg.make(
+                            "CX003", st.loc.path, st.loc.line, st.loc.column,
+                            f"second goal for `{st.claim}` (first at {first.path}:{first.line})",
+                            suggestion="keep one goal per claim",
+                        )
+                    )  # fmt: skip
+                else:
+                    goals_seen[st.claim] = st
+                    amap.goals.append(st)
+        if scale is not None:
+            amap.scale = list(scale.levels)
+            amap.scale_declared = True
+        else:
+            amap.scale = list(DEFAULT_SCALE)
+        self._check_names(amap)
+
+    def _check_scale(self, st: Scale, current: Scale | None) -> Scale | None:
+        loc = st.loc
+        if len(st.levels) < 2:
+            self.diagnostics.append(
+                dg.make("CX004", loc.path, loc.line, loc.column,
+                        "a scale needs at least two levels", suggestion="scale: low < high")
+            )  # fmt: skip
+            return current
+        seen: set[str] = set()
+        for level, lloc in zip(st.levels, st.level_locs, strict=False):
+            if level in seen:
+                self.diagnostics.append(
+                    dg.make("CX004", lloc.path, lloc.line, lloc.column,
+                            f"level `{level}` appears twice in the scale",
+                            suggestion="each level once, lowest first")
+                )  # fmt: skip
+                return current
+            seen.add(level)
+        if current is None:
+            return st
+        if current.levels != st.levels:
+            first = current.loc
+            self.diagnostics.append(
+                dg.make(
+                    "CX004", loc.path, loc.line, loc.column,
+                    f"a second, different scale (the first is at {first.path}:{first.line}: "
+                    f"{' < '.join(current.levels)})",
+                    suggestion="a map has one scale: remove this one or make them identical",
+                )
+            )  # fmt: skip
+        return current
+
+    def _check_names(self, amap: ArgumentMap) -> None:
+        levels = set(amap.scale)
+        claims = set(amap.claims)
+        everything = claims | set(amap.reductions) | set(amap.objections)
+        concluded = {r.conclusion for r in amap.reductions.values()}
+
+        def level(name: str | None, loc: Loc | None, what: str) -> None:
+            if name is None or name in levels or loc is None:
+                return
+            guess = dg.did_you_mean(name, levels)
+            hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(amap.scale)
+            self.diagnostics.append(
+                dg.make("CX004", loc.path, loc.line, loc.column,
+                        f"unknown level `{name}` in {what}", suggestion=hint)
+            )  # fmt: skip
+
+        def claim(name: str, loc: Loc, what: str) -> None:
+            if name in claims:
+                return
+            guess = dg.did_you_mean(name, claims)
+            hint = (
+                f"did you mean `{guess}`?"
+                if guess
+                else f'declare it: `claim {name}: "..."`'
+            )
+            self.diagnostics.append(
+                dg.make("CX002", loc.path, loc.line, loc.column,
+                        f"undefined claim `{name}` in {what}", suggestion=hint)
+            )  # fmt: skip
+
+        for c in amap.claims.values():
+            level(c.assume, c.attr_locs.get("assume"), f"the `assume` of `{c.id}`")
+            if c.assume is not None and c.id in concluded:
+                loc = c.attr_locs.get("assume", c.loc)
+                self.diagnostics.append(
+                    dg.make(
+                        "CX006", loc.path, loc.line, loc.column,
+                        f"`assume` on `{c.id}`, which a reduction concludes: "
+                        "its value comes from the reduction",
+                        suggestion="remove the `assume`, or the reduction",
+                    )
+                )  # fmt: skip
+        for r in amap.reductions.values():
+            claim(r.conclusion, r.conclusion_loc, f"reduction `{r.id}`")
+            level(r.yields, r.attr_locs.get("yields"), f"the `yields` of `{r.id}`")
+            for p in r.premises:
+                claim(p.claim, p.loc, f"reduction `{r.id}`")
+                level(p.threshold, p.threshold_loc, f"a threshold of `{r.id}`")
+        for g in amap.goals:
+            claim(g.claim, g.claim_loc, "a goal")
+            level(g.required, g.required_loc, f"the goal on `{g.claim}`")
+        for o in amap.objections.values():
+            if o.against is None:
+                self.diagnostics.append(
+                    dg.make(
+                        "CX001", o.loc.path, o.loc.line, o.loc.column,
+                        f"objection `{o.id}` has no `against:` target",
+                        suggestion="add an indented line `against: CLAIM_OR_REDUCTION`",
+                    )
+                )  # fmt: skip
+                continue
+            loc = o.attr_locs.get("against", o.loc)
+            if o.against not in everything:
+                guess = dg.did_you_mean(o.against, everything)
+                self.diagnostics.append(
+                    dg.make(
+                        "CX002", loc.path, loc.line, loc.column,
+                        f"undefined target `{o.against}` of objection `{o.id}`",
+                        suggestion=f"did you mean `{guess}`?" if guess
+                        else "name a claim, a reduction or an objection",
+                    )
+                )  # fmt: skip
+            level(o.caps, o.attr_locs.get("caps"), f"the `caps` of `{o.id}`")
+            if o.caps is not None and o.against in everything and o.against not in claims:
+                cloc = o.attr_locs.get("caps", o.loc)
+                self.diagnostics.append(
+                    dg.make(
+                        "CX006", cloc.path, cloc.line, cloc.column,
+                        f"`caps` on objection `{o.id}`, whose target `{o.against}` is not a claim",
+                        suggestion="remove `caps`: an objection against a reduction removes it",
+                    )
+                )  # fmt: skip

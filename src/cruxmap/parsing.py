@@ -1,0 +1,531 @@
+"""Text -> syntax tree -> :class:`~cruxmap.model.Document`.
+
+The grammar lives in ``grammars/crux.lark`` and is compiled once per process
+(and cached on disk by lark between processes). Syntax errors become CX001
+diagnostics that say in words what was expected; parsing then resumes at the
+next statement so that one typo does not hide the rest of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from cruxmap import diagnostics as dg
+from cruxmap.diagnostics import Diagnostic
+from cruxmap.model import (
+    Claim,
+    Comment,
+    Document,
+    Goal,
+    Import,
+    Loc,
+    Objection,
+    Premise,
+    Reduction,
+    Scale,
+)
+
+KEYWORDS = frozenset(
+    {"scale", "import", "claim", "reduction", "reduces", "to", "and", "goal", "objection"}
+)
+
+#: Attributes each statement accepts, and the kind of value each takes.
+ATTRIBUTES: dict[str, dict[str, str]] = {
+    "claim_stmt": {"source": "string", "assume": "level", "tags": "ids", "note": "string"},
+    "reduction_stmt": {"yields": "level", "because": "string", "source": "string", "note": "string"},
+    "goal_stmt": {"note": "string"},
+    "objection_stmt": {"against": "id", "caps": "level", "source": "string", "note": "string"},
+    "import_stmt": {},
+    "scale_stmt": {},
+}
+
+USAGE = {
+    "scale": "scale: lowest < ... < highest",
+    "import": 'import "other.crux"',
+    "claim": 'claim ID: "text"',
+    "reduction": "reduction ID: CONCLUSION reduces to PREMISE >= LEVEL, PREMISE",
+    "goal": "goal CLAIM >= LEVEL",
+    "objection": 'objection ID: "text"  (then an indented `against: TARGET`)',
+}
+
+_TERMINAL_WORDS = {
+    "ID": "an identifier",
+    "STRING": "a string",
+    "LONG_STRING": "a string",
+    "GE": "`>=`",
+    "LT": "`<`",
+    "COLON": "`:`",
+    "COMMA": "`,`",
+    "_NL": "the end of the line",
+    "_ATTR_NL": "an indented attribute line",
+    "$END": "the end of the file",
+}
+_MAX_ERRORS_PER_FILE = 20
+
+
+class _LinePostLexer:
+    """Fold blank/comment lines into one newline token and classify it.
+
+    A newline followed by an indented line opens an attribute line
+    (``_ATTR_NL``); one followed by column 1 ends the statement (``_NL``).
+    The stream always ends with ``_NL`` so the last statement needs no
+    trailing newline.
+    """
+
+    always_accept = ("NEWLINE",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        pending: Token | None = None
+        opened: Token | None = None
+        last: Token | None = None
+        first = True
+        for tok in stream:
+            if tok.type == "NEWLINE":
+                if pending is None:
+                    opened = tok
+                pending = tok
+                continue
+            if pending is not None:
+                kind = "_ATTR_NL" if pending.value.lstrip("\r\n") else "_NL"
+                yield _at_line_end(kind, pending.value, opened)
+                pending = None
+            elif first and tok.column != 1:
+                yield Token("_ATTR_NL", "", 0, tok.line, 1, tok.line, tok.column, 0)
+            first = False
+            yield tok
+            last = tok
+        if pending is not None:
+            yield _at_line_end("_NL", pending.value, opened)
+        else:
+            line = last.end_line or 1 if last is not None else 1
+            column = last.end_column or 1 if last is not None else 1
+            yield Token("_NL", "", 0, line, column, line, column, 0)
+
+
+def _at_line_end(kind: str, value: str, newline: Token) -> Token:
+    """A newline token placed (zero-width) at the end of the line it ends, so
+    that a statement's span stops on its own last line, not the next one."""
+    return Token(
+        kind, value, newline.start_pos, newline.line, newline.column,
+        newline.line, newline.column, newline.start_pos,
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def parser() -> Lark:
+    grammar = resources.files("cruxmap.grammars").joinpath("crux.lark").read_text("utf-8")
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="basic",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        postlex=_LinePostLexer(),
+        cache=True,
+    )
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
+    """UTF-8 (BOM ignored) with CRLF folded to LF; a bad byte is CX001."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        return None, dg.make(
+            "CX001",
+            path,
+            line,
+            column,
+            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            suggestion="save the file as UTF-8",
+        )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n"), None
+
+
+def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
+    """Parse one file's text into a document plus its CX001 diagnostics."""
+    lines = text.split("\n")
+    diagnostics: list[Diagnostic] = []
+    work = text
+    tree = None
+    for _ in range(_MAX_ERRORS_PER_FILE + 1):
+        try:
+            tree = parser().parse(work)
+            break
+        except UnexpectedInput as exc:
+            diagnostics.append(_syntax_diagnostic(exc, path, lines))
+            blanked = _blank_statement(work, exc)
+            if blanked is None:
+                break
+            work = blanked
+    doc = Document(path=path)
+    doc.comments = _comments(text)
+    if tree is not None:
+        builder = _Builder(path, lines)
+        doc.statements = builder.transform(tree).children
+        diagnostics.extend(builder.diagnostics)
+    return doc, diagnostics
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _words(expected: set[str]) -> str:
+    names = sorted({_TERMINAL_WORDS.get(t, f"`{t.lower()}`") for t in expected})
+    if not names:
+        return "something else"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _found(tok: Token) -> str:
+    if tok.type == "_NL" or tok.type == "$END":
+        return "the end of the line" if tok.type == "_NL" else "the end of the file"
+    if tok.type == "_ATTR_NL":
+        return "an indented line"
+    if tok.value.lower() in KEYWORDS and tok.type != "ID":
+        return f"the keyword `{tok.value}`"
+    shown = tok.value if len(tok.value) <= 40 else tok.value[:37] + "..."
+    return f"`{shown}`"
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Diagnostic:
+    line = getattr(exc, "line", 1) or 1
+    column = getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedCharacters):
+        ch = exc.char
+        if ch == '"':
+            message = "unterminated string"
+            hint = 'close it with " on the same line, or use """...""" for text with line breaks'
+        elif ch == "\r":
+            message = "stray carriage return"
+            hint = "use LF or CRLF line ends"
+        else:
+            message = f"unexpected character {ch!r}"
+            hint = "identifiers are letters, digits, `_` and `-`; text goes in double quotes"
+        allowed = {t for t in exc.allowed or ()} if exc.allowed else set()
+        if allowed and ch != '"':
+            message += f"; expected {_words(allowed)}"
+    else:
+        assert isinstance(exc, UnexpectedToken | UnexpectedEOF)
+        tok = exc.token
+        expected = set(exc.expected) if isinstance(exc, UnexpectedToken) else set()
+        expected.discard("NEWLINE")
+        if isinstance(exc, UnexpectedToken) and tok.type in ("_NL", "_ATTR_NL", "$END"):
+            # Point at the end of the offending line, not at the next line.
+            line = tok.line if tok.type != "$END" else len(lines)
+            column = len(lines[line - 1]) + 1 if 0 < line <= len(lines) else 1
+            if tok.type == "_NL" and tok.value == "" and tok.line == 1:
+                line, column = len(lines), len(lines[-1]) + 1
+        if (tok.type == "_ATTR_NL" and expected >= {"CLAIM"}) or (
+            tok.type == "_ATTR_NL" and "_NL" not in expected and not expected - {"$END"}
+        ):
+            message = "unexpected indentation: statements start in column 1"
+            hint = "indent only the `key: value` attribute lines under a statement"
+        elif tok.type == "_ATTR_NL":
+            message = f"expected {_words(expected)}, found an indented line"
+            hint = "finish the statement on its first line; attribute lines come after it"
+        elif tok.type == "ID" and "ID" not in expected and tok.value in KEYWORDS:
+            message = f"expected {_words(expected)}, found `{tok.value}`"
+            hint = None
+        elif tok.type != "ID" and "ID" in expected and tok.value in KEYWORDS:
+            message = f"expected {_words(expected)}, found the keyword `{tok.value}`"
+            hint = "keywords cannot be used as identifiers; pick another name"
+        else:
+            message = f"expected {_words(expected)}, found {_found(tok)}"
+            hint = None
+        if hint is None:
+            hint = _usage_hint(lines, line)
+    excerpt = lines[line - 1] if 0 < line <= len(lines) else ""
+    return dg.make("CX001", path, line, column, message, suggestion=hint, excerpt=excerpt)
+
+
+def _usage_hint(lines: list[str], line: int) -> str | None:
+    """The form of the statement the error sits in, as a reminder."""
+    for i in range(min(line, len(lines)) - 1, -1, -1):
+        text = lines[i]
+        if text and not text[0].isspace() and not text.startswith("#"):
+            word = re.match(r"[\w-]*", text)
+            key = word.group(0) if word else ""
+            if key in USAGE:
+                return f"the form is `{USAGE[key]}`"
+            if " reduces " in text or key:
+                return "the form is `CONCLUSION reduces to PREMISE >= LEVEL, PREMISE`"
+            return None
+        if text.strip() and text[0].isspace():
+            m = re.match(r"\s*([\w-]+)\s*:", text)
+            if m and i + 1 == line:
+                continue
+    return None
+
+
+def _blank_statement(text: str, exc: UnexpectedInput) -> str | None:
+    """Blank out the statement holding the error so parsing can resume."""
+    lines = text.split("\n")
+    line = getattr(exc, "line", None)
+    if isinstance(exc, UnexpectedToken) and exc.token.type in ("_NL", "_ATTR_NL"):
+        line = exc.token.line
+    if not line or line < 1 or line > len(lines):
+        return None
+    start = line - 1
+    while start > 0 and (not lines[start] or lines[start][0] in " \t#"):
+        start -= 1
+    end = line
+    while end < len(lines) and (not lines[end] or lines[end][0] in " \t#"):
+        end += 1
+    if all(not lines[i].strip() for i in range(start, end)):
+        return None
+    for i in range(start, end):
+        lines[i] = ""
+    return "\n".join(lines)
+
+
+_COMMENT_RE = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+
+
+def _comments(text: str) -> list[Comment]:
+    """Every comment, found outside strings, with its position."""
+    found: list[Comment] = []
+    line_starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            line_starts.append(i + 1)
+    import bisect
+
+    for m in _COMMENT_RE.finditer(text):
+        if m.group(1) is None:
+            continue
+        pos = m.start(1)
+        ln = bisect.bisect_right(line_starts, pos) - 1
+        col = pos - line_starts[ln]
+        own = not text[line_starts[ln] : pos].strip()
+        found.append(Comment(line=ln + 1, column=col + 1, text=m.group(1).rstrip(), own_line=own))
+    return found
+
+
+# --------------------------------------------------------------------------- tree -> model
+
+
+def _loc(path: str, tok: Token | Tree) -> Loc:
+    if isinstance(tok, Tree):
+        return Loc(path=path, line=tok.meta.line, column=tok.meta.column)
+    return Loc(path=path, line=tok.line or 1, column=tok.column or 1)
+
+
+class _String(str):
+    """A decoded string that remembers where it was written."""
+
+    token: Token
+
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
+
+
+class _Builder(Transformer[Token, Any]):
+    def __init__(self, path: str, lines: list[str]) -> None:
+        super().__init__()
+        self.path = path
+        self.lines = lines
+        self.diagnostics: list[Diagnostic] = []
+
+    def _error(self, at: Token | Loc, message: str, suggestion: str | None = None) -> None:
+        line = at.line or 1
+        column = at.column or 1
+        excerpt = self.lines[line - 1] if 0 < line <= len(self.lines) else None
+        self.diagnostics.append(
+            dg.make(
+                "CX001", self.path, line, column, message, suggestion=suggestion, excerpt=excerpt
+            )
+        )
+
+    # strings -------------------------------------------------------------
+
+    def string(self, children: list[Token]) -> _String:
+        tok = children[0]
+        raw = tok.value[3:-3] if tok.type == "LONG_STRING" else tok.value[1:-1]
+        quote = 3 if tok.type == "LONG_STRING" else 1
+        out: list[str] = []
+        i = 0
+        while i < len(raw):
+            ch = raw[i]
+            if ch == "\\" and i + 1 < len(raw):
+                nxt = raw[i + 1]
+                if nxt in _ESCAPES:
+                    out.append(_ESCAPES[nxt])
+                else:
+                    before = tok.value[: quote + i]
+                    line = (tok.line or 1) + before.count("\n")
+                    col = (
+                        len(before) - before.rfind("\n")
+                        if "\n" in before
+                        else (tok.column or 1) + len(before)
+                    )
+                    self._error(
+                        Loc(path=self.path, line=line, column=col),
+                        f"unknown escape `\\{nxt}` in a string",
+                        suggestion='the escapes are \\" \\\\ and \\n; write \\\\ for a backslash',
+                    )
+                    out.append(nxt)
+                i += 2
+                continue
+            out.append(ch)
+            i += 1
+        s = _String("".join(out))
+        s.token = tok
+        return s
+
+    # attributes ----------------------------------------------------------
+
+    @v_args(inline=True)
+    def string_value(self, s: _String) -> tuple[str, Any]:
+        return ("string", s)
+
+    def id_list(self, children: list[Token]) -> tuple[str, Any]:
+        return ("ids", [t for t in children if t.type == "ID"])
+
+    @v_args(inline=True)
+    def attribute(self, key: Token, _colon: Token, value: tuple[str, Any]) -> Any:
+        return (key, value)
+
+    def attrs(self, children: list[Any]) -> list[Any]:
+        return children
+
+    def _attributes(self, kind: str, raw: list[Any], node: Any) -> dict[str, Any]:
+        allowed = ATTRIBUTES[kind]
+        what = kind.removesuffix("_stmt")
+        values: dict[str, Any] = {}
+        for key, (vkind, value) in raw:
+            name = key.value
+            if name not in allowed:
+                if allowed:
+                    guess = dg.did_you_mean(name, set(allowed))
+                    hint = (
+                        f"did you mean `{guess}`?"
+                        if guess
+                        else f"a {what} takes {', '.join(f'`{a}`' for a in allowed)}"
+                    )
+                else:
+                    hint = f"a {what} statement takes no attributes"
+                self._error(key, f"unknown attribute `{name}` for a {what}", hint)
+                continue
+            if name in values:
+                self._error(key, f"duplicate attribute `{name}`", "keep one of the two lines")
+                continue
+            want = allowed[name]
+            node.attr_locs[name] = _loc(self.path, key)
+            if want == "string":
+                if vkind != "string":
+                    self._error(
+                        value[0], f"`{name}` takes a string", f'write `{name}: "{value[0]}"`'
+                    )
+                    continue
+                values[name] = str(value)
+            elif want in ("level", "id"):
+                if vkind != "ids" or len(value) != 1:
+                    tok = value[0] if vkind == "ids" else value.token
+                    thing = "a level" if want == "level" else "one ID"
+                    self._error(tok, f"`{name}` takes {thing}", f"write `{name}: NAME`")
+                    continue
+                node.attr_locs[name] = _loc(self.path, value[0])
+                values[name] = value[0].value
+            else:  # ids
+                if vkind != "ids":
+                    self._error(value.token, f"`{name}` takes names", f"write `{name}: a, b`")
+                    continue
+                values[name] = [t.value for t in value]
+        return values
+
+    def _finish(self, node: Any, tree_meta: Any, kind: str, raw: list[Any]) -> Any:
+        node.end_line = getattr(tree_meta, "end_line", node.loc.line)
+        for name, value in self._attributes(kind, raw, node).items():
+            setattr(node, name, value)
+        return node
+
+    # statements ---------------------------------------------------------
+
+    @v_args(meta=True)
+    def scale_stmt(self, meta: Any, children: list[Any]) -> Scale:
+        ids = [c for c in children if isinstance(c, Token) and c.type == "ID"]
+        node = Scale(
+            loc=_loc(self.path, children[0]),
+            levels=[t.value for t in ids],
+            level_locs=[_loc(self.path, t) for t in ids],
+        )
+        return self._finish(node, meta, "scale_stmt", children[-1])
+
+    @v_args(meta=True)
+    def import_stmt(self, meta: Any, children: list[Any]) -> Import:
+        node = Import(loc=_loc(self.path, children[0]), target=str(children[1]))
+        node.attr_locs["target"] = _loc(self.path, children[1].token)
+        return self._finish(node, meta, "import_stmt", children[-1])
+
+    @v_args(meta=True)
+    def claim_stmt(self, meta: Any, children: list[Any]) -> Claim:
+        node = Claim(loc=_loc(self.path, children[0]), id=children[1].value, text=str(children[3]))
+        node.attr_locs["id"] = _loc(self.path, children[1])
+        return self._finish(node, meta, "claim_stmt", children[-1])
+
+    @v_args(meta=True)
+    def reduction_stmt(self, meta: Any, children: list[Any]) -> Reduction:
+        rid = ""
+        explicit = False
+        rest = children
+        if isinstance(children[0], Token) and children[0].type == "REDUCTION":
+            rid, explicit, rest = children[1].value, True, children[3:]
+        conclusion = rest[0]
+        premises = [c for c in rest if isinstance(c, Premise)]
+        node = Reduction(
+            loc=_loc(self.path, children[0]),
+            id=rid,
+            explicit_id=explicit,
+            conclusion=conclusion.value,
+            conclusion_loc=_loc(self.path, conclusion),
+            premises=premises,
+        )
+        if explicit:
+            node.attr_locs["id"] = _loc(self.path, children[1])
+        return self._finish(node, meta, "reduction_stmt", children[-1])
+
+    def premise(self, children: list[Token]) -> Premise:
+        claim = children[0]
+        level = children[2] if len(children) == 3 else None
+        return Premise(
+            claim=claim.value,
+            threshold=level.value if level is not None else None,
+            loc=_loc(self.path, claim),
+            threshold_loc=_loc(self.path, level) if level is not None else None,
+        )
+
+    @v_args(meta=True)
+    def goal_stmt(self, meta: Any, children: list[Any]) -> Goal:
+        claim, level = children[1], children[3]
+        node = Goal(
+            loc=_loc(self.path, children[0]),
+            claim=claim.value,
+            required=level.value,
+            claim_loc=_loc(self.path, claim),
+            required_loc=_loc(self.path, level),
+        )
+        return self._finish(node, meta, "goal_stmt", children[-1])
+
+    @v_args(meta=True)
+    def objection_stmt(self, meta: Any, children: list[Any]) -> Objection:
+        node = Objection(
+            loc=_loc(self.path, children[0]), id=children[1].value, text=str(children[3])
+        )
+        node.attr_locs["id"] = _loc(self.path, children[1])
+        return self._finish(node, meta, "objection_stmt", children[-1])
+
+

@@ -1,0 +1,253 @@
+"""Hypothesis strategies for random small argument maps.
+
+Each generated map comes in two forms that describe the same argument:
+``GeneratedMap.map`` (a :class:`tests.reference.CruxMap` for the reference
+implementation) and ``GeneratedMap.text`` (``.crux`` source written in the
+SPEC section 2 syntax, for the real tool).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+try:  # works both as ``tests.randmaps`` and with tests/ on sys.path
+    from .reference import DEFAULT_SCALE, CruxMap, Objection, Reduction
+except ImportError:  # pragma: no cover
+    from reference import DEFAULT_SCALE, CruxMap, Objection, Reduction
+
+# Identifiers usable as custom level names (none is a keyword or a claim id).
+LEVEL_POOL = (
+    "nil",
+    "weak",
+    "fair",
+    "solid",
+    "strong",
+    "near-ideal",
+    "ideal",
+    "total",
+    "lvl_9",
+)
+
+
+@dataclass
+class GeneratedMap:
+    map: CruxMap
+    text: str
+
+    def __repr__(self) -> str:  # hypothesis prints this for falsifying examples
+        return f"GeneratedMap(text=\n{self.text}\n)"
+
+
+def _q(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render(m: CruxMap, *, custom_scale: bool, order: list[int] | None = None, seps=None) -> str:
+    """Write ``m`` as ``.crux`` text.
+
+    ``order`` optionally permutes the statements (forward references);
+    ``seps`` gives, per reduction, the premise separator ("," or "and").
+    Reductions whose id contains ``#`` are written without ``reduction ID:``
+    (they get the automatic ``CONCLUSION#N`` id).
+    """
+    blocks: list[str] = []
+    for c, assume in m.claims.items():
+        lines = [f"claim {c}: {_q('Claim ' + c + ' holds.')}", f"    source: {_q('ref:' + c)}"]
+        if assume is not None:
+            lines.append(f"    assume: {assume}")
+        blocks.append("\n".join(lines))
+    for i, r in enumerate(m.reductions):
+        sep = (seps[i] if seps else ",") if len(r.premises) > 1 else ","
+        joiner = ", " if sep == "," else " and "
+        prem = joiner.join(p if t is None else f"{p} >= {t}" for p, t in r.premises)
+        head = f"{r.conclusion} reduces to {prem}"
+        if "#" not in r.id:
+            head = f"reduction {r.id}: {head}"
+        lines = [head]
+        if r.yields is not None:
+            lines.append(f"    yields: {r.yields}")
+        lines.append(f"    because: {_q('Warrant for ' + r.conclusion + '.')}")
+        blocks.append("\n".join(lines))
+    for g, req in m.goals.items():
+        blocks.append(f"goal {g} >= {req}")
+    for o in m.objections:
+        lines = [f"objection {o.id}: {_q('Objection ' + o.id + '.')}", f"    against: {o.target}"]
+        if o.caps is not None:
+            lines.append(f"    caps: {o.caps}")
+        lines.append(f"    source: {_q('ref:' + o.id)}")
+        blocks.append("\n".join(lines))
+    if order is not None:
+        blocks = [blocks[i] for i in order]
+    if custom_scale:
+        blocks.insert(0, "scale: " + " < ".join(m.scale))
+    return "\n\n".join(blocks) + "\n"
+
+
+@st.composite
+def scales(draw) -> tuple[tuple[str, ...], bool]:
+    if draw(st.integers(0, 9)) < 3:
+        n = draw(st.integers(3, 7))
+        names = draw(st.permutations(LEVEL_POOL))[:n]
+        return tuple(names), True
+    return DEFAULT_SCALE, False
+
+
+@st.composite
+def crux_maps(draw, min_claims: int = 2, max_claims: int = 12) -> GeneratedMap:
+    scale, custom = draw(scales())
+    levels = st.sampled_from(scale)
+    n = draw(st.integers(min_claims, max_claims))
+    claims = [f"c{i}" for i in range(n)]
+    acyclic = draw(st.booleans())
+    # A random topological order; in acyclic maps premises come later in it.
+    topo = draw(st.permutations(claims))
+    rank = {c: i for i, c in enumerate(topo)}
+
+    reductions: list[Reduction] = []
+    seps: list[str] = []
+    per_conclusion: dict[str, int] = {}
+    n_red = draw(st.integers(0, min(12, 2 * n)))
+    for i in range(n_red):
+        concl = draw(st.sampled_from(claims))
+        if acyclic:
+            pool = [c for c in claims if rank[c] > rank[concl]]
+        elif draw(st.integers(0, 19)) == 0:
+            pool = list(claims)  # may include the conclusion itself: a 1-cycle
+        else:
+            pool = [c for c in claims if c != concl]
+        if not pool:
+            continue
+        k = draw(st.integers(1, min(3, len(pool))))
+        prem_ids = draw(st.lists(st.sampled_from(pool), min_size=k, max_size=k, unique=True))
+        # threshold None (bare premise, threshold top) about a third of the time
+        prems = tuple(
+            (p, None if draw(st.integers(0, 9)) < 3 else draw(levels)) for p in prem_ids
+        )
+        yields = draw(st.one_of(st.none(), levels))
+        per_conclusion[concl] = per_conclusion.get(concl, 0) + 1
+        if draw(st.integers(0, 9)) < 6:
+            rid = f"r{i + 1}"
+        else:
+            # READING: automatic ids count every reduction of that conclusion in
+            # load order; the id is never referenced in generated text anyway.
+            rid = f"{concl}#{per_conclusion[concl]}"
+        reductions.append(Reduction(rid, concl, prems, yields))
+        seps.append(draw(st.sampled_from([",", "and"])))
+
+    concluded = {r.conclusion for r in reductions}
+    claim_map: dict[str, str | None] = {}
+    for c in claims:
+        if c not in concluded and draw(st.integers(0, 9)) < 6:
+            claim_map[c] = draw(levels)
+        else:
+            claim_map[c] = None
+
+    goals: dict[str, str] = {}
+    if concluded and draw(st.booleans()):
+        k = draw(st.integers(1, min(3, len(concluded))))
+        for g in draw(st.lists(st.sampled_from(sorted(concluded)), min_size=k, max_size=k,
+                               unique=True)):
+            goals[g] = draw(levels)
+
+    objections: list[Objection] = []
+    if draw(st.integers(0, 9)) < 4:
+        n_obj = draw(st.integers(1, 4))
+        oids = [f"o{j + 1}" for j in range(n_obj)]
+        named_reds = [r.id for r in reductions if "#" not in r.id]
+        for oid in oids:
+            kinds = ["claim", "objection", "objection"]
+            if named_reds:
+                kinds.append("reduction")
+            kind = draw(st.sampled_from(kinds))
+            if kind == "claim":
+                target = draw(st.sampled_from(claims))
+                caps = draw(st.one_of(st.none(), levels))
+            elif kind == "reduction":
+                target = draw(st.sampled_from(named_reds))
+                caps = None
+            else:
+                others = [x for x in oids if x != oid]
+                if others and draw(st.integers(0, 14)) != 0:
+                    target = draw(st.sampled_from(others))
+                else:
+                    target = oid  # self-attack, rarely
+                caps = None
+            objections.append(Objection(oid, kind, target, caps))
+
+    m = CruxMap(
+        claims=claim_map,
+        reductions=reductions,
+        goals=goals,
+        objections=objections,
+        scale=scale,
+    )
+    n_blocks = len(claims) + len(reductions) + len(goals) + len(objections)
+    order = None
+    if draw(st.integers(0, 4)) == 0:
+        order = draw(st.permutations(range(n_blocks)))
+    text = render(m, custom_scale=custom, order=order, seps=seps)
+    return GeneratedMap(m, text)
+
+
+@st.composite
+def scenarios(draw, m: CruxMap) -> dict[str, str]:
+    """One or two ``--set claim=LEVEL`` overrides for ``m``."""
+    k = draw(st.integers(1, min(2, len(m.claims))))
+    cs = draw(st.lists(st.sampled_from(sorted(m.claims)), min_size=k, max_size=k, unique=True))
+    return {c: draw(st.sampled_from(m.scale)) for c in cs}
+
+
+# ---------------------------------------------------------------------------
+# Running the real tool on generated text.
+# ---------------------------------------------------------------------------
+
+
+def run_check(text: str, extra_args: list[str] | tuple[str, ...] = ()) -> tuple[int, dict, str]:
+    """Write ``text`` to a temporary ``map.crux`` and run ``cruxmap check --format json``.
+
+    Runs in-process via ``cruxmap.cli.main``; falls back to a subprocess when
+    nothing parseable reached the redirected stdout.  Returns (exit code,
+    parsed JSON report, raw stdout).
+    """
+    import contextlib
+    import io
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    from cruxmap.cli import main
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "map.crux"
+        path.write_text(text, encoding="utf-8")
+        args = ["check", "--format", "json", *extra_args, str(path)]
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                rc = main(args)
+            except SystemExit as e:  # a main() that exits instead of returning
+                rc = e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+        raw = out.getvalue()
+        try:
+            return rc, json.loads(raw), raw
+        except ValueError:
+            proc = subprocess.run(
+                [sys.executable, "-m", "cruxmap", *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            raw = proc.stdout
+            try:
+                report = json.loads(raw)
+            except ValueError as e:
+                raise AssertionError(
+                    f"cruxmap printed no JSON (rc={proc.returncode}).\nstdout:\n{raw}\n"
+                    f"stderr:\n{proc.stderr}\nin-process stderr:\n{err.getvalue()}\n"
+                    f"map:\n{text}"
+                ) from e
+            return proc.returncode, report, raw
