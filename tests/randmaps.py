@@ -95,6 +95,16 @@ def scales(draw) -> tuple[tuple[str, ...], bool]:
 
 
 @st.composite
+def _level(draw, scale: tuple[str, ...], bias: str = "uniform") -> str:
+    """A level of ``scale``; ``bias`` "low"/"high" favours that end (min/max of two draws)."""
+    i = draw(st.integers(0, len(scale) - 1))
+    if bias != "uniform":
+        j = draw(st.integers(0, len(scale) - 1))
+        i = min(i, j) if bias == "low" else max(i, j)
+    return scale[i]
+
+
+@st.composite
 def crux_maps(draw, min_claims: int = 2, max_claims: int = 12) -> GeneratedMap:
     scale, custom = draw(scales())
     levels = st.sampled_from(scale)
@@ -123,16 +133,15 @@ def crux_maps(draw, min_claims: int = 2, max_claims: int = 12) -> GeneratedMap:
         prem_ids = draw(st.lists(st.sampled_from(pool), min_size=k, max_size=k, unique=True))
         # threshold None (bare premise, threshold top) about a third of the time
         prems = tuple(
-            (p, None if draw(st.integers(0, 9)) < 3 else draw(levels)) for p in prem_ids
+            (p, None if draw(st.integers(0, 9)) < 3 else draw(_level(scale, "low")))
+            for p in prem_ids
         )
-        yields = draw(st.one_of(st.none(), levels))
+        yields = None if draw(st.booleans()) else draw(_level(scale, "high"))
         per_conclusion[concl] = per_conclusion.get(concl, 0) + 1
-        if draw(st.integers(0, 9)) < 6:
-            rid = f"r{i + 1}"
-        else:
-            # READING: automatic ids count every reduction of that conclusion in
-            # load order; the id is never referenced in generated text anyway.
-            rid = f"{concl}#{per_conclusion[concl]}"
+        # READING: automatic ids count every reduction of that conclusion in load
+        # order; such ids are never referenced in generated text anyway.
+        auto = f"{concl}#{per_conclusion[concl]}"
+        rid = f"r{i + 1}" if draw(st.integers(0, 9)) < 6 else auto
         reductions.append(Reduction(rid, concl, prems, yields))
         seps.append(draw(st.sampled_from([",", "and"])))
 
@@ -140,16 +149,17 @@ def crux_maps(draw, min_claims: int = 2, max_claims: int = 12) -> GeneratedMap:
     claim_map: dict[str, str | None] = {}
     for c in claims:
         if c not in concluded and draw(st.integers(0, 9)) < 6:
-            claim_map[c] = draw(levels)
+            claim_map[c] = draw(_level(scale, "high"))
         else:
             claim_map[c] = None
 
     goals: dict[str, str] = {}
     if concluded and draw(st.booleans()):
         k = draw(st.integers(1, min(3, len(concluded))))
-        for g in draw(st.lists(st.sampled_from(sorted(concluded)), min_size=k, max_size=k,
-                               unique=True)):
-            goals[g] = draw(levels)
+        for g in draw(
+            st.lists(st.sampled_from(sorted(concluded)), min_size=k, max_size=k, unique=True)
+        ):
+            goals[g] = draw(_level(scale, "low"))
 
     objections: list[Objection] = []
     if draw(st.integers(0, 9)) < 4:

@@ -111,9 +111,7 @@ class Loader:
 
     def _read_uncached(self, real: Path, shown: str) -> LoadedFile:
         def fail(message: str, suggestion: str) -> LoadedFile:
-            return LoadedFile(
-                None, [dg.make("CX005", shown, 1, 1, message, suggestion=suggestion)]
-            )
+            return LoadedFile(None, [dg.make("CX005", shown, 1, 1, message, suggestion=suggestion)])
 
         try:
             if real.is_dir():
@@ -140,6 +138,10 @@ class Loader:
 
     def load_map(self, root_file: Path) -> tuple[ArgumentMap, list[Diagnostic]]:
         return _MapBuilder(self, root_file).build()
+
+    def documents(self) -> dict[str, Document]:
+        """Parsed files by the path diagnostics show for them."""
+        return {f.document.path: f.document for f in self.cache.values() if f.document}
 
 
 class _MapBuilder:
@@ -230,7 +232,9 @@ class _MapBuilder:
             )
             return None
         if not real.exists():
-            refuse(f'imported file "{raw}" not found', "check the path (it is relative to this file)")
+            refuse(
+                f'imported file "{raw}" not found', "check the path (it is relative to this file)"
+            )
             return None
         if real.is_dir():
             refuse(f'import "{raw}" names a directory', "import a .crux file")
@@ -302,7 +306,10 @@ class _MapBuilder:
             amap.scale_declared = True
         else:
             amap.scale = list(DEFAULT_SCALE)
-        self._check_names(amap)
+        # Names are checked only once every file parses: a statement lost to
+        # a syntax error would otherwise show up again as undefined names.
+        if not any(d.code == "CX001" for d in self.diagnostics):
+            self._check_names(amap)
 
     def _check_scale(self, st: Scale, current: Scale | None) -> Scale | None:
         loc = st.loc
@@ -356,11 +363,7 @@ class _MapBuilder:
             if name in claims:
                 return
             guess = dg.did_you_mean(name, claims)
-            hint = (
-                f"did you mean `{guess}`?"
-                if guess
-                else f'declare it: `claim {name}: "..."`'
-            )
+            hint = f"did you mean `{guess}`?" if guess else f'declare it: `claim {name}: "..."`'
             self.diagnostics.append(
                 dg.make("CX002", loc.path, loc.line, loc.column,
                         f"undefined claim `{name}` in {what}", suggestion=hint)

@@ -39,7 +39,12 @@ KEYWORDS = frozenset(
 #: Attributes each statement accepts, and the kind of value each takes.
 ATTRIBUTES: dict[str, dict[str, str]] = {
     "claim_stmt": {"source": "string", "assume": "level", "tags": "ids", "note": "string"},
-    "reduction_stmt": {"yields": "level", "because": "string", "source": "string", "note": "string"},
+    "reduction_stmt": {
+        "yields": "level",
+        "because": "string",
+        "source": "string",
+        "note": "string",
+    },
     "goal_stmt": {"note": "string"},
     "objection_stmt": {"against": "id", "caps": "level", "source": "string", "note": "string"},
     "import_stmt": {},
@@ -527,5 +532,3 @@ class _Builder(Transformer[Token, Any]):
         )
         node.attr_locs["id"] = _loc(self.path, children[1])
         return self._finish(node, meta, "objection_stmt", children[-1])
-
-

@@ -1,0 +1,7 @@
+"""``python -m cruxmap``."""
+
+import sys
+
+from cruxmap.cli import main
+
+sys.exit(main())

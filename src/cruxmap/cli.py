@@ -1,0 +1,286 @@
+"""The ``cruxmap`` command line.
+
+Exit codes follow ruff and flake8: 0 nothing at or above the failing
+severity, 1 findings, 2 the input could not be read or parsed, or the command
+was misused. Heavy modules are imported inside the commands so that
+``cruxmap --version`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cruxmap import __version__
+
+if TYPE_CHECKING:
+    from cruxmap.config import Config
+    from cruxmap.diagnostics import Diagnostic
+    from cruxmap.lint import MapResult
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+class UsageError(Exception):
+    """Misuse of the command line: message to stderr, exit 2."""
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}")
+    return n
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cruxmap",
+        description="Map arguments as claims and reductions; find the premises they cannot afford to see weakened.",
+    )
+    parser.add_argument("--version", action="version", version=f"cruxmap {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser(
+        "check",
+        help="lint files and analyse robustness to scaling down",
+        description="Lint .crux files and report which premises each goal cannot afford to see weakened.",
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or directories (default: `paths` from config, else .)",
+    )
+    check.add_argument(
+        "--format", choices=FORMATS, default=None, help="output format (default text)"
+    )
+    check.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
+                       help="run a scenario: cap CLAIM at LEVEL (a leaf is set to it); repeatable")  # fmt: skip
+    check.add_argument(
+        "--depth",
+        type=_positive,
+        default=None,
+        help="steps each premise of a cut set is scaled down (default 1)",
+    )
+    check.add_argument(
+        "--max-order", type=_positive, default=None, help="largest cut set listed (default 3)"
+    )
+    check.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
+                       help="lowest severity that makes the exit status 1 (default warning)")  # fmt: skip
+    check.add_argument(
+        "--select",
+        type=_codes,
+        action="extend",
+        default=None,
+        metavar="CODES",
+        help="only these codes or prefixes (comma-separated)",
+    )
+    check.add_argument(
+        "--ignore",
+        type=_codes,
+        action="extend",
+        default=None,
+        metavar="CODES",
+        help="skip these codes or prefixes",
+    )
+    check.add_argument(
+        "--config", type=Path, default=None, help="pyproject.toml to read [tool.cruxmap] from"
+    )
+    check.add_argument(
+        "--no-summary", action="store_true", help="omit the summary line of text output"
+    )
+    check.set_defaults(handler=cmd_check)
+
+    rules = sub.add_parser("rules", help="list the diagnostic codes")
+    rules.set_defaults(handler=cmd_rules)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except UsageError as exc:
+        print(f"cruxmap: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from cruxmap.diagnostics import RULES
+
+    for rule in RULES.values():
+        print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.description}")
+    return 0
+
+
+# --------------------------------------------------------------------------- check
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    from cruxmap import config
+
+    try:
+        cfg = config.load(args.config)
+        if args.select:
+            cfg.select = config.check_codes(args.select, "--select")
+        if args.ignore:
+            cfg.ignore = [*cfg.ignore, *config.check_codes(args.ignore, "--ignore")]
+    except config.ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    for name in ("depth", "max_order", "fail_on", "format"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(cfg, name, value)
+    return cfg
+
+
+def _parse_overrides(raw: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in raw:
+        claim, sep, level = item.partition("=")
+        claim, level = claim.strip(), level.strip()
+        if not sep or not claim or not level:
+            raise UsageError(f"--set {item!r}: expected CLAIM=LEVEL, e.g. --set interp=good")
+        out[claim] = level
+    return out
+
+
+def _check_overrides(overrides: dict[str, str], results: list[MapResult]) -> None:
+    from cruxmap.diagnostics import did_you_mean
+
+    for claim, level in overrides.items():
+        maps = [r.amap for r in results if claim in r.amap.claims]
+        if not maps and results:
+            names = set().union(*(r.amap.claims for r in results))
+            guess = did_you_mean(claim, names)
+            hint = f" (did you mean `{guess}`?)" if guess else ""
+            raise UsageError(f"--set {claim}={level}: no claim `{claim}` in the checked maps{hint}")
+        for amap in maps:
+            if level not in amap.scale:
+                guess = did_you_mean(level, set(amap.scale))
+                hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(amap.scale)
+                raise UsageError(f"--set {claim}={level}: unknown level `{level}` ({hint})")
+
+
+def run_check(
+    paths: list[str], cfg: Config, overrides: dict[str, str]
+) -> tuple[list[MapResult], list[list[Diagnostic]], int]:
+    """Load, analyse and filter every map; the diagnostics of each map are
+    those not already reported for an earlier one."""
+    from cruxmap.diagnostics import Severity
+    from cruxmap.lint import Options, apply_filters, check_map
+    from cruxmap.loader import Loader, discover
+
+    files, problems = discover(paths)
+    loader = Loader()
+    loaded = [loader.load_map(f) for f in files]
+    if overrides:
+        # Validate --set against the maps before analysing anything.
+        from cruxmap.lint import MapResult as _MR
+
+        _check_overrides(overrides, [_MR(amap, []) for amap, _ in loaded])
+    results: list[MapResult] = []
+    per_map: list[list[Diagnostic]] = []
+    seen: set[tuple[object, ...]] = set()
+    fail_rank = Severity(cfg.fail_on).rank
+    status = 0
+    first = True
+    for amap, diags in loaded:
+        local = {k: v for k, v in overrides.items() if k in amap.claims}
+        res = check_map(amap, diags, Options(cfg.depth, cfg.max_order, local))
+        documents = loader.documents()
+        kept = apply_filters(res.diagnostics, documents, cfg.select or None, cfg.ignore)
+        if first:
+            kept = problems + kept
+            first = False
+        fresh = []
+        for d in sorted(kept, key=lambda d: d.sort_key):
+            key = (d.code, d.path, d.line, d.column, d.message)
+            if key not in seen:
+                seen.add(key)
+                fresh.append(d)
+        results.append(res)
+        per_map.append(fresh)
+    if not loaded and problems:
+        per_map.append(problems)
+    for diags in per_map:
+        for d in diags:
+            if d.code in ("CX001", "CX005"):
+                status = 2
+            elif status == 0 and d.severity.rank >= fail_rank:
+                status = 1
+    return results, per_map, status
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from cruxmap import output
+    from cruxmap.report import build_report, dump
+
+    cfg = _load_config(args)
+    paths = args.paths or cfg.paths or ["."]
+    overrides = _parse_overrides(args.overrides)
+    results, per_map, status = run_check(paths, cfg, overrides)
+    all_diags = [d for diags in per_map for d in diags]
+    fmt = cfg.format
+    if fmt == "json":
+        reports = [
+            dump(build_report(res, diags, {k: v for k, v in overrides.items() if k in res.amap.claims},
+                              cfg.depth, cfg.max_order))
+            for res, diags in zip(results, per_map, strict=False)
+        ]  # fmt: skip
+        if len(reports) == 1:
+            payload: object = reports[0]
+        else:
+            payload = {"maps": {r["root"]: r for r in reports}}
+            if not results and all_diags:
+                payload = {
+                    "maps": {},
+                    "diagnostics": [d.model_dump(mode="json") for d in all_diags],
+                }
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "github":
+        text = output.format_github(all_diags)
+        if text:
+            print(text)
+    elif fmt == "sarif":
+        from cruxmap.sarif import to_sarif
+
+        sys.stdout.write(json.dumps(to_sarif(all_diags), indent=2, ensure_ascii=False) + "\n")
+    else:
+        text = output.format_text(all_diags)
+        if text:
+            print(text)
+        if not args.no_summary:
+            files = len({f for r in results for f in r.amap.files})
+            claims = sum(len(r.amap.claims) for r in results)
+            goals = sum(len(r.goals) for r in results)
+            line = output.summary(files, len(results), claims, goals, all_diags)
+            skipped = [r.amap.root for r in results if not r.analysed]
+            if skipped:
+                line += f" Not analysed (fix the errors first): {', '.join(output.clean(s) for s in skipped)}."
+            if not results and not all_diags:
+                line = "No .crux files found."
+            print(line)
+    return status

@@ -1,0 +1,114 @@
+"""``[tool.cruxmap]`` in ``pyproject.toml``: project-wide defaults for check.
+
+Command-line flags override these. Unknown keys are an error rather than
+silently ignored, since a misspelt ``fail-on`` would quietly weaken CI.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cruxmap.diagnostics import RULES, did_you_mean
+
+
+class ConfigError(Exception):
+    """A configuration problem; the CLI exits 2 with this message."""
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    paths: list[str] = field(default_factory=list)
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    fail_on: str = "warning"
+    depth: int = 1
+    max_order: int = 3
+    format: str = "text"
+
+
+KEYS = {"paths", "select", "ignore", "fail-on", "depth", "max-order", "format"}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    start = start.absolute()
+    for d in (start, *start.parents):
+        candidate = d / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(explicit: Path | None = None, start: Path | None = None) -> Config:
+    """Read the nearest ``pyproject.toml`` (or ``explicit``) if it has a
+    ``[tool.cruxmap]`` table; otherwise defaults."""
+    path = explicit or find_pyproject(start or Path.cwd())
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    table = data.get("tool", {}).get("cruxmap")
+    if table is None:
+        if explicit is not None:
+            raise ConfigError(f"{path}: no [tool.cruxmap] table")
+        return Config()
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.cruxmap] must be a table")
+    return parse(table, path)
+
+
+def parse(table: dict[str, object], path: Path | None = None) -> Config:
+    where = f"{path}: [tool.cruxmap]" if path else "[tool.cruxmap]"
+    cfg = Config(path=path)
+    for key, value in table.items():
+        if key not in KEYS:
+            guess = did_you_mean(key, KEYS)
+            hint = (
+                f" (did you mean `{guess}`?)" if guess else f" (known: {', '.join(sorted(KEYS))})"
+            )
+            raise ConfigError(f"{where}: unknown key `{key}`{hint}")
+        if key in ("paths", "select", "ignore"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: `{key}` must be a list of strings")
+            if key == "paths":
+                base = path.parent if path else Path.cwd()
+                cfg.paths = [str(base / v) for v in value]
+            else:
+                setattr(cfg, key, check_codes(value, f"{where}: `{key}`"))
+        elif key == "fail-on":
+            if value not in SEVERITIES:
+                raise ConfigError(f"{where}: `fail-on` must be one of {', '.join(SEVERITIES)}")
+            cfg.fail_on = str(value)
+        elif key in ("depth", "max-order"):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{where}: `{key}` must be a whole number >= 1")
+            setattr(cfg, key.replace("-", "_"), value)
+        elif key == "format":
+            if value not in ("text", "json", "github", "sarif"):
+                raise ConfigError(f"{where}: `format` must be text, json, github or sarif")
+            cfg.format = str(value)
+    return cfg
+
+
+def check_codes(codes: list[str], where: str) -> list[str]:
+    """Codes or code prefixes (``CX1``) that name at least one rule."""
+    out = []
+    for raw in codes:
+        code = raw.strip().upper()
+        if not code:
+            continue
+        if not any(r.startswith(code) for r in RULES):
+            guess = did_you_mean(code, set(RULES))
+            hint = f" (did you mean {guess}?)" if guess else ""
+            raise ConfigError(f"{where}: unknown code `{raw}`{hint}")
+        out.append(code)
+    return out

@@ -1,0 +1,247 @@
+"""Lint rules: from a loaded map and its analysis to diagnostics.
+
+Structural rules (CX103, CX201-CX203) read the model and graph; robustness
+rules (CX101, CX102, CX104, CX105) read the analysis. Suppression comments
+(``# cruxmap: ignore[CODE,...]``) and ``select``/``ignore`` settings are
+applied last, in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cruxmap import diagnostics as dg
+from cruxmap.diagnostics import Diagnostic
+from cruxmap.graph import ClaimGraph, find_cycle
+from cruxmap.graph import build as build_graph
+from cruxmap.graph import goals as goals_of
+from cruxmap.loader import BLOCKING
+from cruxmap.model import ArgumentMap, Document, Goal, Loc
+from cruxmap.robustness import Analysis, GoalResult
+from cruxmap.semantics import Scenario, Status, evaluate, grounded, objections_scenario
+
+
+@dataclass
+class Options:
+    depth: int = 1
+    max_order: int = 3
+    #: ``--set`` scenario, by claim ID and level name.
+    overrides: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class MapResult:
+    """Everything cruxmap knows about one map, ready for any output format."""
+
+    amap: ArgumentMap
+    diagnostics: list[Diagnostic]
+    analysed: bool = False
+    graph: ClaimGraph | None = None
+    values: list[int] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+    results: dict[int, GoalResult] = field(default_factory=dict)
+    statuses: dict[str, Status] = field(default_factory=dict)
+    objection_values: list[int] = field(default_factory=list)
+    standing: list[str] = field(default_factory=list)
+
+
+def check_map(amap: ArgumentMap, load_diagnostics: list[Diagnostic], options: Options) -> MapResult:
+    """Analyse one loaded map and collect every finding about it."""
+    diags = list(load_diagnostics)
+    result = MapResult(amap, diags)
+    if any(d.code in BLOCKING for d in diags):
+        return result
+    g = build_graph(amap)
+    result.graph = g
+    scenario = Scenario(
+        overrides={g.index[c]: g.levels.index(lv) for c, lv in options.overrides.items()}
+    )
+    analysis = Analysis(g, scenario, options.depth, options.max_order)
+    result.values = analysis.values
+    result.goals = goals_of(amap)
+    goal_pairs = [(g.index[goal.claim], g.levels.index(goal.required)) for goal in result.goals]
+    result.results = analysis.goals(goal_pairs)
+    result.statuses = grounded(amap)
+    obj_scenario, result.standing = objections_scenario(g, amap, result.statuses, scenario)
+    result.objection_values = evaluate(g, obj_scenario)
+    result.analysed = True
+    diags.extend(_structure_rules(amap, g))
+    diags.extend(_robustness_rules(result))
+    return result
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for comp, cyclic in zip(g.components, g.cyclic, strict=True):
+        if not cyclic:
+            continue
+        cycle = find_cycle(g, comp)
+        names = [g.names[c] for c in cycle]
+        members = set(cycle)
+        # Point at the first reduction (in reading order) that closes the cycle.
+        reds = [
+            r
+            for r in amap.reductions.values()
+            if r.conclusion in {g.names[c] for c in members}
+            and any(p.claim in {g.names[c] for c in members} for p in r.premises)
+        ]
+        at = reds[0].loc if reds else amap.claims[names[0]].loc
+        out.append(
+            dg.make(
+                "CX103", at.path, at.line, at.column,
+                "circular reduction: " + " -> ".join([*names, names[0]]),
+                suggestion="a cycle cannot lift itself; give one claim a route from outside the cycle",
+            )
+        )  # fmt: skip
+    used: set[str] = set()
+    for r in amap.reductions.values():
+        used.add(r.conclusion)
+        used.update(p.claim for p in r.premises)
+    used.update(goal.claim for goal in amap.goals)
+    used.update(o.against for o in amap.objections.values() if o.against)
+    for c in amap.claims.values():
+        if c.id not in used:
+            out.append(
+                dg.make("CX201", c.loc.path, c.loc.line, c.loc.column,
+                        f"claim `{c.id}` is declared but never used",
+                        suggestion="use it in a reduction or goal, or remove it")
+            )  # fmt: skip
+        if c.source is None:
+            out.append(
+                dg.make("CX202", c.loc.path, c.loc.line, c.loc.column,
+                        f"claim `{c.id}` has no `source`",
+                        suggestion='add an indented line `source: "where this comes from"`')
+            )  # fmt: skip
+    for r in amap.reductions.values():
+        if r.because is None:
+            out.append(
+                dg.make("CX203", r.loc.path, r.loc.line, r.loc.column,
+                        f"reduction `{r.id}` has no `because`",
+                        suggestion='add an indented line `because: "why the premises suffice"`')
+            )  # fmt: skip
+    return out
+
+
+def _robustness_rules(res: MapResult) -> list[Diagnostic]:
+    g = res.graph
+    assert g is not None
+    amap = res.amap
+    out: list[Diagnostic] = []
+    lv = g.levels
+    for goal in res.goals:
+        c = g.index[goal.claim]
+        gr = res.results[c]
+        where: Loc = goal.loc
+        if not gr.holds:
+            out.append(
+                dg.make(
+                    "CX102", where.path, where.line, where.column,
+                    f"goal `{goal.claim}` fails: it needs {lv[gr.required]} but reaches {lv[gr.baseline]}",
+                    suggestion="strengthen a premise, lower a threshold, or add an alternative route",
+                )
+            )  # fmt: skip
+            continue
+        for p, pr in gr.premises.items():
+            claim = amap.claims[g.names[p]]
+            at = claim.loc
+            if pr.brittle:
+                assert pr.breaks_at is not None
+                out.append(
+                    dg.make(
+                        "CX101", at.path, at.line, at.column,
+                        f"premise `{claim.id}` is brittle for goal `{goal.claim}`: "
+                        f"at {lv[pr.baseline]} the goal holds, at {lv[pr.breaks_at]} it fails",
+                        suggestion="ask less of it (a lower `>=` threshold) or add a route that does not need it",
+                    )
+                )  # fmt: skip
+            elif pr.margin is not None:
+                out.append(
+                    dg.make(
+                        "CX105", at.path, at.line, at.column,
+                        f"premise `{claim.id}` is a single point of failure for goal `{goal.claim}` "
+                        f"(slack {pr.margin} step{'s' if pr.margin != 1 else ''}: fails at {lv[pr.breaks_at or 0]})",
+                        suggestion="add a route to the goal that does not go through it",
+                    )
+                )  # fmt: skip
+        with_obj = res.objection_values[c]
+        if with_obj < gr.required and res.standing:
+            support = g.ancestors(c) | {c}
+            names = {g.names[i] for i in support}
+            route_ids = {r.id for r in g.routes if r.conclusion in support}
+            relevant = [o for o in res.standing if amap.objections[o].against in names | route_ids]
+            out.append(
+                dg.make(
+                    "CX104", where.path, where.line, where.column,
+                    f"goal `{goal.claim}` fails once the standing objections are applied "
+                    f"({lv[with_obj]} < {lv[gr.required]}): " + ", ".join(f"`{o}`" for o in relevant),
+                    suggestion="answer an objection with a rebuttal (`objection ...` with `against:` it), or repair the argument",
+                )
+            )  # fmt: skip
+    return out
+
+
+# --------------------------------------------------------------------------- suppression
+
+_IGNORE_RE = re.compile(r"#\s*cruxmap:\s*ignore(?:\[([^\]]*)\])?\s*$")
+
+
+def ignore_codes_in(comment: str) -> frozenset[str] | bool | None:
+    """Codes named by an ignore comment; ``None`` for all; ``False``: none."""
+    m = _IGNORE_RE.search(comment)
+    if not m:
+        return False
+    if m.group(1) is None:
+        return None
+    return frozenset(c.strip().upper() for c in m.group(1).split(",") if c.strip())
+
+
+def suppressed_lines(doc: Document) -> dict[int, frozenset[str] | None]:
+    """Line -> codes suppressed on the statement spanning that line."""
+    marks: dict[int, frozenset[str] | None] = {}
+    for c in doc.comments:
+        codes = ignore_codes_in(c.text)
+        if codes is not False:
+            marks[c.line] = codes  # type: ignore[assignment]
+    if not marks:
+        return {}
+    result: dict[int, frozenset[str] | None] = {}
+    for st in doc.statements:
+        first, last = st.loc.line, max(st.end_line, st.loc.line)
+        hits = [marks[ln] for ln in range(first, last + 1) if ln in marks]
+        if not hits:
+            continue
+        merged: frozenset[str] | None = frozenset()
+        for codes in hits:
+            merged = None if codes is None or merged is None else merged | codes
+        for ln in range(first, last + 1):
+            result[ln] = merged
+    return result
+
+
+def apply_filters(
+    diags: list[Diagnostic],
+    documents: dict[str, Document],
+    select: list[str] | None,
+    ignore: list[str],
+) -> list[Diagnostic]:
+    """Drop suppressed and deselected diagnostics; errors that stop analysis
+    (syntax, names, imports) cannot be ignored: the map cannot be checked."""
+    tables = {path: suppressed_lines(doc) for path, doc in documents.items()}
+    kept: list[Diagnostic] = []
+    for d in diags:
+        if d.code not in BLOCKING:
+            if select and not any(d.code.startswith(s) for s in select):
+                continue
+            if any(d.code.startswith(s) for s in ignore):
+                continue
+            table = tables.get(d.path)
+            if table and d.line in table:
+                codes = table[d.line]
+                if codes is None or d.code in codes:
+                    continue
+        kept.append(d)
+    return kept

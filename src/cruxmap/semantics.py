@@ -1,0 +1,170 @@
+"""Values of claims (SPEC section 3): least fixed points, scenarios, objections.
+
+Values are level indices. A :class:`Scenario` says which claims are set or
+capped and which reductions are gone; :func:`evaluate` computes every claim's
+value under it in one pass over the strongly connected components, iterating
+to the least fixed point only inside the (rare) cyclic ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cruxmap.graph import ClaimGraph
+from cruxmap.model import ArgumentMap
+
+
+@dataclass
+class Scenario:
+    #: ``--set`` overrides: a leaf takes the level, any other claim is capped.
+    overrides: dict[int, int] = field(default_factory=dict)
+    #: Upper bounds applied to any claim (objections, scaling down).
+    caps: dict[int, int] = field(default_factory=dict)
+    #: Reductions (route indices) that do not go through.
+    removed: frozenset[int] = frozenset()
+
+    def ceiling(self, g: ClaimGraph) -> list[int]:
+        """Per-claim upper bound from overrides on concluded claims and caps."""
+        ceil = [g.top] * len(g.names)
+        for c, lv in self.overrides.items():
+            if not g.is_leaf(c):
+                ceil[c] = min(ceil[c], lv)
+        for c, lv in self.caps.items():
+            ceil[c] = min(ceil[c], lv)
+        return ceil
+
+    def leaf_values(self, g: ClaimGraph) -> list[int]:
+        """Value each leaf starts from (``assume`` unless overridden)."""
+        vals = list(g.assume)
+        for c, lv in self.overrides.items():
+            if g.is_leaf(c):
+                vals[c] = lv
+        return vals
+
+
+def route_yield(g: ClaimGraph, r: int, values: list[int]) -> int:
+    route = g.routes[r]
+    for p, th in route.premises:
+        if values[p] < th:
+            return 0
+    return route.yields
+
+
+def evaluate(
+    g: ClaimGraph, scenario: Scenario | None = None, ceiling: list[int] | None = None
+) -> list[int]:
+    """Least-fixed-point value of every claim under a scenario."""
+    scenario = scenario or Scenario()
+    ceil = ceiling if ceiling is not None else scenario.ceiling(g)
+    leaf = scenario.leaf_values(g)
+    removed = scenario.removed
+    values = [0] * len(g.names)
+    for comp, cyclic in zip(g.components, g.cyclic, strict=True):
+        if not cyclic:
+            c = comp[0]
+            values[c] = _local(g, c, values, ceil, leaf, removed)
+            continue
+        # Kleene iteration from bottom: the least fixed point, so a cycle
+        # cannot lift itself without support from outside it.
+        changed = True
+        while changed:
+            changed = False
+            for c in comp:
+                v = _local(g, c, values, ceil, leaf, removed)
+                if v != values[c]:
+                    values[c] = v
+                    changed = True
+    return values
+
+
+def _local(
+    g: ClaimGraph,
+    c: int,
+    values: list[int],
+    ceil: list[int],
+    leaf: list[int],
+    removed: frozenset[int],
+) -> int:
+    routes = g.routes_to[c]
+    if not routes:
+        return min(leaf[c], ceil[c])
+    best = 0
+    for r in routes:
+        if r in removed:
+            continue
+        y = route_yield(g, r, values)
+        if y > best:
+            best = y
+    return min(best, ceil[c])
+
+
+# --------------------------------------------------------------------------- objections
+
+
+class Status(StrEnum):
+    IN = "in"
+    OUT = "out"
+    UNDECIDED = "undecided"
+
+
+def grounded(amap: ArgumentMap) -> dict[str, Status]:
+    """Grounded extension of the attack graph of objections.
+
+    An objection is ``in`` once every objection attacking it is ``out``, and
+    ``out`` once some attacker is ``in``; what is neither at the fixed point
+    stays ``undecided`` (e.g. two objections rebutting each other).
+    """
+    attackers: dict[str, list[str]] = {o: [] for o in amap.objections}
+    for o in amap.objections.values():
+        if o.against in attackers:
+            attackers[o.against].append(o.id)
+    status: dict[str, Status] = {}
+    # Worklist over "objections whose attackers' statuses just changed".
+    attacks: dict[str, list[str]] = {o: [] for o in amap.objections}
+    for target, atts in attackers.items():
+        for a in atts:
+            attacks[a].append(target)
+    pending_out = {o: len(a) for o, a in attackers.items()}
+    queue = [o for o, n in pending_out.items() if n == 0]
+    while queue:
+        o = queue.pop()
+        if o in status:
+            continue
+        status[o] = Status.IN
+        for target in attacks[o]:
+            if target not in status:
+                status[target] = Status.OUT
+                for t2 in attacks[target]:
+                    pending_out[t2] -= 1
+                    if pending_out[t2] == 0 and t2 not in status:
+                        queue.append(t2)
+    return {o: status.get(o, Status.UNDECIDED) for o in amap.objections}
+
+
+def objections_scenario(
+    g: ClaimGraph, amap: ArgumentMap, statuses: dict[str, Status], base: Scenario
+) -> tuple[Scenario, list[str]]:
+    """``base`` with every standing objection applied, and their IDs."""
+    caps = dict(base.caps)
+    removed = set(base.removed)
+    route_index = {r.id: r.index for r in g.routes}
+    standing: list[str] = []
+    for oid, st in statuses.items():
+        if st is not Status.IN:
+            continue
+        o = amap.objections[oid]
+        if o.against in g.index:
+            c = g.index[o.against]
+            lv = g.levels.index(o.caps) if o.caps in g.levels else 0
+            caps[c] = min(caps.get(c, g.top), lv)
+            standing.append(oid)
+        elif o.against in route_index:
+            removed.add(route_index[o.against])
+            standing.append(oid)
+    return Scenario(dict(base.overrides), caps, frozenset(removed)), standing
+
+
+def level_names(g: ClaimGraph, values: Iterable[int]) -> list[str]:
+    return [g.levels[v] for v in values]
