@@ -6,15 +6,15 @@ finding (a brittle premise, a failing goal) can point back at the text.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_SCALE: tuple[str, ...] = ("none", "partial", "good", "great", "near_perfect", "perfect")
 
 
-class Loc(BaseModel):
-    """A 1-based position in a file."""
-
-    model_config = ConfigDict(frozen=True)
+class Loc(NamedTuple):
+    """A 1-based position in a file (a tuple: large maps have many)."""
 
     path: str
     line: int

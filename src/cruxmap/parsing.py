@@ -8,14 +8,18 @@ next statement so that one typo does not hide the rest of the file.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
+from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import Lexer, PatternStr
 
 from cruxmap import diagnostics as dg
 from cruxmap.diagnostics import Diagnostic
@@ -30,6 +34,7 @@ from cruxmap.model import (
     Premise,
     Reduction,
     Scale,
+    Statement,
 )
 
 KEYWORDS = frozenset(
@@ -68,73 +73,165 @@ _TERMINAL_WORDS = {
     "LT": "`<`",
     "COLON": "`:`",
     "COMMA": "`,`",
-    "_NL": "the end of the line",
+    "EOL": "the end of the line",
     "_ATTR_NL": "an indented attribute line",
     "$END": "the end of the file",
 }
 _MAX_ERRORS_PER_FILE = 20
 
 
-class _LinePostLexer:
-    """Fold blank/comment lines into one newline token and classify it.
+class _CruxLexer(Lexer):
+    """Tokens for the grammar's terminals, with line structure decided here.
 
-    A newline followed by an indented line opens an attribute line
-    (``_ATTR_NL``); one followed by column 1 ends the statement (``_NL``).
-    The stream always ends with ``_NL`` so the last statement needs no
-    trailing newline.
+    One compiled alternation over the grammar's own terminal patterns, so the
+    grammar stays the single definition of the language; lark's general lexer
+    is several times slower on large files. Blank and comment-only lines fold
+    into one newline token: ``_ATTR_NL`` when the next line is indented (an
+    attribute line), ``EOL`` when it starts a statement. The newline token is
+    placed at the end of the line it ends, so that a statement's span stops on
+    its own last line. The stream always ends with ``EOL``.
     """
 
-    always_accept = ("NEWLINE",)
+    def __init__(self, conf: LexerConf) -> None:
+        terms = [t for t in conf.terminals if t.name not in ("EOL", "_ATTR_NL")]
+        self.keywords = {
+            t.pattern.value: t.name
+            for t in terms
+            if isinstance(t.pattern, PatternStr) and t.pattern.value.isidentifier()
+        }
+        ordered = sorted(
+            (t for t in terms if t.pattern.value not in self.keywords),
+            key=lambda t: (
+                -t.priority,
+                not isinstance(t.pattern, PatternStr),
+                -len(t.pattern.value),
+            ),
+        )
+        self.regex = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in ordered))
 
-    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        pending: Token | None = None
-        opened: Token | None = None
-        last: Token | None = None
-        first = True
-        for tok in stream:
-            if tok.type == "NEWLINE":
-                if pending is None:
-                    opened = tok
-                pending = tok
+    def lex(self, data: str) -> Iterator[Token]:  # type: ignore[override]
+        match = self.regex.match
+        keywords = self.keywords
+        comments = _session.comments
+        pos, line, line_start, end = 0, 1, 0, len(data)
+        first: Token | None = None  # first newline of a run of blank lines
+        last_nl: Token | None = None  # last newline of that run
+        prev: Token | None = None
+        started = False
+        while pos < end:
+            m = match(data, pos)
+            if m is None:
+                raise UnexpectedCharacters(
+                    data, pos, line, pos - line_start + 1, allowed=None, token_history=None
+                )
+            kind = m.lastgroup
+            value = m.group()
+            column = pos - line_start + 1
+            if kind == "NEWLINE":
+                tok = Token("NEWLINE", value, pos, line, column)
+                if first is None:
+                    first = tok
+                last_nl = tok
+                line += 1
+                line_start = pos + 1
+                pos = m.end()
                 continue
-            if pending is not None:
-                kind = "_ATTR_NL" if pending.value.lstrip("\r\n") else "_NL"
-                yield _at_line_end(kind, pending.value, opened)
-                pending = None
-            elif first and tok.column != 1:
-                yield Token("_ATTR_NL", "", 0, tok.line, 1, tok.line, tok.column, 0)
-            first = False
-            yield tok
-            last = tok
-        if pending is not None:
-            yield _at_line_end("_NL", pending.value, opened)
+            if kind == "WS":
+                pos = m.end()
+                continue
+            if kind == "COMMENT":
+                comments.append(Token("COMMENT", value, pos, line, column))
+                pos = m.end()
+                continue
+            if first is not None and last_nl is not None:
+                yield _at_line_end(
+                    "_ATTR_NL" if len(last_nl.value) > 1 else "EOL", last_nl.value, first
+                )
+                first = last_nl = None
+            elif not started and column != 1:
+                yield Token("_ATTR_NL", "", 0, line, 1, line, 1, 0)
+            started = True
+            if kind == "ID" and value in keywords:
+                kind = keywords[value]
+            newlines = value.count("\n") if kind == "LONG_STRING" else 0
+            if newlines:
+                end_line = line + newlines
+                end_column = len(value) - value.rfind("\n")
+            else:
+                end_line, end_column = line, column + len(value)
+            prev = Token(kind, value, pos, line, column, end_line, end_column, m.end())
+            yield prev
+            if newlines:
+                line = end_line
+                line_start = pos + value.rfind("\n") + 1
+            pos = m.end()
+        if first is not None and last_nl is not None:
+            yield _at_line_end("EOL", last_nl.value, first)
         else:
-            line = last.end_line or 1 if last is not None else 1
-            column = last.end_column or 1 if last is not None else 1
-            yield Token("_NL", "", 0, line, column, line, column, 0)
+            ln = prev.end_line or 1 if prev is not None else 1
+            col = prev.end_column or 1 if prev is not None else 1
+            yield Token("EOL", "", end, ln, col, ln, col, end)
 
 
 def _at_line_end(kind: str, value: str, newline: Token) -> Token:
-    """A newline token placed (zero-width) at the end of the line it ends, so
-    that a statement's span stops on its own last line, not the next one."""
+    """A newline token placed (zero-width) at the end of the line it ends."""
     return Token(
         kind, value, newline.start_pos, newline.line, newline.column,
         newline.line, newline.column, newline.start_pos,
     )  # fmt: skip
 
 
+class _Session:
+    """Per-parse state shared with the inline transformer (one parse at a time)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.comments: list[Token] = []
+
+
+_session = _Session()
+
+
 @lru_cache(maxsize=1)
-def parser() -> Lark:
+def _lark() -> tuple[Lark, _Builder]:
+    # The builder makes models with model_construct: the grammar already
+    # guarantees their types, and validation would double the cost of
+    # parsing a large file.
     grammar = resources.files("cruxmap.grammars").joinpath("crux.lark").read_text("utf-8")
-    return Lark(
+    builder = _Builder()
+    options: dict[str, Any] = {}
+    cache = _cache_path()
+    if cache is not None:
+        options["cache"] = cache
+    lark = Lark(
         grammar,
         parser="lalr",
-        lexer="basic",
+        lexer=_CruxLexer,
         propagate_positions=True,
         maybe_placeholders=False,
-        postlex=_LinePostLexer(),
-        cache=True,
+        transformer=builder,
+        **options,
     )
+    return lark, builder
+
+
+def _cache_path() -> str | None:
+    """Where lark keeps the analysed grammar between runs: a directory of the
+    user's own (never a shared temporary directory, since lark reads the
+    cache back with pickle)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = os.path.join(base, "cruxmap")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        if not os.access(directory, os.W_OK) or os.stat(directory).st_uid != os.getuid():
+            return None
+    except OSError:
+        return None
+    import lark as lark_module
+
+    from cruxmap import __version__
+
+    return os.path.join(directory, f"grammar-{__version__}-lark{lark_module.__version__}.cache")
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
@@ -162,24 +259,36 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
     """Parse one file's text into a document plus its CX001 diagnostics."""
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []
+    lark, builder = _lark()
     work = text
-    tree = None
-    for _ in range(_MAX_ERRORS_PER_FILE + 1):
-        try:
-            tree = parser().parse(work)
-            break
-        except UnexpectedInput as exc:
-            diagnostics.append(_syntax_diagnostic(exc, path, lines))
-            blanked = _blank_statement(work, exc)
-            if blanked is None:
+    statements: list[Statement] | None = None
+    with _session.lock:
+        for _ in range(_MAX_ERRORS_PER_FILE + 1):
+            builder.reset(path, lines)
+            _session.comments = []
+            try:
+                statements = lark.parse(work)
                 break
-            work = blanked
-    doc = Document(path=path)
-    doc.comments = _comments(text)
-    if tree is not None:
-        builder = _Builder(path, lines)
-        doc.statements = builder.transform(tree).children
+            except UnexpectedInput as exc:
+                diagnostics.append(_syntax_diagnostic(exc, path, lines))
+                blanked = _blank_statement(work, exc)
+                if blanked is None:
+                    break
+                work = blanked
         diagnostics.extend(builder.diagnostics)
+        lexed = _session.comments
+    doc = Document(path=path, statements=statements or [])
+    if diagnostics:
+        # Parsing resumed on a blanked copy: take the comments from the text.
+        doc.comments = _comments(text)
+    else:
+        doc.comments = [
+            Comment.model_construct(
+                line=t.line, column=t.column, text=t.value.rstrip(),
+                own_line=not lines[(t.line or 1) - 1][: (t.column or 1) - 1].strip(),
+            )
+            for t in lexed
+        ]  # fmt: skip
     return doc, diagnostics
 
 
@@ -196,8 +305,8 @@ def _words(expected: set[str]) -> str:
 
 
 def _found(tok: Token) -> str:
-    if tok.type == "_NL" or tok.type == "$END":
-        return "the end of the line" if tok.type == "_NL" else "the end of the file"
+    if tok.type == "EOL" or tok.type == "$END":
+        return "the end of the line" if tok.type == "EOL" else "the end of the file"
     if tok.type == "_ATTR_NL":
         return "an indented line"
     if tok.value.lower() in KEYWORDS and tok.type != "ID":
@@ -220,22 +329,19 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
         else:
             message = f"unexpected character {ch!r}"
             hint = "identifiers are letters, digits, `_` and `-`; text goes in double quotes"
-        allowed = {t for t in exc.allowed or ()} if exc.allowed else set()
-        if allowed and ch != '"':
-            message += f"; expected {_words(allowed)}"
     else:
         assert isinstance(exc, UnexpectedToken | UnexpectedEOF)
         tok = exc.token
         expected = set(exc.expected) if isinstance(exc, UnexpectedToken) else set()
         expected.discard("NEWLINE")
-        if isinstance(exc, UnexpectedToken) and tok.type in ("_NL", "_ATTR_NL", "$END"):
+        if isinstance(exc, UnexpectedToken) and tok.type in ("EOL", "_ATTR_NL", "$END"):
             # Point at the end of the offending line, not at the next line.
             line = tok.line if tok.type != "$END" else len(lines)
             column = len(lines[line - 1]) + 1 if 0 < line <= len(lines) else 1
-            if tok.type == "_NL" and tok.value == "" and tok.line == 1:
+            if tok.type == "EOL" and tok.value == "" and tok.line == 1:
                 line, column = len(lines), len(lines[-1]) + 1
         if (tok.type == "_ATTR_NL" and expected >= {"CLAIM"}) or (
-            tok.type == "_ATTR_NL" and "_NL" not in expected and not expected - {"$END"}
+            tok.type == "_ATTR_NL" and "EOL" not in expected and not expected - {"$END"}
         ):
             message = "unexpected indentation: statements start in column 1"
             hint = "indent only the `key: value` attribute lines under a statement"
@@ -280,7 +386,7 @@ def _blank_statement(text: str, exc: UnexpectedInput) -> str | None:
     """Blank out the statement holding the error so parsing can resume."""
     lines = text.split("\n")
     line = getattr(exc, "line", None)
-    if isinstance(exc, UnexpectedToken) and exc.token.type in ("_NL", "_ATTR_NL"):
+    if isinstance(exc, UnexpectedToken) and exc.token.type in ("EOL", "_ATTR_NL"):
         line = exc.token.line
     if not line or line < 1 or line > len(lines):
         return None
@@ -339,11 +445,19 @@ _ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
 
 
 class _Builder(Transformer[Token, Any]):
-    def __init__(self, path: str, lines: list[str]) -> None:
+    """Builds model objects while the LALR parser reduces (no parse tree)."""
+
+    def __init__(self) -> None:
         super().__init__()
+        self.reset("<none>", [])
+
+    def reset(self, path: str, lines: list[str]) -> None:
         self.path = path
         self.lines = lines
         self.diagnostics: list[Diagnostic] = []
+
+    def start(self, children: list[Any]) -> list[Statement]:
+        return [c for c in children if not isinstance(c, Token)]
 
     def _error(self, at: Token | Loc, message: str, suggestion: str | None = None) -> None:
         line = at.line or 1
@@ -452,38 +566,43 @@ class _Builder(Transformer[Token, Any]):
                 values[name] = [t.value for t in value]
         return values
 
-    def _finish(self, node: Any, tree_meta: Any, kind: str, raw: list[Any]) -> Any:
-        node.end_line = getattr(tree_meta, "end_line", node.loc.line)
+    def _finish(self, node: Any, eol: Token, kind: str, raw: list[Any]) -> Any:
+        node.end_line = eol.line or node.loc.line
         for name, value in self._attributes(kind, raw, node).items():
             setattr(node, name, value)
         return node
 
     # statements ---------------------------------------------------------
 
-    @v_args(meta=True)
-    def scale_stmt(self, meta: Any, children: list[Any]) -> Scale:
+    def scale_stmt(self, children: list[Any]) -> Scale:
         ids = [c for c in children if isinstance(c, Token) and c.type == "ID"]
-        node = Scale(
+        node = Scale.model_construct(
+            attr_locs={},
             loc=_loc(self.path, children[0]),
             levels=[t.value for t in ids],
             level_locs=[_loc(self.path, t) for t in ids],
         )
-        return self._finish(node, meta, "scale_stmt", children[-1])
+        return self._finish(node, children[-1], "scale_stmt", children[-2])
 
-    @v_args(meta=True)
-    def import_stmt(self, meta: Any, children: list[Any]) -> Import:
-        node = Import(loc=_loc(self.path, children[0]), target=str(children[1]))
+    def import_stmt(self, children: list[Any]) -> Import:
+        node = Import.model_construct(
+            attr_locs={}, loc=_loc(self.path, children[0]), target=str(children[1])
+        )
         node.attr_locs["target"] = _loc(self.path, children[1].token)
-        return self._finish(node, meta, "import_stmt", children[-1])
+        return self._finish(node, children[-1], "import_stmt", children[-2])
 
-    @v_args(meta=True)
-    def claim_stmt(self, meta: Any, children: list[Any]) -> Claim:
-        node = Claim(loc=_loc(self.path, children[0]), id=children[1].value, text=str(children[3]))
+    def claim_stmt(self, children: list[Any]) -> Claim:
+        node = Claim.model_construct(
+            attr_locs={},
+            tags=[],
+            loc=_loc(self.path, children[0]),
+            id=children[1].value,
+            text=str(children[3]),
+        )
         node.attr_locs["id"] = _loc(self.path, children[1])
-        return self._finish(node, meta, "claim_stmt", children[-1])
+        return self._finish(node, children[-1], "claim_stmt", children[-2])
 
-    @v_args(meta=True)
-    def reduction_stmt(self, meta: Any, children: list[Any]) -> Reduction:
+    def reduction_stmt(self, children: list[Any]) -> Reduction:
         rid = ""
         explicit = False
         rest = children
@@ -491,7 +610,8 @@ class _Builder(Transformer[Token, Any]):
             rid, explicit, rest = children[1].value, True, children[3:]
         conclusion = rest[0]
         premises = [c for c in rest if isinstance(c, Premise)]
-        node = Reduction(
+        node = Reduction.model_construct(
+            attr_locs={},
             loc=_loc(self.path, children[0]),
             id=rid,
             explicit_id=explicit,
@@ -501,34 +621,36 @@ class _Builder(Transformer[Token, Any]):
         )
         if explicit:
             node.attr_locs["id"] = _loc(self.path, children[1])
-        return self._finish(node, meta, "reduction_stmt", children[-1])
+        return self._finish(node, children[-1], "reduction_stmt", children[-2])
 
     def premise(self, children: list[Token]) -> Premise:
         claim = children[0]
         level = children[2] if len(children) == 3 else None
-        return Premise(
+        return Premise.model_construct(
             claim=claim.value,
             threshold=level.value if level is not None else None,
             loc=_loc(self.path, claim),
             threshold_loc=_loc(self.path, level) if level is not None else None,
         )
 
-    @v_args(meta=True)
-    def goal_stmt(self, meta: Any, children: list[Any]) -> Goal:
+    def goal_stmt(self, children: list[Any]) -> Goal:
         claim, level = children[1], children[3]
-        node = Goal(
+        node = Goal.model_construct(
+            attr_locs={},
             loc=_loc(self.path, children[0]),
             claim=claim.value,
             required=level.value,
             claim_loc=_loc(self.path, claim),
             required_loc=_loc(self.path, level),
         )
-        return self._finish(node, meta, "goal_stmt", children[-1])
+        return self._finish(node, children[-1], "goal_stmt", children[-2])
 
-    @v_args(meta=True)
-    def objection_stmt(self, meta: Any, children: list[Any]) -> Objection:
-        node = Objection(
-            loc=_loc(self.path, children[0]), id=children[1].value, text=str(children[3])
+    def objection_stmt(self, children: list[Any]) -> Objection:
+        node = Objection.model_construct(
+            attr_locs={},
+            loc=_loc(self.path, children[0]),
+            id=children[1].value,
+            text=str(children[3]),
         )
         node.attr_locs["id"] = _loc(self.path, children[1])
-        return self._finish(node, meta, "objection_stmt", children[-1])
+        return self._finish(node, children[-1], "objection_stmt", children[-2])
