@@ -1,17 +1,20 @@
 """The map as a graph: claims are nodes, each premise -> conclusion an edge.
 
 Analysis loops run over integers, so :class:`ClaimGraph` numbers the claims
-and levels once. networkx supplies the structural questions (cycles,
-strongly connected components, post-dominators), asked once per map.
+and levels once. networkx answers the structural questions about cycles
+(strongly connected components, a cycle to name); it is imported only when a
+map has one, which keeps a pre-commit run on an ordinary map fast.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from cruxmap.model import ArgumentMap, Goal
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,6 @@ class ClaimGraph:
     routes_from: list[list[int]]
     #: ``assume`` of each claim (top when unset); only used for leaves.
     assume: list[int]
-    digraph: nx.DiGraph
     #: Strongly connected components in topological order (premises first).
     components: list[list[int]] = field(default_factory=list)
     #: True for components that form a cycle (more than one claim, or a
@@ -45,6 +47,7 @@ class ClaimGraph:
     cyclic: list[bool] = field(default_factory=list)
     #: Topological position of each claim's component.
     position: list[int] = field(default_factory=list)
+    _digraph: nx.DiGraph | None = None  # built on first use
 
     @property
     def top(self) -> int:
@@ -75,6 +78,18 @@ class ClaimGraph:
     def in_cycle(self, c: int) -> bool:
         return self.cyclic[self.position[c]]
 
+    @property
+    def digraph(self) -> nx.DiGraph:
+        """premise -> conclusion edges, for the structural questions."""
+        import networkx as nx
+
+        if self._digraph is None:
+            dg = nx.DiGraph()
+            dg.add_nodes_from(range(len(self.names)))
+            dg.add_edges_from((p, r.conclusion) for r in self.routes for p, _ in r.premises)
+            self._digraph = dg
+        return self._digraph
+
 
 def build(amap: ArgumentMap) -> ClaimGraph:
     """Index a map whose names all resolve (the loader checked them)."""
@@ -86,8 +101,6 @@ def build(amap: ArgumentMap) -> ClaimGraph:
     routes: list[Route] = []
     routes_to: list[list[int]] = [[] for _ in names]
     routes_from: list[list[int]] = [[] for _ in names]
-    dg = nx.DiGraph()
-    dg.add_nodes_from(range(len(names)))
     for red in amap.reductions.values():
         if red.conclusion not in index or any(p.claim not in index for p in red.premises):
             continue
@@ -101,26 +114,56 @@ def build(amap: ArgumentMap) -> ClaimGraph:
         for p, _ in prem:
             if k not in routes_from[p]:
                 routes_from[p].append(k)
-            dg.add_edge(p, c)
     assume = [lv.get(amap.claims[n].assume or "", top) for n in names]
-    g = ClaimGraph(names, index, levels, routes, routes_to, routes_from, assume, dg)
+    g = ClaimGraph(names, index, levels, routes, routes_to, routes_from, assume)
     _order(g)
     return g
 
 
 def _order(g: ClaimGraph) -> None:
+    """Components in topological order, premises first.
+
+    Kahn's algorithm over the index lists orders the acyclic part (nearly
+    always all of it) in linear time; only when claims are left over, i.e.
+    there is a cycle, does networkx condense the strongly connected
+    components.
+    """
+    n = len(g.names)
+    indegree = [0] * n
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for r in g.routes:
+        for p in {p for p, _ in r.premises}:
+            succ[p].append(r.conclusion)
+            indegree[r.conclusion] += 1
+    ready = [c for c in range(n) if indegree[c] == 0]
+    ready.reverse()
+    order: list[int] = []
+    while ready:
+        c = ready.pop()
+        order.append(c)
+        for s in succ[c]:
+            indegree[s] -= 1
+            if indegree[s] == 0:
+                ready.append(s)
+    if len(order) == n:
+        g.components = [[c] for c in order]
+        g.cyclic = [False] * n
+        g.position = [0] * n
+        for pos, c in enumerate(order):
+            g.position[c] = pos
+        return
+    import networkx as nx
+
     comps = list(nx.strongly_connected_components(g.digraph))
     cond = nx.condensation(g.digraph, scc=comps)
-    mapping = cond.graph["mapping"]
-    order = list(nx.lexicographical_topological_sort(cond, key=lambda n: min(comps[n])))
-    position = [0] * len(g.names)
-    for pos, comp_id in enumerate(order):
+    ordered = list(nx.lexicographical_topological_sort(cond, key=lambda m: min(comps[m])))
+    position = [0] * n
+    for pos, comp_id in enumerate(ordered):
         for c in comps[comp_id]:
             position[c] = pos
-    g.components = [sorted(comps[cid]) for cid in order]
+    g.components = [sorted(comps[cid]) for cid in ordered]
     g.cyclic = [len(m) > 1 or g.digraph.has_edge(m[0], m[0]) for m in g.components]
     g.position = position
-    del mapping
 
 
 def goals(amap: ArgumentMap) -> list[Goal]:
@@ -158,6 +201,8 @@ def goals(amap: ArgumentMap) -> list[Goal]:
 
 def find_cycle(g: ClaimGraph, component: list[int]) -> list[int]:
     """One cycle through a cyclic component, as claim indices."""
+    import networkx as nx
+
     sub = g.digraph.subgraph(component)
     edges = nx.find_cycle(sub, source=component[0])
     return [u for u, _ in edges]

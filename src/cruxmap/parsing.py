@@ -567,9 +567,11 @@ class _Builder(Transformer[Token, Any]):
         return values
 
     def _finish(self, node: Any, eol: Token, kind: str, raw: list[Any]) -> Any:
-        node.end_line = eol.line or node.loc.line
-        for name, value in self._attributes(kind, raw, node).items():
-            setattr(node, name, value)
+        # Straight into the instance dict: pydantic's __setattr__ is slow and
+        # these values were checked by _attributes.
+        fields = node.__dict__
+        fields["end_line"] = eol.line or node.loc.line
+        fields.update(self._attributes(kind, raw, node))
         return node
 
     # statements ---------------------------------------------------------

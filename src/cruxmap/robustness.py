@@ -27,8 +27,6 @@ import heapq
 import itertools
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from cruxmap.graph import ClaimGraph
 from cruxmap.semantics import Scenario, evaluate
 
@@ -140,8 +138,6 @@ class Analysis:
     def _need_by_dominators(self, goal: int, required: int, support: set[int]) -> dict[int, int]:
         g = self.g
         nodes = support | {goal}
-        reverse = nx.DiGraph()
-        reverse.add_node(goal)
         succ: dict[int, list[int]] = {}
         for n in support:
             outs = []
@@ -151,20 +147,35 @@ class Analysis:
                 c = g.routes[r].conclusion
                 if c in nodes and c not in outs:
                     outs.append(c)
-                    reverse.add_edge(c, n)
             succ[n] = outs
-        ipdom = nx.immediate_dominators(reverse, goal)
+        # Immediate post-dominators (Cooper, Harvey and Kennedy's algorithm on
+        # the reversed graph): acyclic, and visited conclusions first, so one
+        # pass settles every claim.
+        rank = {goal: 0}
+        ipdom = {goal: goal}
         need: dict[int, int] = {goal: required}
         for p in sorted(support, key=lambda n: -g.position[n]):
-            d = ipdom.get(p)
-            if d is None or d == p:
+            d = -1
+            for s in succ[p]:
+                if s not in rank:
+                    continue
+                if d < 0:
+                    d = s
+                    continue
+                a, b = s, d
+                while a != b:
+                    while rank[a] > rank[b]:
+                        a = ipdom[a]
+                    while rank[b] > rank[a]:
+                        b = ipdom[b]
+                d = a
+            if d < 0:
                 need[p] = 0
                 continue
+            rank[p] = len(rank)
+            ipdom[p] = d
             nd = need.get(d, 0)
-            if nd <= 0:
-                need[p] = 0
-                continue
-            need[p] = self._need_through(p, d, nd, succ)
+            need[p] = self._need_through(p, d, nd, succ) if nd > 0 else 0
         return need
 
     def _need_through(self, p: int, d: int, need_d: int, succ: dict[int, list[int]]) -> int:
