@@ -144,12 +144,17 @@ class _CruxLexer(Lexer):
                 pos = m.end()
                 continue
             if first is not None and last_nl is not None:
-                yield _at_line_end(
-                    "_ATTR_NL" if len(last_nl.value) > 1 else "EOL", last_nl.value, first
-                )
+                if len(last_nl.value) > 1:
+                    # Ends where the indented line's text begins, for errors.
+                    yield Token(
+                        "_ATTR_NL", last_nl.value, first.start_pos, first.line, first.column,
+                        line, len(last_nl.value), pos,
+                    )  # fmt: skip
+                else:
+                    yield _at_line_end("EOL", last_nl.value, first)
                 first = last_nl = None
             elif not started and column != 1:
-                yield Token("_ATTR_NL", "", 0, line, 1, line, 1, 0)
+                yield Token("_ATTR_NL", "", 0, line, 1, line, column, pos)
             started = True
             if kind == "ID" and value in keywords:
                 kind = keywords[value]
@@ -343,8 +348,17 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
         if (tok.type == "_ATTR_NL" and expected >= {"CLAIM"}) or (
             tok.type == "_ATTR_NL" and "EOL" not in expected and not expected - {"$END"}
         ):
+            line, column = tok.end_line or line, 1
             message = "unexpected indentation: statements start in column 1"
             hint = "indent only the `key: value` attribute lines under a statement"
+        elif (
+            tok.type in ("SCALE", "IMPORT", "CLAIM", "REDUCTION", "GOAL", "OBJECTION")
+            and 0 < line <= len(lines)
+            and not lines[line - 1][: column - 1].strip()
+            and column > 1
+        ):
+            message = f"`{tok.value}` statement is indented, so it reads as an attribute line"
+            hint = "start statements in column 1"
         elif tok.type == "_ATTR_NL":
             message = f"expected {_words(expected)}, found an indented line"
             hint = "finish the statement on its first line; attribute lines come after it"
