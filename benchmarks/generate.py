@@ -66,7 +66,9 @@ def generate(n_claims: int, seed: int = 0) -> str:
     for name in claims:
         attrs = [f'    source: "synthetic {name}"']
         if name not in concluded:
-            attrs.append(f"    assume: {rng.choices(['great', 'near_perfect', 'perfect'], [10, 30, 60])[0]}")
+            attrs.append(
+                f"    assume: {rng.choices(['great', 'near_perfect', 'perfect'], [10, 30, 60])[0]}"
+            )
         lines.append(f'claim {name}: "Claim {name} of the synthetic argument"\n' + "\n".join(attrs))
     for i in range(max(1, len(claims) // 50)):
         target = rng.choice(claims)
