@@ -339,7 +339,7 @@ class _Mocus:
         return out
 
     def _deps(self, c: int, y: int) -> list[tuple[int, int]]:
-        if self.a.values[c] < y:
+        if y <= 0 or self.a.values[c] < y:
             return []
         deps = []
         for r in self._working_routes(c, y):
@@ -348,6 +348,8 @@ class _Mocus:
 
     def _compute(self, c: int, y: int) -> Family:
         a = self.a
+        if y <= 0:
+            return EMPTY  # nothing is below bottom: this cannot fail
         if a.values[c] < y:
             return ALREADY_FAILS
         own: set[frozenset[int]] = set()
