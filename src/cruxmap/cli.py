@@ -9,6 +9,7 @@ was misused. Heavy modules are imported inside the commands so that
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -102,6 +103,93 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=cmd_check)
 
+    fmt = sub.add_parser(
+        "fmt",
+        help="rewrite .crux files in the canonical layout",
+        description="Rewrite .crux files in one canonical layout, keeping every comment. "
+        "Formatted standard input and diffs go to stdout, reports to stderr.",
+    )
+    fmt.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or directories; - reads standard input and writes standard output "
+        "(default: `paths` from config, else .)",
+    )
+    fmt.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a file would change"
+    )
+    fmt.add_argument(
+        "--diff", action="store_true", help="write nothing; print a unified diff of the changes"
+    )
+    fmt.set_defaults(handler=cmd_fmt)
+
+    render = sub.add_parser(
+        "render",
+        help="draw maps with Graphviz (SVG, DOT or PNG)",
+        description="Draw each map: claims with their levels, reductions with each premise's "
+        "threshold, goals, margins, brittle premises and objections, with a legend.",
+    )
+    render.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a .crux file, or a directory (one drawing per .crux file under it)",
+    )
+    render.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        default=None,
+        help="output file; a directory when drawing several maps; - for stdout "
+        "(default: next to each map, with the format's extension)",
+    )
+    render.add_argument(
+        "--format",
+        dest="render_format",
+        choices=("svg", "dot", "png"),
+        default="svg",
+        help="output format (default svg; dot needs no Graphviz)",
+    )
+    render.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="CLAIM=LEVEL",
+        help="draw a scenario: cap CLAIM at LEVEL and mark what changed; repeatable",
+    )
+    render.add_argument(
+        "--objections",
+        action="store_true",
+        help="draw the objections scenario: every standing objection applied",
+    )
+    render.add_argument(
+        "--combine", action="store_true", help="draw all the maps named or found in one drawing"
+    )
+    render_mode = render.add_mutually_exclusive_group()
+    render_mode.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming drawings that are stale or missing",
+    )
+    render_mode.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help="redraw only stale drawings, and exit 1 if any was (for pre-commit)",
+    )
+    render.add_argument(
+        "--graphviz",
+        metavar="PROGRAM",
+        default=None,
+        help="dot, graphviz-pure, or a path to a dot-compatible program "
+        "(default: $CRUXMAP_GRAPHVIZ, else dot on PATH, else graphviz-pure)",
+    )
+    render.add_argument(
+        "--config", type=Path, default=None, help="pyproject.toml to read [tool.cruxmap] from"
+    )
+    render.set_defaults(handler=cmd_render, select=None, ignore=None)  # fmt: skip
+
     rules = sub.add_parser("rules", help="list the diagnostic codes")
     rules.set_defaults(handler=cmd_rules)
     return parser
@@ -113,6 +201,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    # A short-lived process: the cyclic garbage collector would only rescan
+    # the (acyclic) model of a large map again and again.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         return int(args.handler(args))
     except UsageError as exc:
@@ -122,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------- rules
@@ -207,10 +302,10 @@ def run_check(
     fail_rank = Severity(cfg.fail_on).rank
     status = 0
     first = True
+    documents = loader.documents()  # every file is loaded by now
     for amap, diags in loaded:
         local = {k: v for k, v in overrides.items() if k in amap.claims}
         res = check_map(amap, diags, Options(cfg.depth, cfg.max_order, local))
-        documents = loader.documents()
         kept = apply_filters(res.diagnostics, documents, cfg.select or None, cfg.ignore)
         if first:
             kept = problems + kept
@@ -284,3 +379,67 @@ def cmd_check(args: argparse.Namespace) -> int:
                 line = "No .crux files found."
             print(line)
     return status
+
+
+# --------------------------------------------------------------------------- fmt
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    from cruxmap import config, formatting, output
+    from cruxmap.loader import discover, display_path
+
+    paths: list[str] = args.paths
+    if not paths:
+        try:
+            paths = config.load().paths or ["."]
+        except config.ConfigError as exc:
+            raise UsageError(str(exc)) from exc
+    if paths.count("-") > 1:
+        raise UsageError("`-` (standard input) can be named only once")
+    files, problems = discover(p for p in paths if p != "-")
+    targets: list[tuple[str, Path | None]] = [(display_path(f), f) for f in files]
+    if "-" in paths:
+        targets.insert(0, ("-", None))
+    if problems:
+        print(output.format_text(problems), file=sys.stderr)
+        if not targets:
+            return 2
+    status = formatting.run(targets, check=args.check, diff=args.diff)
+    return 2 if problems else status
+
+
+# --------------------------------------------------------------------------- render
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Plan the outputs, analyse every map, render all in memory, then write:
+    a map with errors, or a Graphviz failure, writes nothing."""
+    from cruxmap import output, render
+    from cruxmap.diagnostics import Severity
+
+    cfg = _load_config(args)
+    mode = "check" if args.check else "update" if args.fail_on_change else "write"
+    req = render.Request(paths=args.paths, output=args.output, fmt=args.render_format,
+                         combine=args.combine, objections=args.objections,
+                         overrides=_parse_overrides(args.overrides), mode=mode,
+                         engine=args.graphviz, depth=cfg.depth, max_order=cfg.max_order)  # fmt: skip
+    try:
+        jobs = render.plan(req)
+    except render.UsageProblem as exc:
+        raise UsageError(str(exc)) from exc
+    files = list(dict.fromkeys(f for job in jobs for f, _ in job.maps))
+    results, per_map, _ = run_check([str(f) for f in files], cfg, req.overrides)
+    broken = [(r, d) for r, d in zip(results, per_map, strict=True) if not r.analysed]
+    if broken:
+        errors = [d for _, diags in broken for d in diags if d.severity is Severity.ERROR]
+        print(output.format_text(errors), file=sys.stderr)
+        names = ", ".join(output.clean(r.amap.root) for r, _ in broken)
+        print(f"cruxmap: not rendered, fix the errors first: {names}; nothing was written",
+              file=sys.stderr)  # fmt: skip
+        return 2 if any(d.code in ("CX001", "CX005") for d in errors) else 1
+    try:
+        rendered = render.render_jobs(req, jobs, dict(zip(files, results, strict=True)))
+        return render.finish(req, rendered, sys.stderr if args.output == "-" else sys.stdout)
+    except render.RenderError as exc:
+        print(f"cruxmap: error: {exc}", file=sys.stderr)
+        return 2

@@ -81,8 +81,12 @@ def make(
     suggestion: str | None = None,
     excerpt: str | None = None,
 ) -> Diagnostic:
-    """Build a diagnostic whose severity is the one its code declares."""
-    return Diagnostic(
+    """Build a diagnostic whose severity is the one its code declares.
+
+    Constructed without validation: every field is built here from typed
+    values, and large maps produce tens of thousands of findings.
+    """
+    return Diagnostic.model_construct(
         code=code,
         severity=RULES[code].severity,
         path=path,

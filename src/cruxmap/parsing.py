@@ -593,6 +593,7 @@ class _Builder(Transformer[Token, Any]):
     def scale_stmt(self, children: list[Any]) -> Scale:
         ids = [c for c in children if isinstance(c, Token) and c.type == "ID"]
         node = Scale.model_construct(
+            end_line=0,
             attr_locs={},
             loc=_loc(self.path, children[0]),
             levels=[t.value for t in ids],
@@ -602,13 +603,17 @@ class _Builder(Transformer[Token, Any]):
 
     def import_stmt(self, children: list[Any]) -> Import:
         node = Import.model_construct(
-            attr_locs={}, loc=_loc(self.path, children[0]), target=str(children[1])
+            end_line=0, attr_locs={}, loc=_loc(self.path, children[0]), target=str(children[1])
         )
         node.attr_locs["target"] = _loc(self.path, children[1].token)
         return self._finish(node, children[-1], "import_stmt", children[-2])
 
     def claim_stmt(self, children: list[Any]) -> Claim:
         node = Claim.model_construct(
+            end_line=0,
+            source=None,
+            assume=None,
+            note=None,
             attr_locs={},
             tags=[],
             loc=_loc(self.path, children[0]),
@@ -627,6 +632,11 @@ class _Builder(Transformer[Token, Any]):
         conclusion = rest[0]
         premises = [c for c in rest if isinstance(c, Premise)]
         node = Reduction.model_construct(
+            end_line=0,
+            yields=None,
+            because=None,
+            source=None,
+            note=None,
             attr_locs={},
             loc=_loc(self.path, children[0]),
             id=rid,
@@ -652,6 +662,9 @@ class _Builder(Transformer[Token, Any]):
     def goal_stmt(self, children: list[Any]) -> Goal:
         claim, level = children[1], children[3]
         node = Goal.model_construct(
+            end_line=0,
+            note=None,
+            implicit=False,
             attr_locs={},
             loc=_loc(self.path, children[0]),
             claim=claim.value,
@@ -663,6 +676,11 @@ class _Builder(Transformer[Token, Any]):
 
     def objection_stmt(self, children: list[Any]) -> Objection:
         node = Objection.model_construct(
+            end_line=0,
+            against=None,
+            caps=None,
+            source=None,
+            note=None,
             attr_locs={},
             loc=_loc(self.path, children[0]),
             id=children[1].value,
