@@ -1,0 +1,162 @@
+"""The hooks in ``.pre-commit-hooks.yaml``, driven by the real pre-commit.
+
+A snapshot of this working tree (committed into a scratch repository, since
+pre-commit installs hooks from a commit) serves as the hook repository; a
+second scratch repository with one clean and one brittle map uses it. The
+hook environment is installed once per test session (pip, from PyPI).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HAVE_GIT = shutil.which("git") is not None
+HAVE_PRE_COMMIT = importlib.util.find_spec("pre_commit") is not None
+
+pytestmark = pytest.mark.skipif(
+    not (HAVE_GIT and HAVE_PRE_COMMIT),
+    reason="needs git and pre-commit (pip install pre-commit)",
+)
+
+CLEAN = """\
+claim safe: "The system is safe"
+    source: "https://example.org/safe"
+claim a: "Route one works"
+    source: "a"
+claim b: "Route two works"
+    source: "b"
+safe reduces to a >= good
+    because: "one route is enough"
+safe reduces to b >= good
+    because: "so is the other"
+goal safe >= partial
+"""
+
+BRITTLE = """\
+claim aligned: "AI is aligned"
+    source: "essay"
+claim interp: "Full interpretability"
+    source: "essay"
+aligned reduces to interp
+    because: "seeing everything suffices"
+goal aligned >= good
+"""
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "test",
+    "GIT_AUTHOR_EMAIL": "test@example.invalid",
+    "GIT_COMMITTER_NAME": "test",
+    "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
+                          env={**os.environ, **GIT_ENV})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This working tree (tracked and new files, as git would see them), committed."""
+    dest = tmp_path_factory.mktemp("hooks")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for rel in filter(None, listed):
+        src = ROOT / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "snapshot")
+    return dest, git(dest, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture
+def user_repo(tmp_path: Path, hook_repo: tuple[Path, str]) -> Path:
+    repo, rev = hook_repo
+    proj = tmp_path / "research"
+    proj.mkdir()
+    git(proj, "init", "-q")
+    (proj / ".pre-commit-config.yaml").write_text(
+        "repos:\n"
+        f"  - repo: {repo.as_uri()}\n"
+        f"    rev: {rev}\n"
+        "    hooks:\n"
+        "      - id: cruxmap-check\n"
+        "      - id: cruxmap-render\n",
+        encoding="utf-8",
+    )
+    (proj / "clean.crux").write_text(CLEAN, encoding="utf-8")
+    (proj / "brittle.crux").write_text(BRITTLE, encoding="utf-8")
+    git(proj, "add", "-A")
+    return proj
+
+
+def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    env.pop("CRUXMAP_GRAPHVIZ", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=repo, capture_output=True, text=True, env=env, check=False, timeout=900,
+    )  # fmt: skip
+
+
+def test_hooks_pass_on_clean_maps_and_fail_on_brittle_or_stale(
+    user_repo: Path, pre_commit_home: Path
+) -> None:
+    # The clean map alone: the check passes; its SVG is drawn, so the render
+    # hook fails once (the drawing must be committed), then passes.
+    first = pre_commit(user_repo, pre_commit_home, "run", "--files", "clean.crux")
+    out = first.stdout + first.stderr
+    assert first.returncode == 1, out
+    assert "cruxmap check" in out and "redrew stale clean.svg" in out
+    assert (user_repo / "clean.svg").read_bytes().startswith(b"<?xml")
+    git(user_repo, "add", "clean.svg")
+    again = pre_commit(user_repo, pre_commit_home, "run", "--files", "clean.crux")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.count("Passed") == 2
+
+    # The brittle map: the check fails and names the brittle premise.
+    bad = pre_commit(user_repo, pre_commit_home, "run", "cruxmap-check", "--files", "brittle.crux")
+    assert bad.returncode == 1
+    assert "brittle.crux:3:1: CX101 premise `interp` is brittle for goal `aligned`" in bad.stdout
+
+    # Editing a map makes its committed drawing stale: the hook redraws it and fails.
+    git(user_repo, "add", "-A")
+    (user_repo / "clean.crux").write_text(CLEAN.replace("partial", "good"), encoding="utf-8")
+    stale = pre_commit(user_repo, pre_commit_home, "run", "cruxmap-render", "--files", "clean.crux")
+    assert stale.returncode == 1
+    assert "redrew stale clean.svg" in stale.stdout
+    assert pre_commit(user_repo, pre_commit_home, "run", "cruxmap-render",
+                      "--files", "clean.crux").returncode == 0  # fmt: skip
+
+
+def test_manifest_is_valid_and_offers_the_hooks() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    for hook in ("cruxmap-check", "cruxmap-render"):
+        assert f"- id: {hook}\n" in text

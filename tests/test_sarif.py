@@ -1,0 +1,127 @@
+"""SARIF output, validated against the official SARIF 2.1.0 schema and
+checked for the fields GitHub code scanning reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from cruxmap import sarif
+from cruxmap.diagnostics import RULES, Diagnostic, Severity, make
+
+SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+
+BRITTLE = """\
+claim alignment: "AI is aligned"
+    source: "https://example.org"
+claim interp: "full interpretability"
+    source: "seed"
+    assume: perfect
+alignment reduces to interp
+    because: "see everything"
+goal alignment >= good
+claim unused: "never used"
+"""
+
+
+def validate(log: dict) -> None:
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+
+
+def test_empty_log_is_valid_and_lists_every_rule() -> None:
+    log = sarif.to_sarif([])
+    validate(log)
+    assert log["version"] == "2.1.0"
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "cruxmap"
+    assert driver["version"] and driver["informationUri"].startswith("https://")
+    assert [r["id"] for r in driver["rules"]] == list(RULES)
+    for rule in driver["rules"]:
+        spec = RULES[rule["id"]]
+        assert rule["name"] == spec.name
+        assert rule["shortDescription"]["text"] == spec.description
+        assert rule["fullDescription"]["text"]
+        assert rule["help"]["text"] and f"ignore[{spec.code}]" in rule["help"]["text"]
+        expected = {"error": "error", "warning": "warning", "info": "note"}[spec.severity.value]
+        assert rule["defaultConfiguration"]["level"] == expected
+    assert log["runs"][0]["results"] == []
+
+
+def test_results_carry_rule_level_message_and_region(project: Path) -> None:
+    (project / "maps").mkdir()
+    (project / "maps" / "a map.crux").write_text('claim alignment: "x"\n', encoding="utf-8")
+    diags = [
+        make("CX101", "maps/a map.crux", 1, 7, "premise `alignment` is brittle", suggestion="ask less"),
+        make("CX202", "maps/a map.crux", 1, 1, "claim `alignment` has no `source`"),
+        make("CX102", "maps/a map.crux", 1, 1, "goal fails"),
+    ]  # fmt: skip
+    log = sarif.to_sarif(diags)
+    validate(log)
+    results = log["runs"][0]["results"]
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["level"] for r in results] == ["warning", "note", "error"]
+    for r, d in zip(results, diags, strict=True):
+        assert r["ruleId"] == d.code
+        assert rules[r["ruleIndex"]]["id"] == d.code
+        loc = r["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"] == {"uri": "maps/a%20map.crux", "uriBaseId": "%SRCROOT%"}
+        assert loc["region"]["startLine"] == 1
+    assert results[0]["message"]["text"] == "premise `alignment` is brittle (help: ask less)"
+    # The region covers the token at the column: the ID, or keyword and ID.
+    assert results[0]["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 1, "startColumn": 7, "endLine": 1, "endColumn": 16,
+    }  # fmt: skip
+    assert results[1]["locations"][0]["physicalLocation"]["region"]["endColumn"] == 16
+    # Fingerprints key alerts on what they say, not on the line they are at.
+    moved = make(
+        "CX101", "maps/a map.crux", 9, 1, "premise `alignment` is brittle", suggestion="ask less"
+    )
+    assert sarif.to_sarif([moved])["runs"][0]["results"][0]["partialFingerprints"] == (
+        results[0]["partialFingerprints"]
+    )  # fmt: skip
+
+
+def test_unreadable_file_still_gives_a_valid_region() -> None:
+    d = Diagnostic(code="CX005", severity=Severity.ERROR, path="gone/x.crux", line=3, column=4,
+                   message="file not found")  # fmt: skip
+    log = sarif.to_sarif([d])
+    validate(log)
+    region = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 3, "startColumn": 4, "endLine": 3, "endColumn": 5}
+
+
+def test_paths_are_relative_to_the_repository_root(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / ".git").mkdir()
+    sub = project / "sub"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    assert sarif.artifact_uri("x.crux") == ("sub/x.crux", True)
+    outside = Path("/elsewhere/y.crux")
+    uri, relative = sarif.artifact_uri(str(outside))
+    assert uri == "file:///elsewhere/y.crux" and not relative
+
+
+def test_check_format_sarif_end_to_end(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]]
+) -> None:
+    write("arg.crux", BRITTLE)
+    write("broken.crux", 'claim x "no colon"\n')
+    code, out, err = run("check", "--format", "sarif", "arg.crux", "broken.crux")
+    assert code == 2, err
+    log = json.loads(out)
+    validate(log)
+    results = log["runs"][0]["results"]
+    by_rule = {r["ruleId"] for r in results}
+    assert {"CX001", "CX101", "CX201"} <= by_rule
+    syntax = next(r for r in results if r["ruleId"] == "CX001")
+    assert syntax["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "broken.crux"
+    assert syntax["level"] == "error"
+    brittle = next(r for r in results if r["ruleId"] == "CX101")
+    assert brittle["level"] == "warning"
+    assert brittle["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
