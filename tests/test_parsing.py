@@ -134,3 +134,10 @@ def test_parsing_resumes_after_an_error() -> None:
     doc, diags = parse_text('claim a "A"\nclaim b: "B"\ngoal b >=\nclaim c: "C"\n', "t.crux")
     assert [d.line for d in diags] == [1, 3]
     assert [s.id for s in doc.statements if isinstance(s, Claim)] == ["b", "c"]
+
+
+def test_generated_reduction_id_cannot_be_named() -> None:
+    """`b#1` would read as `b` plus a comment: an objection would hit the claim."""
+    (found,) = errors('claim b: "B"\nobjection o: "x"\n    against: b#1\n')
+    assert found[:2] == (3, 14) and "`b#1` cannot be written" in found[2]
+    assert errors('claim b: "B"  #1 is a fine comment\n') == []

@@ -294,7 +294,33 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
             )
             for t in lexed
         ]  # fmt: skip
+    diagnostics.extend(_generated_id_references(doc.comments, lines, path))
     return doc, diagnostics
+
+
+_GENERATED_ID = re.compile(r"[\w-]+$")
+
+
+def _generated_id_references(
+    comments: list[Comment], lines: list[str], path: str
+) -> list[Diagnostic]:
+    """``b#1`` written as a name reads as ``b`` plus a comment; say so
+    rather than let an objection silently hit the claim ``b``."""
+    found = []
+    for c in comments:
+        before = lines[c.line - 1][: c.column - 1]
+        m = _GENERATED_ID.search(before)
+        if m and re.match(r"#\d+\b", c.text):
+            name = m.group(0) + re.match(r"#\d+", c.text).group(0)  # type: ignore[union-attr]
+            found.append(
+                dg.make(
+                    "CX001", path, c.line, m.start() + 1,
+                    f"`{name}` cannot be written: `#` starts a comment, so generated reduction IDs cannot be named",
+                    suggestion=f"give the reduction a name (`reduction NAME: {m.group(0)} reduces to ...`) and use it",
+                    excerpt=lines[c.line - 1],
+                )
+            )  # fmt: skip
+    return found
 
 
 # --------------------------------------------------------------------------- errors
