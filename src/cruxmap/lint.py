@@ -230,7 +230,9 @@ def apply_filters(
 ) -> list[Diagnostic]:
     """Drop suppressed and deselected diagnostics; errors that stop analysis
     (syntax, names, imports) cannot be ignored: the map cannot be checked."""
-    tables = {path: suppressed_lines(doc) for path, doc in documents.items()}
+    # Built only for files that have diagnostics: a run over thousands of
+    # files must not redo every file's table for every map.
+    tables: dict[str, dict[int, frozenset[str] | None]] = {}
     kept: list[Diagnostic] = []
     for d in diags:
         if d.code not in BLOCKING:
@@ -238,7 +240,10 @@ def apply_filters(
                 continue
             if any(d.code.startswith(s) for s in ignore):
                 continue
-            table = tables.get(d.path)
+            if d.path not in tables:
+                doc = documents.get(d.path)
+                tables[d.path] = suppressed_lines(doc) if doc is not None else {}
+            table = tables[d.path]
             if table and d.line in table:
                 codes = table[d.line]
                 if codes is None or d.code in codes:

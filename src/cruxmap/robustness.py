@@ -85,6 +85,8 @@ class Analysis:
         self.max_order = max(1, max_order)
         self.ceil = scenario.ceiling(g)
         self.values = evaluate(g, scenario, self.ceil)
+        #: Per wide route: premises failing at baseline, thresholds by claim.
+        self._route_info: dict[int, tuple[int, dict[int, list[int]]]] = {}
 
     # -- entry point ------------------------------------------------------
 
@@ -128,7 +130,9 @@ class Analysis:
                 more = []
                 res.cut_sets_complete = False
             cuts.extend(more)
-        res.cut_sets = sorted(set(cuts), key=lambda s: (len(s), [g.names[i] for i in s]))
+        # Members alphabetically, then sets smallest first and alphabetically.
+        named = {tuple(sorted(s, key=lambda i: g.names[i])) for s in cuts}
+        res.cut_sets = sorted(named, key=lambda s: (len(s), [g.names[i] for i in s]))
 
     def _lowered(self, p: int) -> int:
         return max(self.values[p] - self.depth, 0)
@@ -197,14 +201,11 @@ class Analysis:
                 if r in removed:
                     continue
                 route = g.routes[r]
+                varying = self._varying(r, vec)
+                if varying is None:
+                    continue
                 for x in range(width):
-                    if route.yields <= row[x]:
-                        continue
-                    for q, th in route.premises:
-                        v = vec[q][x] if q in vec else values[q]
-                        if v < th:
-                            break
-                    else:
+                    if route.yields > row[x] and all(vec[q][x] >= th for q, th in varying):
                         row[x] = route.yields
             cap = ceil[e]
             row = [min(v, cap) for v in row]
@@ -224,6 +225,33 @@ class Analysis:
             if f_d[x] >= need_d:
                 return x
         return width  # unreachable while the goal holds at baseline
+
+    def _varying(self, r: int, vec: dict[int, list[int]]) -> list[tuple[int, int]] | None:
+        """The premises of route ``r`` that ``vec`` varies, or ``None`` when a
+        premise outside ``vec`` already fails at baseline. Only the varying
+        ones are checked per level, so a reduction with thousands of premises
+        costs a lookup per call, not a pass over all of them."""
+        route, values = self.g.routes[r], self.values
+        if len(route.premises) <= len(vec):
+            varying = []
+            for q, th in route.premises:
+                if q in vec:
+                    varying.append((q, th))
+                elif values[q] < th:
+                    return None
+            return varying
+        info = self._route_info.get(r)
+        if info is None:
+            by_claim: dict[int, list[int]] = {}
+            for q, th in route.premises:
+                by_claim.setdefault(q, []).append(th)
+            failing = sum(1 for q, th in route.premises if values[q] < th)
+            info = self._route_info[r] = (failing, by_claim)
+        failing, by_claim = info
+        varying = [(q, th) for q in vec if q in by_claim for th in by_claim[q]]
+        if failing > sum(1 for q, th in varying if values[q] < th):
+            return None
+        return varying
 
     # -- margins, cyclic fallback ---------------------------------------
 
