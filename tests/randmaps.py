@@ -28,6 +28,8 @@ LEVEL_POOL = (
     "ideal",
     "total",
     "lvl_9",
+    "peak",
+    "z_top",
 )
 
 
@@ -86,9 +88,9 @@ def render(m: CruxMap, *, custom_scale: bool, order: list[int] | None = None, se
 
 
 @st.composite
-def scales(draw) -> tuple[tuple[str, ...], bool]:
+def scales(draw, min_levels: int = 3, max_levels: int = 7) -> tuple[tuple[str, ...], bool]:
     if draw(st.integers(0, 9)) < 3:
-        n = draw(st.integers(3, 7))
+        n = draw(st.integers(min_levels, max_levels))
         names = draw(st.permutations(LEVEL_POOL))[:n]
         return tuple(names), True
     return DEFAULT_SCALE, False
@@ -105,20 +107,29 @@ def _level(draw, scale: tuple[str, ...], bias: str = "uniform") -> str:
 
 
 @st.composite
-def crux_maps(draw, min_claims: int = 2, max_claims: int = 12) -> GeneratedMap:
-    scale, custom = draw(scales())
+def crux_maps(
+    draw,
+    min_claims: int = 2,
+    max_claims: int = 12,
+    min_levels: int = 3,
+    max_levels: int = 7,
+    max_reductions: int = 12,
+) -> GeneratedMap:
+    scale, custom = draw(scales(min_levels, max_levels))
     levels = st.sampled_from(scale)
     n = draw(st.integers(min_claims, max_claims))
     claims = [f"c{i}" for i in range(n)]
     acyclic = draw(st.booleans())
-    # A random topological order; in acyclic maps premises come later in it.
-    topo = draw(st.permutations(claims))
-    rank = {c: i for i, c in enumerate(topo)}
+    # In acyclic maps premises come after their conclusion in claim order, or
+    # (reverse) before it.  (Index order rather than a random permutation, so
+    # that hypothesis can shrink the number of claims.)
+    reverse = draw(st.booleans())
+    rank = {c: (-i if reverse else i) for i, c in enumerate(claims)}
 
     reductions: list[Reduction] = []
     seps: list[str] = []
     per_conclusion: dict[str, int] = {}
-    n_red = draw(st.integers(0, min(12, 2 * n)))
+    n_red = draw(st.integers(0, min(max_reductions, 2 * n)))
     for i in range(n_red):
         concl = draw(st.sampled_from(claims))
         if acyclic:
@@ -156,9 +167,14 @@ def crux_maps(draw, min_claims: int = 2, max_claims: int = 12) -> GeneratedMap:
     goals: dict[str, str] = {}
     if concluded and draw(st.booleans()):
         k = draw(st.integers(1, min(3, len(concluded))))
-        for g in draw(
+        picks = draw(
             st.lists(st.sampled_from(sorted(concluded)), min_size=k, max_size=k, unique=True)
-        ):
+        )
+        if draw(st.integers(0, 9)) == 0:
+            # READING: a goal on a leaf is legal; its support is empty and the
+            # uniform margin lowers the goal claim itself (it is a leaf).
+            picks.append(draw(st.sampled_from(claims)))
+        for g in dict.fromkeys(picks):
             goals[g] = draw(_level(scale, "low"))
 
     objections: list[Objection] = []
@@ -195,7 +211,7 @@ def crux_maps(draw, min_claims: int = 2, max_claims: int = 12) -> GeneratedMap:
     )
     n_blocks = len(claims) + len(reductions) + len(goals) + len(objections)
     order = None
-    if draw(st.integers(0, 4)) == 0:
+    if n_blocks and draw(st.integers(0, 4)) == 0:
         order = draw(st.permutations(range(n_blocks)))
     text = render(m, custom_scale=custom, order=order, seps=seps)
     return GeneratedMap(m, text)
@@ -261,3 +277,67 @@ def run_check(text: str, extra_args: list[str] | tuple[str, ...] = ()) -> tuple[
                     f"map:\n{text}"
                 ) from e
             return proc.returncode, report, raw
+
+
+# ---------------------------------------------------------------------------
+# Minimising a map on which the tool and the reference disagree.
+# ---------------------------------------------------------------------------
+
+
+def _variants(m: CruxMap, keep: set[str]):
+    """Maps one simplification smaller than ``m`` (all still valid)."""
+    from dataclasses import replace
+
+    targeted = {o.target for o in m.objections}
+    for o in m.objections:
+        if o.id not in targeted or o.target == o.id:
+            yield replace(m, objections=[x for x in m.objections if x is not o])
+    for g in m.goals:
+        yield replace(m, goals={k: v for k, v in m.goals.items() if k != g})
+    for r in m.reductions:
+        if r.id not in targeted:
+            # (a goal whose claim becomes a leaf stays: goals on leaves are legal)
+            yield replace(m, reductions=[x for x in m.reductions if x is not r])
+    for i, r in enumerate(m.reductions):
+        for j in range(len(r.premises)):
+            if len(r.premises) > 1:
+                prem = r.premises[:j] + r.premises[j + 1 :]
+                reds = [*m.reductions[:i], replace(r, premises=prem), *m.reductions[i + 1 :]]
+                yield replace(m, reductions=reds)
+        if r.yields is not None:
+            reds = [*m.reductions[:i], replace(r, yields=None), *m.reductions[i + 1 :]]
+            yield replace(m, reductions=reds)
+    used = (
+        {p for r in m.reductions for p, _ in r.premises}
+        | {r.conclusion for r in m.reductions}
+        | set(m.goals)
+        | targeted
+        | keep
+    )
+    for c in m.claims:
+        if c not in used:
+            yield replace(m, claims={k: v for k, v in m.claims.items() if k != c})
+    for c, a in m.claims.items():
+        if a is not None:
+            yield replace(m, claims={**m.claims, c: None})
+
+
+def minimise(m: CruxMap, still_fails, keep: set[str] = frozenset(), limit: int = 400) -> CruxMap:
+    """Greedy delta debugging: drop statements/attributes while ``still_fails``."""
+    tries = 0
+    progress = True
+    while progress and tries < limit:
+        progress = False
+        for v in _variants(m, set(keep)):
+            tries += 1
+            if still_fails(v):
+                m = v
+                progress = True
+                break
+            if tries >= limit:
+                break
+    return m
+
+
+def text_of(m: CruxMap) -> str:
+    return render(m, custom_scale=m.scale != DEFAULT_SCALE)
