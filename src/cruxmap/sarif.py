@@ -18,9 +18,9 @@ from urllib.parse import quote
 
 from cruxmap import __version__
 from cruxmap.diagnostics import RULES, Diagnostic, Severity
+from cruxmap.loader import BLOCKING
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
-FALLBACK_URI = "https://pypi.org/project/cruxmap/"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 #: An identifier, level or keyword, or a string literal, at a diagnostic's column.
 _TOKEN = re.compile(r'"""|"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_\-]*|\S')
@@ -28,8 +28,8 @@ _TOKEN = re.compile(r'"""|"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_\-]*|\S')
 _KEYWORD_ID = re.compile(r"(?:claim|objection|reduction|goal)[ \t]+[A-Za-z_][A-Za-z0-9_\-]*")
 
 
-def information_uri() -> str:
-    """The project's home page from the installed metadata, else its PyPI page."""
+def information_uri() -> str | None:
+    """The project's home page from the installed metadata, if it names one."""
     try:
         urls = metadata.metadata("cruxmap").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:
@@ -38,17 +38,23 @@ def information_uri() -> str:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "documentation", "source"):
             return url.strip()
-    return FALLBACK_URI
+    return None
 
 
 def _rules() -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for rule in RULES.values():
-        help_text = (
-            f"{rule.description} Suppress it on one statement with a trailing comment "
-            f"`# cruxmap: ignore[{rule.code}]`, or project-wide with "
-            f'`ignore = ["{rule.code}"]` under [tool.cruxmap] in pyproject.toml.'
-        )
+        if rule.code in BLOCKING:
+            help_text = (
+                f"{rule.description} Fix it: a map with this error is not analysed, "
+                "and it cannot be suppressed."
+            )
+        else:
+            help_text = (
+                f"{rule.description} Suppress it on one statement with a trailing comment "
+                f"`# cruxmap: ignore[{rule.code}]`, or project-wide with "
+                f'`ignore = ["{rule.code}"]` under [tool.cruxmap] in pyproject.toml.'
+            )
         out.append(
             {
                 "id": rule.code,
@@ -86,8 +92,11 @@ def artifact_uri(path: str, base: Path | None = None) -> tuple[str, bool]:
 
 @cache
 def _lines(path: str) -> tuple[str, ...] | None:
+    from cruxmap.loader import read_source  # bounded, regular files only
+
     try:
-        return tuple(Path(path).read_text("utf-8-sig").splitlines())
+        text = read_source(Path(path)).decode("utf-8-sig")
+        return tuple(text.replace("\r\n", "\n").split("\n"))  # lines as the parser counts them
     except (OSError, UnicodeDecodeError, ValueError):
         return None
 
@@ -96,7 +105,10 @@ def _region(d: Diagnostic) -> dict[str, int]:
     """The token a diagnostic points at (an ID, a level, a string), so that
     code scanning underlines it; one character when the file cannot be read."""
     end = d.column + 1
-    lines = _lines(d.path) if d.excerpt is None else (d.excerpt,)
+    if d.excerpt is not None:
+        lines: tuple[str, ...] | None = (d.excerpt,)
+    else:  # CX005: a file that could not, or must not, be read
+        lines = _lines(d.path) if d.code != "CX005" else None
     index = 0 if d.excerpt is not None else d.line - 1
     if lines is not None and 0 <= index < len(lines):
         text = lines[index]
@@ -140,20 +152,21 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict[str, object]:
         if d.code in index:
             result["ruleIndex"] = index[d.code]
         results.append(result)
+    driver: dict[str, object] = {
+        "name": "cruxmap",
+        "version": __version__,
+        "semanticVersion": __version__,
+    }
+    uri = information_uri()
+    if uri is not None:
+        driver["informationUri"] = uri
+    driver["rules"] = _rules()
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "cruxmap",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "informationUri": information_uri(),
-                        "rules": _rules(),
-                    }
-                },
+                "tool": {"driver": driver},
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             }
