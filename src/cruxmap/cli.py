@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from cruxmap import __version__
 
@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from cruxmap.lint import MapResult
 
 FORMATS = ("text", "json", "github", "sarif")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with user text in its errors (an unknown option may be a
+    file name that pre-commit passed) made terminal-safe."""
+
+    def error(self, message: str) -> NoReturn:
+        from cruxmap.output import clean
+
+        super().error(clean(message))
 
 
 class UsageError(Exception):
@@ -45,7 +55,7 @@ def _codes(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cruxmap",
         description="Map arguments as claims and reductions; find the premises they cannot afford to see weakened.",
     )
@@ -208,7 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except UsageError as exc:
-        print(f"cruxmap: error: {exc}", file=sys.stderr)
+        from cruxmap.output import clean  # the message may quote user text
+
+        print(f"cruxmap: error: {clean(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -427,6 +439,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         jobs = render.plan(req)
     except render.UsageProblem as exc:
         raise UsageError(str(exc)) from exc
+    except OSError as exc:  # a path that cannot even be looked at (name too long)
+        raise UsageError(f"{exc.filename}: {exc.strerror or exc}") from exc
     files = list(dict.fromkeys(f for job in jobs for f, _ in job.maps))
     results, per_map, _ = run_check([str(f) for f in files], cfg, req.overrides)
     broken = [(r, d) for r, d in zip(results, per_map, strict=True) if not r.analysed]
@@ -441,5 +455,5 @@ def cmd_render(args: argparse.Namespace) -> int:
         rendered = render.render_jobs(req, jobs, dict(zip(files, results, strict=True)))
         return render.finish(req, rendered, sys.stderr if args.output == "-" else sys.stdout)
     except render.RenderError as exc:
-        print(f"cruxmap: error: {exc}", file=sys.stderr)
+        print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)
         return 2

@@ -82,6 +82,20 @@ def parse(table: dict[str, object], path: Path | None = None) -> Config:
             if key == "paths":
                 base = path.parent if path else Path.cwd()
                 cfg.paths = [str(base / v) for v in value]
+                for v in value:
+                    # The config is part of the (untrusted) project: it may
+                    # not point cruxmap at files outside it.
+                    try:
+                        inside = base.resolve() in [
+                            *(base / v).resolve().parents,
+                            (base / v).resolve(),
+                        ]
+                    except (OSError, RuntimeError):
+                        inside = False
+                    if not inside:
+                        raise ConfigError(
+                            f"{where}: `paths` entry {v!r} is outside the project ({base})"
+                        )
             else:
                 setattr(cfg, key, check_codes(value, f"{where}: `{key}`"))
         elif key == "fail-on":

@@ -411,8 +411,13 @@ def _fail(shown: str, why: str) -> str:
 
 def _format_one(shown: str, path: Path | None, *, check: bool, diff: bool) -> str:
     """Format one file (``path`` None: standard input); the outcome word."""
+    from cruxmap.loader import escapes_project, read_source
+
+    shown = output.clean(shown)  # a file name reaches the terminal
+    if path is not None and escapes_project(path):
+        return _fail(shown, "symlink resolves outside the project root; not read")
     try:
-        data = sys.stdin.buffer.read() if path is None else path.read_bytes()
+        data = sys.stdin.buffer.read() if path is None else read_source(path)
     except OSError as exc:
         return _fail(shown, f"cannot read it: {exc.strerror or exc}")
     try:

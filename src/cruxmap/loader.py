@@ -9,7 +9,9 @@ per run however many maps import it.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +35,44 @@ from cruxmap.parsing import decode, parse_text
 
 #: Codes after which values would be meaningless, so analysis is skipped.
 BLOCKING = frozenset({"CX001", "CX002", "CX003", "CX004", "CX005"})
-MAX_FILE_BYTES = 64 * 1024 * 1024
+#: A 10,000-claim map with sources and warrants is about 1 MB. Parsing costs
+#: up to ~500 bytes of memory per byte of dense input, so this bounds one
+#: file at about 2 GB in the worst case (a bigger file fails fast, CX005).
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+class FileTooLarge(OSError):
+    """A file over :data:`MAX_FILE_BYTES`; the message says how big."""
+
+
+def read_source(path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    Opened non-blocking, so that a FIFO cannot hang the run; anything but a
+    regular file is refused, and nothing is read past the limit, so that a
+    device or a file growing under us cannot exhaust memory. Raises OSError.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(path, flags), "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device, FIFO or socket)")
+        data = fh.read(MAX_FILE_BYTES + 1) if info.st_size <= MAX_FILE_BYTES else b""
+    if info.st_size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        size = max(info.st_size, len(data))
+        raise FileTooLarge(f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
+    return data
+
+
+def escapes_project(path: Path) -> bool:
+    """True when ``path`` (a file named or found in a directory) resolves,
+    through symlinks, outside its project root: cruxmap reads only inside."""
+    root = project_root(path)
+    try:
+        real, root_real = path.resolve(), root.resolve()
+    except (OSError, RuntimeError):
+        return False  # unresolvable: reading it fails with its own message
+    return not (real == root_real or root_real in real.parents)
 
 
 def project_root(start: Path) -> Path:
@@ -51,9 +90,16 @@ def display_path(path: Path, base: Path | None = None) -> str:
     inside it, so that editors and CI annotations can open it."""
     base = base or Path.cwd()
     try:
-        return path.absolute().relative_to(base.absolute()).as_posix()
+        shown = path.absolute().relative_to(base.absolute()).as_posix()
     except ValueError:
-        return path.absolute().as_posix()
+        shown = path.absolute().as_posix()
+    return printable_name(shown)
+
+
+def printable_name(name: str) -> str:
+    """A file name that is not valid UTF-8 with its bad bytes as ``\\xNN``,
+    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def discover(paths: Iterable[str]) -> tuple[list[Path], list[Diagnostic]]:
@@ -61,10 +107,24 @@ def discover(paths: Iterable[str]) -> tuple[list[Path], list[Diagnostic]]:
     found: list[Path] = []
     problems: list[Diagnostic] = []
     seen: set[Path] = set()
+
+    def unlisted(exc: OSError) -> None:  # a directory under p that cannot be listed
+        shown = display_path(Path(exc.filename)) if exc.filename else "."
+        problems.append(dg.make("CX005", shown, 1, 1,
+                                f"cannot list the directory: {exc.strerror or exc}",
+                                suggestion="make it readable, or move the .crux files out"))  # fmt: skip
+
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+        why = "no such file or directory"
+        try:
+            is_dir = p.is_dir()
+            exists = is_dir or p.exists() or p.is_symlink()
+        except OSError as exc:  # a name too long, say
+            is_dir = exists = False
+            why = f"cannot read it ({exc.strerror or exc})"
+        if is_dir:
+            for dirpath, dirnames, filenames in os.walk(p, onerror=unlisted, followlinks=False):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
                     if name.endswith(".crux"):
@@ -72,7 +132,7 @@ def discover(paths: Iterable[str]) -> tuple[list[Path], list[Diagnostic]]:
                         if f not in seen:
                             seen.add(f)
                             found.append(f)
-        elif p.exists() or p.is_symlink():
+        elif exists:
             if p not in seen:
                 seen.add(p)
                 found.append(p)
@@ -83,7 +143,7 @@ def discover(paths: Iterable[str]) -> tuple[list[Path], list[Diagnostic]]:
                     display_path(p),
                     1,
                     1,
-                    f"no such file or directory: {raw}",
+                    f"{why}: {printable_name(raw)}",
                     suggestion="check the path",
                 )
             )
@@ -116,13 +176,9 @@ class Loader:
         try:
             if real.is_dir():
                 return fail("is a directory, not a .crux file", "name a file")
-            size = real.stat().st_size
-            if size > MAX_FILE_BYTES:
-                return fail(
-                    f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})",
-                    "split the map into files that import each other",
-                )
-            data = real.read_bytes()
+            data = read_source(real)
+        except FileTooLarge as exc:
+            return fail(str(exc), "split the map into files that import each other")
         except FileNotFoundError:
             return fail("file not found (it may have been deleted)", "check the path")
         except PermissionError:
@@ -169,6 +225,13 @@ class _MapBuilder:
             self.diagnostics.append(
                 dg.make("CX005", shown, 1, 1, "cannot resolve the path (symlink loop?)",
                         suggestion="fix or remove the broken symlink")
+            )  # fmt: skip
+            return amap, self.diagnostics
+        if not (real == self.project_real or self.project_real in real.parents):
+            # A symlink found in a directory (or named) must not lead out.
+            self.diagnostics.append(
+                dg.make("CX005", shown, 1, 1, "symlink resolves outside the project root; not read",
+                        suggestion=f"name the file it points to, or keep it inside {display_path(self.project)}/")
             )  # fmt: skip
             return amap, self.diagnostics
         self._load(real, shown)
@@ -231,12 +294,17 @@ class _MapBuilder:
                 f"imports must stay inside {display_path(self.project)}/; copy the file in",
             )
             return None
-        if not real.exists():
+        try:
+            found, is_dir = real.exists(), real.is_dir()
+        except OSError as exc:  # a name too long, say
+            refuse(f'cannot open import "{raw}": {exc.strerror or exc}', "check the path")
+            return None
+        if not found:
             refuse(
                 f'imported file "{raw}" not found', "check the path (it is relative to this file)"
             )
             return None
-        if real.is_dir():
+        if is_dir:
             refuse(f'import "{raw}" names a directory', "import a .crux file")
             return None
         return real

@@ -11,7 +11,9 @@ from collections import Counter
 
 from cruxmap.diagnostics import Diagnostic, Severity
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)  # the last range: lone surrogates (undecodable bytes in file names and arguments)
 
 
 def clean(text: str) -> str:
@@ -32,12 +34,14 @@ def format_text(diags: list[Diagnostic]) -> str:
         if d.excerpt is not None:
             gutter = str(d.line)
             shown = clean(d.excerpt)
+            # Counted on the cleaned text: an escaped character is wider.
+            column = len(clean(d.excerpt[: d.column - 1])) + 1
             if len(shown) > 200:
-                start = max(0, d.column - 100)
+                start = max(0, column - 100)
                 shown = ("..." if start else "") + shown[start : start + 200]
-                caret_col = d.column - start + (3 if start else 0)
+                caret_col = column - start + (3 if start else 0)
             else:
-                caret_col = d.column
+                caret_col = column
             lines.append(f"  {gutter} | {shown}")
             lines.append(f"  {' ' * len(gutter)} | {' ' * (caret_col - 1)}^")
         if d.suggestion and d.severity is not Severity.INFO:
@@ -81,7 +85,7 @@ def format_github(diags: list[Diagnostic]) -> str:
         if d.suggestion:
             message += f" ({clean(d.suggestion)})"
         lines.append(
-            f"::{kinds[d.severity]} file={_gh_escape_prop(d.path)},line={d.line},col={d.column},"
+            f"::{kinds[d.severity]} file={_gh_escape_prop(clean(d.path))},line={d.line},col={d.column},"
             f"title={_gh_escape_prop(d.code)}::{_gh_escape_data(f'{d.code} {message}')}"
         )
     return "\n".join(lines)

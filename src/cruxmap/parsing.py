@@ -228,8 +228,9 @@ def _cache_path() -> str | None:
     directory = os.path.join(base, "cruxmap")
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        if not os.access(directory, os.W_OK) or os.stat(directory).st_uid != os.getuid():
-            return None
+        owner = os.stat(directory).st_uid
+        if not os.access(directory, os.W_OK) or owner != getattr(os, "getuid", lambda: owner)():
+            return None  # (Windows has no getuid: the directory is the user's profile's)
     except OSError:
         return None
     import lark as lark_module
@@ -267,6 +268,9 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
     lark, builder = _lark()
     work = text
     statements: list[Statement] | None = None
+    # Each recovery re-parses up to the next error: bound the total work, so
+    # that errors at the end of a big file cannot cost 20 full parses.
+    budget = 2 * len(text) + 1_000_000
     with _session.lock:
         for _ in range(_MAX_ERRORS_PER_FILE + 1):
             builder.reset(path, lines)
@@ -276,8 +280,14 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
                 break
             except UnexpectedInput as exc:
                 diagnostics.append(_syntax_diagnostic(exc, path, lines))
+                token = getattr(exc, "token", None)
+                budget -= (
+                    getattr(exc, "pos_in_stream", None)
+                    or getattr(token, "start_pos", None)
+                    or len(work)
+                )
                 blanked = _blank_statement(work, exc)
-                if blanked is None:
+                if blanked is None or budget < 0:
                     break
                 work = blanked
         diagnostics.extend(builder.diagnostics)

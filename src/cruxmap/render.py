@@ -831,12 +831,25 @@ def find_graphviz(choice: str | None = None) -> list[str]:
     )
 
 
+#: Seconds Graphviz may take for one drawing (a hook must not hang).
+GRAPHVIZ_TIMEOUT_S = 120
+
+
 def layout(dot: str, fmt: str, engine: Sequence[str]) -> bytes:
     """Run Graphviz on DOT text; its stderr becomes the error on failure."""
     try:
         proc = subprocess.run(
-            [*engine, f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, check=False
+            [*engine, f"-T{fmt}"],
+            input=dot.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            timeout=GRAPHVIZ_TIMEOUT_S,
         )
+    except subprocess.TimeoutExpired as exc:  # a few hundred tangled claims can take hours
+        raise RenderError(
+            f"{Path(engine[0]).name} did not finish within {GRAPHVIZ_TIMEOUT_S} s: the map is "
+            "too tangled to lay out; draw a part of it, or use --format dot"
+        ) from exc
     except OSError as exc:
         raise RenderError(f"cannot run {engine[0]}: {exc.strerror or exc}") from exc
     if proc.returncode != 0 or not proc.stdout:
@@ -902,6 +915,8 @@ def is_current(path: Path, data: bytes, dot: str, fmt: str) -> bool:
     """Whether the file at ``path`` already shows this map: an SVG by the
     digest it carries (so any Graphviz build counts), others by bytes."""
     try:
+        if not path.is_file():  # a FIFO, or a link to a device, is never read
+            return False
         old = path.read_bytes()
     except OSError:
         return False
@@ -1080,8 +1095,9 @@ def render_jobs(
 
 def shown(path: Path) -> str:
     from cruxmap.loader import display_path
+    from cruxmap.output import clean
 
-    return display_path(path)
+    return clean(display_path(path))  # a file name reaches the terminal
 
 
 def finish(req: Request, rendered: list[tuple[Job, str, bytes]], out: object) -> int:
@@ -1103,7 +1119,10 @@ def finish(req: Request, rendered: list[tuple[Job, str, bytes]], out: object) ->
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
             continue
-        write_atomic(job.output, data)
+        try:
+            write_atomic(job.output, data)
+        except OSError as exc:  # unwritable directory, disk full: no partial file
+            raise RenderError(f"cannot write {shown(job.output)}: {exc.strerror or exc}") from exc
         verb = "redrew stale" if req.mode == "update" else "wrote"
         print(f"{verb} {shown(job.output)}", file=stream)  # type: ignore[arg-type]
     if req.mode == "update" and todo:

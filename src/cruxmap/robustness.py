@@ -36,6 +36,9 @@ ALREADY_FAILS: Family = frozenset({frozenset()})
 
 #: Upper bound on set operations spent on one goal's cut sets.
 CUT_SET_BUDGET = 4_000_000
+#: Upper bound on the sets held at once (memory: a big --max-order or depth on
+#: many alternative routes would otherwise build millions of them).
+CUT_SET_FAMILY_LIMIT = 200_000
 #: Upper bound on full re-evaluations for one goal in the cyclic fallback.
 EVALUATION_BUDGET = 20_000
 
@@ -407,6 +410,8 @@ class _Mocus:
                 u = s | t
                 if len(u) <= k:
                     out.add(u)
+            if len(out) > CUT_SET_FAMILY_LIMIT:
+                raise BudgetExceeded
         return _minimal(out)
 
 
@@ -418,10 +423,15 @@ def _minimal(family: set[frozenset[int]] | Family) -> Family:
         return ALREADY_FAILS
     keep = []
     members = set(family)
+    # Only sizes some member has can hold a subset: a family of equal-sized
+    # sets (alternative routes of equal length) needs no subset search, which
+    # would otherwise cost 2^k per set with a large --max-order.
+    sizes = sorted({len(s) for s in members})
     for s in family:
-        if len(s) > 1 and any(
+        if len(s) > sizes[0] and any(
             frozenset(sub) in members
-            for size in range(1, len(s))
+            for size in sizes
+            if size < len(s)
             for sub in itertools.combinations(s, size)
         ):
             continue

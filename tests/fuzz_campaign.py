@@ -1,0 +1,485 @@
+"""Fuzzing cruxmap's commands with hostile input: engine and campaign script.
+
+The engine runs ``cruxmap check``, ``render --format dot`` and ``fmt``
+in-process on one input and checks the properties every run must have,
+whatever the input:
+
+* the exit status is 0, 1 or 2, and no exception escapes ``main`` (that would
+  be a Python traceback for the user);
+* the run ends within a time bound (a ``SIGALRM`` timer interrupts it);
+* stdout and stderr are valid UTF-8; text and GitHub output carry no control
+  character but the newline (user text cannot drive the terminal);
+* JSON and SARIF output parse, and ``check`` exits 2 exactly when the input
+  could not be read or parsed (CX001, CX005);
+* ``render --format dot`` that succeeds prints a graph;
+* ``fmt`` never leaves a partial file: on failure the input is untouched; on
+  success the result is stable (``fmt --check`` passes) and means the same
+  (the JSON report's scale, claims, goals and objections are unchanged).
+
+Inputs are random bytes, random Unicode, soups of .crux tokens, and
+mutations of valid files (``arguments/`` and ``tests/fuzz_corpus/seeds/``):
+tokens and lines deleted, duplicated and swapped, truncation, spliced files,
+flipped bytes, inserted hostile fragments.
+
+Run a campaign (workers each in their own scratch project)::
+
+    .venv/bin/python tests/fuzz_campaign.py -n 100000 --workers 2
+
+It prints the count, the failures and the time; each failing input is saved
+under ``tests/fuzz_corpus/found/`` (move it to ``regressions/`` once fixed:
+``test_fuzz.py`` replays every file under ``tests/fuzz_corpus/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "tests" / "fuzz_corpus"
+
+#: Seconds one command may take on one input before it counts as a hang.
+TIMEOUT_S = 20.0
+
+CHECK_FORMATS = ("text", "json", "github", "sarif")
+#: Characters that must never reach text or GitHub output raw.
+RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+# --------------------------------------------------------------------------- running
+
+
+class Hang(Exception):
+    """Raised by the alarm when one run exceeds its time bound."""
+
+
+@dataclass
+class Outcome:
+    argv: list[str]
+    status: int | None
+    stdout: bytes
+    stderr: bytes
+    #: A traceback (uncaught exception) or "timeout"; None when main returned.
+    crash: str | None = None
+
+    def out(self) -> str:
+        return self.stdout.decode("utf-8", "replace")
+
+    def err(self) -> str:
+        return self.stderr.decode("utf-8", "replace")
+
+
+def _stream(data: bytes = b"") -> io.TextIOWrapper:
+    # errors="strict": writing text that is not valid UTF-8 (a lone surrogate
+    # from an undecodable file name) fails the run instead of passing unseen.
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="strict", newline="\n")
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    def ring(signum: int, frame: object) -> None:
+        raise Hang(f"no result after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def run_cli(argv: list[str], stdin: bytes = b"", timeout: float = TIMEOUT_S) -> Outcome:
+    """``cruxmap ARGV`` in-process, in the current directory, time-bounded."""
+    from cruxmap.cli import main
+
+    out, err, inp = _stream(), _stream(), _stream(stdin)
+    saved = sys.stdout, sys.stderr, sys.stdin
+    sys.stdout, sys.stderr, sys.stdin = out, err, inp
+    status: int | None = None
+    crash: str | None = None
+    try:
+        with _alarm(timeout):
+            status = main(argv)
+    except Hang:
+        crash = "timeout"
+    except SystemExit as exc:  # argparse: usage errors exit 2
+        status = exc.code if isinstance(exc.code, int) else 2
+    except BaseException:
+        crash = traceback.format_exc()
+    finally:
+        sys.stdout, sys.stderr, sys.stdin = saved
+    for stream in (out, err):
+        try:
+            stream.flush()
+        except (UnicodeError, ValueError):
+            crash = crash or traceback.format_exc()
+    stdout = out.buffer.getvalue()  # type: ignore[attr-defined]
+    stderr = err.buffer.getvalue()  # type: ignore[attr-defined]
+    return Outcome(argv, status, stdout, stderr, crash)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def problems(o: Outcome, kind: str) -> list[str]:
+    """What is wrong with one outcome; ``kind`` is a check format, "dot" or "fmt"."""
+    if o.crash is not None:
+        return [f"{' '.join(o.argv)}: {o.crash}"]
+    found: list[str] = []
+    where = " ".join(o.argv)
+    if o.status not in (0, 1, 2):
+        found.append(f"{where}: exit status {o.status}")
+    for name, data in (("stdout", o.stdout), ("stderr", o.stderr)):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            found.append(f"{where}: {name} is not UTF-8 ({exc})")
+            continue
+        if "Traceback (most recent call last)" in text:
+            found.append(f"{where}: {name} shows a traceback")
+        shown = text if (kind in ("text", "github", "dot") or name == "stderr") else ""
+        m = RAW_CONTROL.search(shown)
+        if m:
+            found.append(f"{where}: raw control character {m.group(0)!r} in {name}")
+    usage_error = o.status == 2 and not o.stdout and o.stderr.startswith(b"cruxmap: error: ")
+    if kind in ("json", "sarif") and o.status in (0, 1, 2) and not usage_error:
+        try:
+            doc = json.loads(o.stdout)
+        except ValueError as exc:
+            return [*found, f"{where}: {kind} output does not parse ({exc})"]
+        codes = _codes(doc, kind)
+        unreadable = bool(codes & {"CX001", "CX005"})
+        if unreadable != (o.status == 2):
+            found.append(f"{where}: exit {o.status} with codes {sorted(codes)}")
+    if kind == "dot" and o.status == 0 and not o.stdout.startswith(b"digraph"):
+        found.append(f"{where}: exit 0 without a graph on stdout")
+    return found
+
+
+def _codes(doc: object, kind: str) -> set[str]:
+    if kind == "sarif":
+        assert isinstance(doc, dict)
+        return {r["ruleId"] for run in doc["runs"] for r in run["results"]}
+    assert isinstance(doc, dict)
+    reports = list(doc["maps"].values()) if "maps" in doc else [doc]
+    codes = {d["code"] for r in reports for d in r["diagnostics"]}
+    return codes | {d["code"] for d in doc.get("diagnostics", [])} if "maps" in doc else codes
+
+
+def _meaning(path: str) -> dict[str, object] | None:
+    """What a map says, layout aside, or None when it cannot be analysed."""
+    o = run_cli(["check", "--format", "json", "--no-summary", path])
+    if o.crash is not None or o.status not in (0, 1):
+        return None
+    doc = json.loads(o.stdout)
+    if not doc.get("analysed"):
+        return None
+    return {k: doc[k] for k in ("scale", "claims", "goals", "objections")}
+
+
+def exercise(
+    data: bytes,
+    command: str,
+    workdir: Path,
+    name: str = "t.crux",
+    companion: bytes | None = None,
+    options: list[str] | None = None,
+) -> list[str]:
+    """Write ``data`` to ``workdir/name`` and run ``command`` on it there.
+
+    ``command`` is a check format (text, json, github, sarif), "dot" (render
+    to stdout), "fmt" (rewrite in place) or "fmt-" (standard input).
+    ``companion`` is written to ``u.crux`` beside it (for imports);
+    ``options`` are added to ``check`` (scenarios, depth, filters).
+    """
+    path = workdir / name
+    path.write_bytes(data)
+    other = workdir / "u.crux"
+    if companion is not None:
+        other.write_bytes(companion)
+    elif other.exists():
+        other.unlink()
+    rel = name
+    if command in CHECK_FORMATS:
+        return problems(run_cli(["check", *(options or []), "--format", command, rel]), command)
+    if command == "dot":
+        return problems(run_cli(["render", "--format", "dot", "-o", "-", rel]), "dot")
+    if command == "fmt-":
+        o = run_cli(["fmt", "-"], stdin=data)
+        found = problems(o, "fmt")
+        if o.status == 0 and not found:
+            again = run_cli(["fmt", "-"], stdin=o.stdout)
+            if again.stdout != o.stdout:
+                found.append("fmt -: formatting its own output changed it")
+        return found
+    assert command == "fmt", command
+    before = _meaning(rel)
+    o = run_cli(["fmt", rel])
+    found = problems(o, "fmt")
+    after_bytes = path.read_bytes()
+    if o.status != 0 and after_bytes != data:
+        found.append(f"fmt exit {o.status} but the file changed")
+    if o.status == 0 and not found:
+        again = run_cli(["fmt", "--check", rel])
+        if again.status != 0 or again.crash:
+            found.append(f"fmt is not idempotent: fmt --check exits {again.status} after fmt")
+        if before is not None and after_bytes != data:
+            after = _meaning(rel)
+            if after != before:
+                found.append("fmt changed the meaning (scale, claims, goals or objections)")
+    return found
+
+
+COMMANDS = (*CHECK_FORMATS, "dot", "fmt", "fmt-")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def seed_files() -> list[Path]:
+    """Valid maps to mutate: the repository's arguments and the fuzz seeds."""
+    found = sorted((REPO / "arguments").glob("**/*.crux"))
+    found += sorted((CORPUS / "seeds").glob("*.crux"))
+    return found
+
+
+def corpus_files() -> list[Path]:
+    """Every input kept under tests/fuzz_corpus/ (seeds, hostile, regressions)."""
+    return sorted(
+        p
+        for p in CORPUS.rglob("*")
+        if p.is_file() and p.suffix == ".crux" and "found" not in p.relative_to(CORPUS).parts
+    )
+
+
+TOKENS = (
+    "scale", "import", "claim", "reduction", "reduces", "to", "and", "goal", "objection",
+    ":", ">=", "<", ",", '"', '"""', "\\", "#", "\n", "\n    ", "\n\t", "\r\n", "\r", " ",
+    "a", "b", "x-y", "_z", "none", "partial", "good", "great", "near_perfect", "perfect",
+    "source", "assume", "tags", "note", "yields", "because", "against", "caps",
+    '"text"', '"esc \\" \\\\ \\n"', '"""long\ntext"""', '"bad \\q"', "# cruxmap: ignore[CX101]",
+    '"../outside.crux"', '"/etc/passwd"', "\x00", "\x1b[31m", "\u202e", "\ufeff", "é", "İ",
+    "ǅ", "\u0301", "1", "9x", "a#1", "%", "::error::", "\u2028",
+)  # fmt: skip
+
+HOSTILE = (
+    b'"', b'"""', b"\\", b">=", b"<", b":", b",", b"\n", b"\n    ", b"#", b"\r", b"\x00",
+    b"\xff", b"\xc3", b"\t", b"\x1b[2J", b"\xef\xbb\xbf", b"reduces to", b"claim",
+    b"goal", b"import", b"\xe2\x80\xae", b"\n\n\n", b" " * 50, b"a" * 300,
+)  # fmt: skip
+
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    """One random structural or byte-level change."""
+    op = rng.randrange(13)
+    if op >= 11:  # replace a word by another word of the file: cycles, clashes, odd levels
+        words = re.findall(rb"[A-Za-z_][\w-]*", data)
+        if words:
+            old, new = rng.choice(words), rng.choice(words)
+            pattern = re.escape(old) + rb"(?![\w-])"
+            return re.sub(pattern, new, data, count=rng.choice((1, 1, 0)))
+        return data
+    if op <= 2:  # lines: delete, duplicate, swap
+        lines = data.split(b"\n")
+        i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+        if op == 0:
+            del lines[i]
+        elif op == 1:
+            lines.insert(i, lines[j])
+        else:
+            lines[i], lines[j] = lines[j], lines[i]
+        return b"\n".join(lines)
+    if op <= 5:  # tokens (space-separated): delete, duplicate, swap
+        toks = re.split(rb"(\s+)", data)
+        i, j = rng.randrange(len(toks)), rng.randrange(len(toks))
+        if op == 3:
+            del toks[i]
+        elif op == 4:
+            toks.insert(i, toks[j])
+        else:
+            toks[i], toks[j] = toks[j], toks[i]
+        return b"".join(toks)
+    if op == 6:  # truncation
+        return data[: rng.randrange(len(data) + 1)]
+    if op == 7 and data:  # flip a byte
+        buf = bytearray(data)
+        buf[rng.randrange(len(buf))] = rng.randrange(256)
+        return bytes(buf)
+    if op == 8:  # insert a hostile fragment
+        i = rng.randrange(len(data) + 1)
+        return data[:i] + rng.choice(HOSTILE) + data[i:]
+    if op == 9:  # delete a span
+        i = rng.randrange(len(data) + 1)
+        return data[:i] + data[i + rng.randrange(1, 40) :]
+    # duplicate a span elsewhere
+    i = rng.randrange(len(data) + 1)
+    span = data[i : i + rng.randrange(1, 200)]
+    j = rng.randrange(len(data) + 1)
+    return data[:j] + span + data[j:]
+
+
+def random_options(rng: random.Random, data: bytes) -> list[str]:
+    """Command-line options for ``check``: scenarios on the file's own words,
+    depths, orders and filters, valid or not."""
+    words = [w.decode("utf-8", "replace") for w in re.findall(rb"[A-Za-z_][\w-]*", data)] or ["a"]
+    out: list[str] = []
+    for _ in range(rng.randrange(1, 4)):
+        pick = rng.randrange(6)
+        if pick == 0:
+            out += ["--set", f"{rng.choice(words)}={rng.choice(words)}"]
+        elif pick == 1:
+            out += ["--depth", str(rng.randint(1, 6))]
+        elif pick == 2:
+            out += ["--max-order", str(rng.randint(1, 6))]
+        elif pick == 3:
+            out += ["--fail-on", rng.choice(("error", "warning", "info"))]
+        elif pick == 4:
+            out += [rng.choice(("--select", "--ignore")), rng.choice(("CX1", "CX2", "CX101,CX0"))]
+        else:
+            out += ["--set", rng.choice(("=", "x=", "=y", "a=b=c", "\x1b=good"))]
+    return out
+
+
+def random_input(rng: random.Random, seeds: list[bytes]) -> tuple[str, bytes]:
+    """(kind, bytes): mostly mutated seeds, some bytes, Unicode and token soup."""
+    kind = rng.choices(("mutant", "splice", "bytes", "unicode", "tokens"), (70, 5, 8, 8, 9))[0]
+    if kind == "mutant":
+        data = rng.choice(seeds)
+        for _ in range(rng.choice((1, 1, 1, 2, 3, 5, 8))):
+            data = mutate(data, rng)
+        return kind, data
+    if kind == "splice":
+        a, b = rng.choice(seeds), rng.choice(seeds)
+        return kind, a[: rng.randrange(len(a) + 1)] + b[rng.randrange(len(b) + 1) :]
+    if kind == "bytes":
+        return kind, rng.randbytes(rng.randrange(300))
+    if kind == "unicode":
+        chars = []
+        for _ in range(rng.randrange(120)):
+            r = rng.random()
+            if r < 0.5:
+                chars.append(chr(rng.randrange(0x20, 0x7F)))
+            elif r < 0.7:
+                chars.append(rng.choice('\n\t "#:<>=,\\'))
+            elif r < 0.8:
+                chars.append(chr(rng.randrange(0x20)))
+            else:
+                chars.append(chr(rng.randrange(0x110000)))
+        return kind, "".join(chars).encode("utf-8", "surrogatepass")
+    return kind, " ".join(rng.choice(TOKENS) for _ in range(rng.randrange(80))).encode(
+        "utf-8", "surrogatepass"
+    )
+
+
+# --------------------------------------------------------------------------- campaign
+
+
+def scratch_project() -> Path:
+    """A fresh project root (pyproject.toml, no [tool.cruxmap]) to run in."""
+    d = Path(tempfile.mkdtemp(prefix="cruxmap-fuzz-"))
+    (d / "pyproject.toml").write_text("[project]\nname = 'fuzz'\n")
+    return d
+
+
+def _worker(args: tuple[int, int, int, str]) -> tuple[int, list[tuple[str, bytes, list[str]]]]:
+    """Run ``count`` inputs from ``seed``; (inputs run, failures)."""
+    seed, count, worker, found_dir = args
+    workdir = scratch_project()
+    os.chdir(workdir)
+    try:
+        return _run_inputs(seed, count, worker, found_dir, workdir)
+    finally:
+        os.chdir(workdir.parent)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run_inputs(
+    seed: int, count: int, worker: int, found_dir: str, workdir: Path
+) -> tuple[int, list[tuple[str, bytes, list[str]]]]:
+    rng = random.Random(seed)
+    seeds = [p.read_bytes() for p in seed_files()]
+    failures: list[tuple[str, bytes, list[str]]] = []
+    for i in range(count):
+        _kind, data = random_input(rng, seeds)
+        companion = None
+        if rng.random() < 0.1:  # two files importing each other (or not)
+            _kind, companion = random_input(rng, seeds)
+            data = b'import "u.crux"\n' + data
+            if rng.random() < 0.5:
+                companion = b'import "t.crux"\n' + companion
+        command = rng.choice(COMMANDS)
+        options = random_options(rng, data) if rng.random() < 0.25 else None
+        found = exercise(data, command, workdir, companion=companion, options=options)
+        if found:
+            failures.append((f"{command} {options or ''}", data, found))
+            out = Path(found_dir)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"w{worker}_{seed}_{i}_{command}.crux").write_bytes(data)
+            if companion is not None:
+                (out / f"w{worker}_{seed}_{i}_{command}.u.crux").write_bytes(companion)
+    return count, failures
+
+
+def campaign(n: int, workers: int, seed: int, found_dir: Path, chunk: int = 500) -> int:
+    import multiprocessing
+
+    jobs = []
+    k = 0
+    while k * chunk < n:
+        jobs.append((seed * 1_000_003 + k, min(chunk, n - k * chunk), k % workers, str(found_dir)))
+        k += 1
+    start = time.monotonic()
+    done = 0
+    failures: list[tuple[str, bytes, list[str]]] = []
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers, maxtasksperchild=20) as pool:
+        for count, failed in pool.imap_unordered(_worker, jobs):
+            done += count
+            failures.extend(failed)
+            elapsed = time.monotonic() - start
+            print(
+                f"\r{done}/{n} inputs, {len(failures)} failures, {elapsed:.0f} s",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+    elapsed = time.monotonic() - start
+    print(file=sys.stderr)
+    for command, data, found in failures[:20]:
+        print(f"--- {command} on {data[:120]!r}")
+        for line in found:
+            print("   ", line.strip().splitlines()[-1] if "Traceback" in line else line)
+    print(
+        f"inputs: {done}  failures: {len(failures)}  time: {elapsed:.1f} s  "
+        f"({done / elapsed:.0f} inputs/s, {workers} workers, seed {seed})"
+    )
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=10_000, help="inputs to run (default 10000)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--found", type=Path, default=CORPUS / "found", help="where to save failures")
+    a = ap.parse_args(argv)
+    return campaign(a.n, a.workers, a.seed, a.found.absolute())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
