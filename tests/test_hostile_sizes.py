@@ -350,13 +350,10 @@ def test_cut_set_search_is_bounded(proj: Path) -> None:
 
 
 @SLOW
-@pytest.mark.xfail(
-    reason="known: a cycle in a goal's support makes the analysis quadratic", strict=False
-)
 def test_chain_of_10000_with_a_cycle_at_the_goal(proj: Path) -> None:
-    """A cycle anywhere in a goal's support sends margins and cut sets to the
-    fallback that re-evaluates the whole map per question: 3,000 claims take
-    ~23 s, 10,000 ~140 s (the SPEC budget is 5 s)."""
+    """A cycle in a goal's support sends only the claims on it (and those
+    post-dominated by the goal alone) to re-evaluation; the chain below keeps
+    the fast path, so this stays inside the SPEC budget."""
     text = chain(10_000) + 'claim x: "x"\nc0 reduces to x >= good\nx reduces to c0 >= good\n'
     (proj / "cyc.crux").write_text(text)
     r = run(proj, "check", "--format", "json", "cyc.crux", timeout=600)

@@ -17,8 +17,10 @@ rather than the square of its size:
   threshold), memoised per (claim, level), truncated at the maximum order,
   with single points of failure left out since no minimal set of order 2 or
   more can contain one.
-* **Cycles.** Where the goal's support has a cycle the structural shortcuts do
-  not hold, and both fall back to re-evaluating the least fixed point.
+* **Cycles.** Where the goal's support has a cycle, the claims on a cycle (and
+  those whose post-dominator is on one) get their margins by re-evaluating the
+  least fixed point of the support; the rest still take the fast path. Cut
+  sets there come from re-evaluating candidate sets, within a budget.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ CUT_SET_BUDGET = 4_000_000
 #: Upper bound on the sets held at once (memory: a big --max-order or depth on
 #: many alternative routes would otherwise build millions of them).
 CUT_SET_FAMILY_LIMIT = 200_000
-#: Upper bound on full re-evaluations for one goal in the cyclic fallback.
-EVALUATION_BUDGET = 20_000
+#: Upper bound on claim evaluations spent on one goal's cut sets where its
+#: support has a cycle (re-evaluation of the support per candidate set).
+EVALUATION_WORK_BUDGET = 5_000_000
 
 
 class BudgetExceeded(Exception):
@@ -90,6 +93,8 @@ class Analysis:
         self.values = evaluate(g, scenario, self.ceil)
         #: Per wide route: premises failing at baseline, thresholds by claim.
         self._route_info: dict[int, tuple[int, dict[int, list[int]]]] = {}
+        #: Per goal with a cycle in its support: the components to re-evaluate.
+        self._region: dict[int, list[tuple[list[int], bool]]] = {}
 
     # -- entry point ------------------------------------------------------
 
@@ -108,11 +113,9 @@ class Analysis:
         support = g.ancestors(goal)
         nodes = support | {goal}
         cyclic = any(g.in_cycle(n) for n in nodes)
-        need = (
-            self._need_by_evaluation(goal, res.required, support)
-            if cyclic
-            else self._need_by_dominators(goal, res.required, support)
-        )
+        if cyclic:
+            self._restrict_to(goal, nodes)
+        need = self._need_by_dominators(goal, res.required, support, cyclic)
         for p in sorted(support):
             base = self.values[p]
             t = need.get(p, 0)
@@ -142,7 +145,17 @@ class Analysis:
 
     # -- margins, acyclic -----------------------------------------------
 
-    def _need_by_dominators(self, goal: int, required: int, support: set[int]) -> dict[int, int]:
+    def _need_by_dominators(
+        self, goal: int, required: int, support: set[int], cyclic: bool = False
+    ) -> dict[int, int]:
+        """``need`` for every premise of ``goal``.
+
+        Where the support has cycles, claims on a cycle, and claims whose
+        post-dominator is on one or is the goal, are settled by
+        re-evaluation; they then count as post-dominated by the goal alone.
+        Any other post-dominator found lies before every path's first such
+        claim, so the regions the fast path propagates through hold no cycle.
+        """
         g = self.g
         nodes = support | {goal}
         succ: dict[int, list[int]] = {}
@@ -162,6 +175,10 @@ class Analysis:
         ipdom = {goal: goal}
         need: dict[int, int] = {goal: required}
         for p in sorted(support, key=lambda n: -g.position[n]):
+            if cyclic and g.in_cycle(p):
+                need[p] = self._need_one_by_evaluation(goal, required, p)
+                rank[p], ipdom[p] = len(rank), goal
+                continue
             d = -1
             for s in succ[p]:
                 if s not in rank:
@@ -178,6 +195,12 @@ class Analysis:
                 d = a
             if d < 0:
                 need[p] = 0
+                continue
+            if cyclic and (d == goal or g.in_cycle(d)):
+                # Past a claim on a cycle the chain jumps to the goal, so a
+                # region ending at the goal may hold a cycle: re-evaluate.
+                need[p] = self._need_one_by_evaluation(goal, required, p)
+                rank[p], ipdom[p] = len(rank), goal
                 continue
             rank[p] = len(rank)
             ipdom[p] = d
@@ -262,24 +285,35 @@ class Analysis:
         ceil = list(self.ceil)
         for c, lv in caps.items():
             ceil[c] = min(ceil[c], lv)
-        return evaluate(self.g, self.scenario, ceil)[goal] >= required
+        region = self._region.get(goal)
+        return evaluate(self.g, self.scenario, ceil, region)[goal] >= required
+
+    def _restrict_to(self, goal: int, nodes: set[int]) -> None:
+        """Re-evaluate only the goal and its support (closed under premises,
+        so their values come out exact) when probing this goal."""
+        g = self.g
+        self._region[goal] = [
+            (comp, cyclic)
+            for comp, cyclic in zip(g.components, g.cyclic, strict=True)
+            if comp[0] in nodes
+        ]
 
     def _need_by_evaluation(self, goal: int, required: int, support: set[int]) -> dict[int, int]:
-        need: dict[int, int] = {}
-        for p in support:
-            lo, hi = 0, self.values[p]  # holds at hi; find the lowest level that holds
-            if self._holds_with(goal, required, {p: 0}):
-                need[p] = 0
-                continue
-            lo = 1
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if self._holds_with(goal, required, {p: mid}):
-                    hi = mid
-                else:
-                    lo = mid + 1
-            need[p] = hi
-        return need
+        """``need`` by definition alone: the reference the fast path is tested against."""
+        return {p: self._need_one_by_evaluation(goal, required, p) for p in support}
+
+    def _need_one_by_evaluation(self, goal: int, required: int, p: int) -> int:
+        """Binary search over caps on ``p``, re-evaluating the goal's support."""
+        if self._holds_with(goal, required, {p: 0}):
+            return 0
+        lo, hi = 1, self.values[p]  # the goal holds at hi
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._holds_with(goal, required, {p: mid}):
+                hi = mid
+            else:
+                lo = mid + 1
+        return hi
 
     def _cut_sets_by_evaluation(
         self, goal: int, required: int, support: set[int], spf: set[int]
@@ -287,15 +321,21 @@ class Analysis:
         candidates = sorted(
             p for p in support if p not in spf and self._lowered(p) < self.values[p]
         )
+        # Monotone: if the goal survives every candidate lowered at once, no
+        # set of them is a cut set (one evaluation settles robust supports).
+        if self._holds_with(goal, required, {p: self._lowered(p) for p in candidates}):
+            return []
         found: list[frozenset[int]] = []
         spent = 0
+        # Each evaluation costs about the size of the goal's support.
+        allowed = max(1_000, EVALUATION_WORK_BUDGET // max(1, len(support)))
         for k in range(2, self.max_order + 1):
             for combo in itertools.combinations(candidates, k):
                 s = frozenset(combo)
                 if any(f <= s for f in found):
                     continue
                 spent += 1
-                if spent > EVALUATION_BUDGET:
+                if spent > allowed:
                     raise BudgetExceeded
                 if not self._holds_with(goal, required, {p: self._lowered(p) for p in combo}):
                     found.append(s)

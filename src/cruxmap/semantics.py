@@ -53,15 +53,23 @@ def route_yield(g: ClaimGraph, r: int, values: list[int]) -> int:
 
 
 def evaluate(
-    g: ClaimGraph, scenario: Scenario | None = None, ceiling: list[int] | None = None
+    g: ClaimGraph,
+    scenario: Scenario | None = None,
+    ceiling: list[int] | None = None,
+    components: list[tuple[list[int], bool]] | None = None,
 ) -> list[int]:
-    """Least-fixed-point value of every claim under a scenario."""
+    """Least-fixed-point value of every claim under a scenario.
+
+    ``components`` (topologically ordered, closed under premises) limits the
+    work to part of the map, e.g. a goal's support; claims outside stay 0.
+    """
     scenario = scenario or Scenario()
     ceil = ceiling if ceiling is not None else scenario.ceiling(g)
     leaf = scenario.leaf_values(g)
     removed = scenario.removed
     values = [0] * len(g.names)
-    for comp, cyclic in zip(g.components, g.cyclic, strict=True):
+    todo = components if components is not None else zip(g.components, g.cyclic, strict=True)
+    for comp, cyclic in todo:
         if not cyclic:
             c = comp[0]
             values[c] = _local(g, c, values, ceil, leaf, removed)
