@@ -44,18 +44,24 @@ def analyses(tmp_path: Path, n: int, seed: int, depth: int, cycles: int = 0):
             yield a, c, req, g.ancestors(c)
 
 
+def compare_margins(a: Analysis, goal: int, req: int, support: set[int]) -> tuple[bool, dict]:
+    """Assert the fast margins equal re-evaluation's; (cyclic, fast needs)."""
+    cyclic = any(a.g.in_cycle(n) for n in support | {goal})
+    if cyclic:
+        a._restrict_to(goal, support | {goal})
+    fast = a._need_by_dominators(goal, req, support, cyclic)
+    slow = a._need_by_evaluation(goal, req, support)
+    assert {p: fast.get(p, 0) for p in support} == {p: slow.get(p, 0) for p in support}
+    return cyclic, fast
+
+
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("depth", [1, 2])
 def test_fast_margins_and_cut_sets_match_reevaluation(
     tmp_path: Path, seed: int, depth: int
 ) -> None:
     for a, goal, req, support in analyses(tmp_path, 40, seed, depth):
-        cyclic = any(a.g.in_cycle(n) for n in support | {goal})
-        if cyclic:
-            a._restrict_to(goal, support | {goal})
-        fast = a._need_by_dominators(goal, req, support, cyclic)
-        slow = a._need_by_evaluation(goal, req, support)
-        assert {p: fast.get(p, 0) for p in support} == {p: slow.get(p, 0) for p in support}
+        cyclic, fast = compare_margins(a, goal, req, support)
         if cyclic:
             continue  # cut sets there come from re-evaluation alone
         spf = {p for p in support if a._lowered(p) < fast.get(p, 0)}
@@ -69,12 +75,7 @@ def test_fast_margins_and_cut_sets_match_reevaluation(
 def test_margins_with_cycles_match_reevaluation(tmp_path: Path, seed: int) -> None:
     """Claims on or behind a cycle are re-evaluated; the rest take the fast path."""
     for a, goal, req, support in analyses(tmp_path, 40, seed, 1, cycles=3):
-        cyclic = any(a.g.in_cycle(n) for n in support | {goal})
-        if cyclic:
-            a._restrict_to(goal, support | {goal})
-        fast = a._need_by_dominators(goal, req, support, cyclic)
-        slow = a._need_by_evaluation(goal, req, support)
-        assert {p: fast.get(p, 0) for p in support} == {p: slow.get(p, 0) for p in support}
+        compare_margins(a, goal, req, support)
 
 
 def test_generator_yields_holding_goals_to_compare(tmp_path: Path) -> None:

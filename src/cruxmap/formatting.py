@@ -13,12 +13,8 @@ documented in docs/language.md, "Layout (cruxmap fmt)".
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import os
-import stat
 import sys
-import tempfile
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +23,7 @@ from typing import Any
 
 from cruxmap import output
 from cruxmap.diagnostics import Diagnostic
+from cruxmap.files import write_atomic
 from cruxmap.model import Claim, Document, Goal, Import, Objection, Reduction, Scale, Statement
 from cruxmap.parsing import ATTRIBUTES, decode, parse_text
 
@@ -384,26 +381,6 @@ def unified_diff(old: bytes, new: str, shown: str) -> str:
     return "".join(out)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace the file in one step (a reader never sees half a file, a
-    failed write leaves the original), keeping its mode. A symlink is
-    followed, so the link stays a link."""
-    target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".fmt.tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _fail(shown: str, why: str) -> str:
     print(f"error: cannot format {shown}: {why}", file=sys.stderr)
     return "failed"
@@ -446,7 +423,7 @@ def _format_one(shown: str, path: Path | None, *, check: bool, diff: bool) -> st
         sys.stdout.buffer.flush()
     elif changed:
         try:
-            write_atomic(path, encoded)
+            write_atomic(path, encoded, follow_symlinks=True)
         except OSError as exc:
             return _fail(shown, f"cannot write it: {exc.strerror or exc}; left unchanged")
     if changed:

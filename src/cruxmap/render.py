@@ -26,7 +26,6 @@ Three properties matter more than looks:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import os
@@ -35,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
@@ -43,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from cruxmap.files import write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
 from cruxmap.model import ArgumentMap
@@ -928,30 +927,6 @@ def is_current(path: Path, data: bytes, dot: str, fmt: str) -> bool:
 # --------------------------------------------------------------------------- files
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` in one step: a failed write leaves the old file whole
-    and no partial file behind. Keeps the old file's mode, else the umask's."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 # --------------------------------------------------------------------------- command
 
 
@@ -1120,7 +1095,7 @@ def finish(req: Request, rendered: list[tuple[Job, str, bytes]], out: object) ->
             sys.stdout.buffer.flush()
             continue
         try:
-            write_atomic(job.output, data)
+            write_atomic(job.output, data, follow_symlinks=False)
         except OSError as exc:  # unwritable directory, disk full: no partial file
             raise RenderError(f"cannot write {shown(job.output)}: {exc.strerror or exc}") from exc
         verb = "redrew stale" if req.mode == "update" else "wrote"
