@@ -19,37 +19,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fuzz_campaign import (  # tests/ is on sys.path: pytest's rootdir-relative import
+    CHECK_FORMATS,
+    COMMANDS,
+    CORPUS,
+    TOKENS,
+    corpus_files,
+    exercise,
+    mutate,
+    problems,
+    random_options,
+    run_cli,
+    seed_files,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-try:
-    from .fuzz_campaign import (
-        CHECK_FORMATS,
-        COMMANDS,
-        CORPUS,
-        TOKENS,
-        corpus_files,
-        exercise,
-        mutate,
-        problems,
-        random_options,
-        run_cli,
-        seed_files,
-    )
-except ImportError:  # tests/ is on sys.path (no tests/__init__.py)
-    from fuzz_campaign import (
-        CHECK_FORMATS,
-        COMMANDS,
-        CORPUS,
-        TOKENS,
-        corpus_files,
-        exercise,
-        mutate,
-        problems,
-        random_options,
-        run_cli,
-        seed_files,
-    )
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM time bounds")
 EXAMPLES = int(os.environ.get("CRUXMAP_FUZZ_EXAMPLES", "150"))
