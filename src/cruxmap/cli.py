@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cruxmap.config import Config
     from cruxmap.diagnostics import Diagnostic
     from cruxmap.lint import MapResult
+    from cruxmap.model import ArgumentMap
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -274,13 +275,13 @@ def _parse_overrides(raw: list[str]) -> dict[str, str]:
     return out
 
 
-def _check_overrides(overrides: dict[str, str], results: list[MapResult]) -> None:
+def _check_overrides(overrides: dict[str, str], amaps: list[ArgumentMap]) -> None:
     from cruxmap.diagnostics import did_you_mean
 
     for claim, level in overrides.items():
-        maps = [r.amap for r in results if claim in r.amap.claims]
-        if not maps and results:
-            names = set().union(*(r.amap.claims for r in results))
+        maps = [amap for amap in amaps if claim in amap.claims]
+        if not maps and amaps:
+            names = set().union(*(amap.claims for amap in amaps))
             guess = did_you_mean(claim, names)
             hint = f" (did you mean `{guess}`?)" if guess else ""
             raise UsageError(f"--set {claim}={level}: no claim `{claim}` in the checked maps{hint}")
@@ -305,9 +306,7 @@ def run_check(
     loaded = [loader.load_map(f) for f in files]
     if overrides:
         # Validate --set against the maps before analysing anything.
-        from cruxmap.lint import MapResult as _MR
-
-        _check_overrides(overrides, [_MR(amap, []) for amap, _ in loaded])
+        _check_overrides(overrides, [amap for amap, _ in loaded])
     results: list[MapResult] = []
     per_map: list[list[Diagnostic]] = []
     seen: set[tuple[object, ...]] = set()

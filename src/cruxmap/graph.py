@@ -56,11 +56,6 @@ class ClaimGraph:
     def is_leaf(self, c: int) -> bool:
         return not self.routes_to[c]
 
-    @property
-    def premises(self) -> set[int]:
-        """Claims that are the premise of at least one reduction."""
-        return {c for c, rs in enumerate(self.routes_from) if rs}
-
     def ancestors(self, c: int) -> set[int]:
         """Claims with a path of reductions to ``c`` (``c`` itself excluded)."""
         seen: set[int] = set()

@@ -81,13 +81,12 @@ def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
             continue
         cycle = find_cycle(g, comp)
         names = [g.names[c] for c in cycle]
-        members = set(cycle)
+        members = set(names)
         # Point at the first reduction (in reading order) that closes the cycle.
         reds = [
             r
             for r in amap.reductions.values()
-            if r.conclusion in {g.names[c] for c in members}
-            and any(p.claim in {g.names[c] for c in members} for p in r.premises)
+            if r.conclusion in members and any(p.claim in members for p in r.premises)
         ]
         at = reds[0].loc if reds else amap.claims[names[0]].loc
         out.append(
@@ -169,7 +168,7 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
                 )  # fmt: skip
         with_obj = res.objection_values[c]
         if with_obj < gr.required and res.standing:
-            support = g.ancestors(c) | {c}
+            support = set(gr.premises) | {c}  # the analysis already walked it
             names = {g.names[i] for i in support}
             route_ids = {r.id for r in g.routes if r.conclusion in support}
             relevant = [o for o in res.standing if amap.objections[o].against in names | route_ids]

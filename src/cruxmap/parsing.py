@@ -379,8 +379,6 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
             # Point at the end of the offending line, not at the next line.
             line = tok.line if tok.type != "$END" else len(lines)
             column = len(lines[line - 1]) + 1 if 0 < line <= len(lines) else 1
-            if tok.type == "EOL" and tok.value == "" and tok.line == 1:
-                line, column = len(lines), len(lines[-1]) + 1
         if (tok.type == "_ATTR_NL" and expected >= {"CLAIM"}) or (
             tok.type == "_ATTR_NL" and "EOL" not in expected and not expected - {"$END"}
         ):
@@ -398,9 +396,6 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
         elif tok.type == "_ATTR_NL":
             message = f"expected {_words(expected)}, found an indented line"
             hint = "finish the statement on its first line; attribute lines come after it"
-        elif tok.type == "ID" and "ID" not in expected and tok.value in KEYWORDS:
-            message = f"expected {_words(expected)}, found `{tok.value}`"
-            hint = None
         elif tok.type != "ID" and "ID" in expected and tok.value in KEYWORDS:
             message = f"expected {_words(expected)}, found the keyword `{tok.value}`"
             hint = "keywords cannot be used as identifiers; pick another name"
@@ -425,10 +420,6 @@ def _usage_hint(lines: list[str], line: int) -> str | None:
             if " reduces " in text or key:
                 return "the form is `CONCLUSION reduces to PREMISE >= LEVEL, PREMISE`"
             return None
-        if text.strip() and text[0].isspace():
-            m = re.match(r"\s*([\w-]+)\s*:", text)
-            if m and i + 1 == line:
-                continue
     return None
 
 

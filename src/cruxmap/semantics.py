@@ -8,7 +8,6 @@ to the least fixed point only inside the (rare) cyclic ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -172,7 +171,3 @@ def objections_scenario(
             removed.add(route_index[o.against])
             standing.append(oid)
     return Scenario(dict(base.overrides), caps, frozenset(removed)), standing
-
-
-def level_names(g: ClaimGraph, values: Iterable[int]) -> list[str]:
-    return [g.levels[v] for v in values]
