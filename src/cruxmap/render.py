@@ -852,7 +852,9 @@ def layout(dot: str, fmt: str, engine: Sequence[str]) -> bytes:
     except OSError as exc:
         raise RenderError(f"cannot run {engine[0]}: {exc.strerror or exc}") from exc
     if proc.returncode != 0 or not proc.stdout:
-        err = proc.stderr.decode("utf-8", "replace").strip()
+        # One line: the CLI escapes line breaks in anything it prints.
+        err = "; ".join(ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines()
+                        if ln.strip())[:2000]  # fmt: skip
         raise RenderError(f"{Path(engine[0]).name} failed (exit {proc.returncode}): {err}")
     return proc.stdout
 
