@@ -91,7 +91,7 @@ def test_file_name_with_newline(proj: Path) -> None:
         ["render", ".", "--format", "dot", "--check"],
     ):
         (proj / name).write_text('claim   c: "t"\ngoal c >= good\n')  # needs formatting
-        code, out, err = cli(proj, *args)
+        _, out, err = cli(proj, *args)
         assert "Traceback" not in err, args
         assert_no_injected_line(out, err)
 
