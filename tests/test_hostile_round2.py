@@ -1,0 +1,81 @@
+"""Hostile input, round two (issue 14): one regression test per finding,
+built from its reproducer, run through the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-not-a-real-key"
+
+
+def cli(cwd: Path, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "cruxmap", *args],
+        cwd=cwd,
+        capture_output=True,
+        timeout=300,
+        input=stdin,
+        check=False,
+    )
+    return (
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
+    return root
+
+
+# --------------------------------------------------------------------------- 9: imports
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_import_of_a_non_crux_file_is_refused_unread(proj: Path, fmt: str) -> None:
+    (proj / ".env").write_text(SECRET + "\n")
+    (proj / "secret.txt").write_text(f'claim x: "{SECRET}"\n')  # even a valid map
+    (proj / "a.crux").write_text('import ".env"\nimport "secret.txt"\nclaim a: "t"\n')
+    code, out, err = cli(proj, "check", "a.crux", "--format", fmt)
+    assert code == 2
+    assert "wJalrXUtnFEMI" not in out + err
+    assert out.count("only .crux files can be imported") == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
+def test_crux_named_link_to_another_file_is_not_read(proj: Path) -> None:
+    (proj / ".env").write_text(SECRET + "\n")
+    (proj / "link.crux").symlink_to(".env")
+    (proj / "a.crux").write_text('import "link.crux"\nclaim a: "t"\ngoal a >= good\n')
+    for args in (
+        ["check", "."],
+        ["check", ".", "--format", "json"],
+        ["check", ".", "--format", "sarif"],
+        ["fmt", "."],
+        ["fmt", "--diff", "."],
+        ["render", ".", "--format", "dot", "-o", "out"],
+    ):
+        code, out, err = cli(proj, *args)
+        assert code == 2, (args, out, err)
+        assert "wJalrXUtnFEMI" not in out + err, args
+        assert "not a .crux file" in out + err, args
+
+
+def test_named_non_crux_file_is_never_excerpted(proj: Path) -> None:
+    """A file named on the command line is read (the user asked), but its
+    lines are not quoted back into the log."""
+    (proj / "notes.txt").write_text("claim a: 'x'\n")
+    code, out, _ = cli(proj, "check", "notes.txt")
+    assert code == 2 and "CX001" in out
+    assert " | " not in out  # no excerpt gutter
+    code, out, _ = cli(proj, "check", "notes.txt", "--format", "json")
+    assert all(d.get("excerpt") is None for d in json.loads(out)["diagnostics"])
