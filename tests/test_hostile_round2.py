@@ -79,3 +79,37 @@ def test_named_non_crux_file_is_never_excerpted(proj: Path) -> None:
     assert " | " not in out  # no excerpt gutter
     code, out, _ = cli(proj, "check", "notes.txt", "--format", "json")
     assert all(d.get("excerpt") is None for d in json.loads(out)["diagnostics"])
+
+
+# --------------------------------------------------------------------------- 6: node IDs
+
+
+def test_distinct_ids_stay_distinct_nodes(proj: Path) -> None:
+    """`safé` used to become `_e9_` in DOT and merge with `saf_e9_`."""
+    (proj / "m.crux").write_text(
+        "scale: none < some < good\n"
+        'claim safé: "fails"\n    assume: none\n'
+        'claim saf_e9_: "holds"\n    assume: good\n'
+        "goal safé >= good\ngoal saf_e9_ >= good\n",
+        encoding="utf-8",
+    )
+    _, out, _ = cli(proj, "check", "m.crux")
+    failing = [ln for ln in out.splitlines() if " CX102 " in ln]
+    assert len(failing) == 1 and "safé" in failing[0]
+    code, dot, err = cli(proj, "render", "m.crux", "--format", "dot", "-o", "-")
+    assert code == 0, err
+    node_lines = [ln for ln in dot.splitlines() if ln.startswith('  "claim:') and " [" in ln]
+    assert len({ln.split(" [")[0] for ln in node_lines}) == 2
+    assert dot.count("GOAL ≥ good: HOLDS") == 1
+    assert dot.count("GOAL ≥ good: \u00d7 FAILS") == 1
+    element_ids = [ln.split('id="')[1].split('"')[0] for ln in node_lines]
+    assert len(set(element_ids)) == 2
+
+
+def test_node_ids_are_injective() -> None:
+    from cruxmap.render import _elem_id, dot_id
+
+    names = ["safé", "saf_e9_", "saf%C3%A9", "saf%25C3%25A9", "a#2", "a.2", "a/2", "a_2e_2"]
+    assert len({dot_id(n) for n in names}) == len(names)
+    assert len({_elem_id("", "claim", n) for n in names}) == len(names)
+    assert len({_elem_id("m1/", "claim", n) for n in names}) == len(names)

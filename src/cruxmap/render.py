@@ -120,10 +120,21 @@ def dot_string(text: str) -> str:
     return f'"{text}"'
 
 
+def _percent(text: str, unsafe: str) -> str:
+    """``text`` with each character matching ``unsafe`` as ``%XX`` UTF-8
+    bytes. ``%`` is always escaped and is the only escape, so distinct texts
+    stay distinct: two claims can never merge into one node."""
+    return re.sub(
+        f"{unsafe}|%",
+        lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8", "surrogatepass")),
+        text,
+    )
+
+
 def dot_id(text: str) -> str:
-    """A quoted DOT identifier (node names are built from IDs, which the
-    grammar keeps to letters, digits, ``_``, ``-`` and a generated ``#``)."""
-    return '"' + re.sub(r"[^A-Za-z0-9_:#./-]", lambda m: f"_{ord(m.group(0)):x}_", text) + '"'
+    """A quoted DOT identifier, injective in ``text`` (node names are built
+    from IDs: Unicode letters and digits, ``_``, ``-`` and a generated ``#``)."""
+    return '"' + _percent(text, r"[^\w:#./-]") + '"'
 
 
 def safe_url(source: str | None) -> str | None:
@@ -276,9 +287,11 @@ def _node(prefix: str, kind: str, ident: str) -> str:
 
 def _elem_id(prefix: str, kind: str, ident: str) -> str:
     """SVG element ID, e.g. ``claim-interp``, ``route-alignment.2``, ``m1.claim-x``:
-    ``.`` stands for ``#`` and ``/``, which no written ID contains, so IDs stay unique."""
-    raw = f"{prefix}{kind}-{ident}".replace("#", ".").replace("/", ".")
-    return '"' + re.sub(r"[^A-Za-z0-9_.-]", "_", raw) + '"'
+    ``.`` stands for the generated ``#`` (and the prefix's ``/``), and
+    anything else outside letters, digits, ``_`` and ``-`` is ``%XX``, so
+    distinct IDs give distinct element IDs."""
+    ident = _percent(ident, r"[^\w#-]").replace("#", ".")
+    return f'"{prefix.replace("/", ".")}{kind}-{ident}"'
 
 
 def _attrs(**kw: str | None) -> str:
