@@ -113,3 +113,30 @@ def test_node_ids_are_injective() -> None:
     assert len({dot_id(n) for n in names}) == len(names)
     assert len({_elem_id("", "claim", n) for n in names}) == len(names)
     assert len({_elem_id("m1/", "claim", n) for n in names}) == len(names)
+
+
+# --------------------------------------------------------------------------- 15: credentials
+
+
+def test_credentials_in_urls_appear_in_no_output(proj: Path) -> None:
+    (proj / "m.crux").write_text(
+        'claim a: "see https://alice:hunter2@example.org/a"\n'
+        '    source: "https://alice:hunter2@example.org/paper"\n'
+        '    note: "mirror: ftp://bob:hunter2@ftp.example.org/x"\n'
+        'claim b: "b"\n    source: "git+ssh://tok_hunter2@example.org/repo.git"\n'
+        "reduction r: a reduces to b >= good\n"
+        '    source: "http://hunter2@example.org/r"\n'
+        "goal a >= good\n"
+        'objection o: "o"\n    against: r\n    source: "https://x:hunter2@example.org/o"\n'
+    )
+    code, dot, err = cli(proj, "render", "m.crux", "--format", "dot", "-o", "-")
+    assert code == 0, err
+    assert "hunter2" not in dot
+    assert 'URL="https://example.org/paper"' in dot
+    assert "example.org/repo.git" in dot
+    (proj / "bad.crux").write_text('claim c: "x" "https://u:hunter2@example.org/"\n')
+    for fmt in ("text", "json", "github", "sarif"):
+        code, out, err = cli(proj, "check", "bad.crux", "--format", fmt)
+        assert code == 2
+        assert "hunter2" not in out + err, fmt
+        assert "example.org" in out, fmt

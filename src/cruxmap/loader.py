@@ -32,6 +32,7 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
+from cruxmap.output import redact_credentials
 from cruxmap.parsing import decode, parse_text
 
 #: Codes after which values would be meaningless, so analysis is skipped.
@@ -166,17 +167,29 @@ def is_crux_name(name: str) -> bool:
     return name.endswith(CRUX_SUFFIX) and len(name) > len(CRUX_SUFFIX)
 
 
-def _no_excerpt(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
-    """Diagnostics of a file that is not a ``.crux`` file (one named on the
-    command line) without source excerpts: whatever it holds (a ``.env``, a
-    key) is not echoed into logs."""
-    if is_crux_name(real.name):
-        return diags
+def _sanitize(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
+    """Diagnostics fit for any output (text, JSON, SARIF): no credentials
+    from URLs in messages and excerpts, and no excerpt at all from a file
+    that is not a ``.crux`` file (one named on the command line), so that
+    whatever it holds (a ``.env``, a key) is not echoed into logs."""
+    crux = is_crux_name(real.name)
     out = []
     for d in diags:
-        if d.excerpt is not None:  # a pydantic model or a dataclass, whichever it is
+        update: dict[str, object] = {}
+        if not crux and d.excerpt is not None:
+            update["excerpt"] = None
+        elif d.excerpt is not None and "@" in d.excerpt:
+            redacted = redact_credentials(d.excerpt)
+            if redacted != d.excerpt:  # the caret keeps pointing at the same text
+                update["excerpt"] = redacted
+                update["column"] = len(redact_credentials(d.excerpt[: d.column - 1])) + 1
+        for key in ("message", "suggestion"):
+            value = getattr(d, key)
+            if value is not None and "@" in value and redact_credentials(value) != value:
+                update[key] = redact_credentials(value)
+        if update:  # a pydantic model or a dataclass, whichever it is
             copy = getattr(d, "model_copy", None)
-            d = copy(update={"excerpt": None}) if copy else dataclasses.replace(d, excerpt=None)  # type: ignore[type-var]
+            d = copy(update=update) if copy else dataclasses.replace(d, **update)  # type: ignore[type-var, arg-type]
         out.append(d)
     return out
 
@@ -218,10 +231,10 @@ class Loader:
             return fail(f"cannot read the file: {exc.strerror or exc}", "check the file")
         text, problem = decode(data, shown)
         if problem is not None:
-            return LoadedFile(None, _no_excerpt([problem], real))
+            return LoadedFile(None, _sanitize([problem], real))
         assert text is not None
         doc, diags = parse_text(text, shown)
-        return LoadedFile(doc, _no_excerpt(diags, real))
+        return LoadedFile(doc, _sanitize(diags, real))
 
     def load_map(self, root_file: Path) -> tuple[ArgumentMap, list[Diagnostic]]:
         return _MapBuilder(self, root_file).build()

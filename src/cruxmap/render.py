@@ -45,6 +45,7 @@ from cruxmap.files import write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
 from cruxmap.model import ArgumentMap
+from cruxmap.output import redact_credentials
 from cruxmap.robustness import Analysis, GoalResult
 from cruxmap.semantics import Scenario, Status, evaluate, objections_scenario, route_yield
 
@@ -81,8 +82,9 @@ class GraphvizNotFound(RenderError):
 
 
 def _visible(text: str) -> str:
-    """Control, bidi and XML-forbidden characters as visible escapes."""
-    text = text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    """Control, bidi and XML-forbidden characters as visible escapes, and no
+    credentials in URLs."""
+    text = redact_credentials(text).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
     return _UNSAFE.sub(
         lambda m: (
             f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"
@@ -143,7 +145,7 @@ def safe_url(source: str | None) -> str | None:
     percent-encoded and ``&`` entity-escaped, which Graphviz keeps as is."""
     if not source:
         return None
-    url = source.strip()
+    url = redact_credentials(source.strip())
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
         return None
     try:
@@ -157,7 +159,9 @@ def safe_url(source: str | None) -> str | None:
 
 
 def wrap(text: str, width: int = WRAP, limit: int = MAX_TEXT) -> list[str]:
-    """Lines of at most ``width`` characters; paragraphs kept, long text cut."""
+    """Lines of at most ``width`` characters; paragraphs kept, long text cut
+    (credentials dropped from URLs first, before a line break can split one)."""
+    text = redact_credentials(text)
     text = " ".join(text.split(" ")) if "\n" not in text else text
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
