@@ -140,3 +140,56 @@ def test_credentials_in_urls_appear_in_no_output(proj: Path) -> None:
         assert code == 2
         assert "hunter2" not in out + err, fmt
         assert "example.org" in out, fmt
+
+
+# --------------------------------------------------------------------------- SVG allow-list (issue 9 #6)
+
+_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">%s</svg>'
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<a xlink:href="https://x.org/"><set attributeName="href" to="javascript:alert(1)"/></a>',
+        b'<text x="1"><animate attributeName="href" values="javascript:alert(1)"/>t</text>',
+        b"<style>text { fill: url(javascript:alert(1)) }</style>",
+        b'<a xlink:href="javascript:alert(1)">x</a>',
+        b'<a xlink:href=" JavaScript:alert(1)">x</a>',
+        b'<a href="data:text/html,x">x</a>',
+        b'<a xlink:href="#x">x</a>',
+        b'<image xlink:href="https://x.org/track.png"/>',
+        b'<g style="fill:red"/>',
+        b'<g onclick="alert(1)"/>',
+        b'<g id="x" class="y" transform="scale(1)" data-x="1"/>',
+        b'<a xlink:href="https://x.org/" target="javascript:alert(1)">x</a>',
+        b'<path d="M0 0" fill="url(javascript:alert(1))"/>',
+        b'<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>',
+        b'<h:p xmlns:h="http://www.w3.org/1999/xhtml">x</h:p>',
+        b"<script>alert(1)</script>",
+        b"<use xlink:href='https://x.org/#a'/>",
+    ],
+)
+def test_svg_check_is_an_allow_list(body: bytes) -> None:
+    from cruxmap import render
+
+    with pytest.raises(render.RenderError):
+        render.check_svg(_SVG % body)
+
+
+def test_svg_check_accepts_what_graphviz_writes() -> None:
+    from cruxmap import render
+
+    render.check_svg(
+        _SVG
+        % (
+            b'<g id="claim-a" class="node claim"><title>claim:a</title>'
+            b'<a xlink:href="https://x.org/?a=1&amp;b=2" xlink:title="source: javascript:x"'
+            b' target="_blank"><polygon fill="#fff" stroke="#000" points="0,0 1,1"/>'
+            b'<text xml:space="preserve" text-anchor="start" x="1" y="2" font-family="Helvetica"'
+            b' font-weight="bold" font-size="10.00">a</text></a>'
+            b'<path fill="none" stroke="black" stroke-dasharray="5,2" d="M0,0C1,1"/>'
+            b'<ellipse cx="1" cy="1" rx="1" ry="1" fill="none" stroke="red"/></g>'
+        )
+    )
