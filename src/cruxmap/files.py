@@ -26,7 +26,6 @@ def write_atomic(path: Path, data: bytes, *, follow_symlinks: bool) -> None:
     writing through it to wherever it points.
     """
     target = Path(os.path.realpath(path)) if follow_symlinks else path
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = stat.S_IMODE(os.stat(target, follow_symlinks=follow_symlinks).st_mode)
         if stat.S_ISLNK(os.lstat(target).st_mode):
