@@ -193,3 +193,64 @@ def test_svg_check_accepts_what_graphviz_writes() -> None:
             b'<ellipse cx="1" cy="1" rx="1" ry="1" fill="none" stroke="red"/></g>'
         )
     )
+
+
+# --------------------------------------------------------------------------- 8: pyproject.toml
+
+
+def _config_case(proj: Path, tmp_path: Path, case: str) -> None:
+    pyproject = proj / "pyproject.toml"
+    pyproject.unlink()
+    if case == "nested":
+        pyproject.write_text("[tool.cruxmap]\nx = " + "[" * 1000 + "]" * 1000 + "\n")
+    elif case == "huge":
+        with open(pyproject, "wb") as fh:
+            fh.write(b"[tool.cruxmap]\n")
+            fh.truncate(3 * 1024**3)
+    elif case == "outside":
+        outside = tmp_path / "elsewhere"
+        outside.mkdir()
+        (outside / "pyproject.toml").write_text("[tool.cruxmap]\nkey_from_outside_xyz = 1\n")
+        pyproject.symlink_to(outside / "pyproject.toml")
+    elif case == "tool-not-a-table":
+        pyproject.write_text("tool = 5\n")
+    elif case == "not-utf8":
+        pyproject.write_bytes(b"[tool.cruxmap]\nfail-on = '\xff'\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks, sparse files, rlimits")
+@pytest.mark.parametrize("case", ["nested", "huge", "outside", "tool-not-a-table", "not-utf8"])
+def test_hostile_pyproject_is_a_clear_error(proj: Path, tmp_path: Path, case: str) -> None:
+    _config_case(proj, tmp_path, case)
+    (proj / "a.crux").write_text('claim a: "a"\n    assume: good\ngoal a >= good\n')
+    for args in (["check", "a.crux"], ["check"], ["fmt"], ["render", "a.crux", "--format", "dot"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "cruxmap", *args],
+            cwd=proj,
+            capture_output=True,
+            timeout=120,
+            check=False,
+            preexec_fn=_limit_memory,
+        )
+        out, err = proc.stdout.decode(), proc.stderr.decode()
+        assert "Traceback" not in err and "MemoryError" not in err, (args, err)
+        assert "key_from_outside_xyz" not in out + err
+        if case == "tool-not-a-table":
+            assert proc.returncode in (0, 1), (args, err)
+        else:
+            assert proc.returncode == 2, (args, out, err)
+            assert "pyproject.toml" in err
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1500 * 1024**2, 1500 * 1024**2))
+
+
+def test_config_named_with_option_is_trusted_through_a_symlink(proj: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "shared.toml"
+    outside.write_text('[tool.cruxmap]\nfail-on = "error"\n')
+    (proj / "a.crux").write_text('claim a: "a"\n')
+    code, _, err = cli(proj, "check", "a.crux", "--config", str(outside))
+    assert code == 0, err
