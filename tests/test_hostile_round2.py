@@ -4,6 +4,7 @@ built from its reproducer, run through the CLI as a user runs it."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -254,3 +255,50 @@ def test_config_named_with_option_is_trusted_through_a_symlink(proj: Path, tmp_p
     (proj / "a.crux").write_text('claim a: "a"\n')
     code, _, err = cli(proj, "check", "a.crux", "--config", str(outside))
     assert code == 0, err
+
+
+# --------------------------------------------------------------------------- 10: names alike
+
+
+def _bad_byte_name() -> str:
+    return os.fsdecode(b"bad\xff.crux")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="undecodable file names")
+def test_files_whose_names_display_alike_stay_apart(proj: Path) -> None:
+    """`bad<0xFF>.crux` and a file literally named `bad\\xff.crux` used to
+    share a display name, and so one suppression table."""
+    (proj / _bad_byte_name()).write_text(
+        'claim a: "a"  # cruxmap: ignore[CX202]\n    assume: good\ngoal a >= good\n'
+    )
+    (proj / "bad\\xff.crux").write_text('claim b: "b"\n    assume: good\ngoal b >= good\n')
+    code, out, err = cli(proj, "check", ".", "--select", "CX202")
+    assert code == 0, err  # CX202 is info
+    lines = [ln for ln in out.splitlines() if "CX202" in ln]
+    assert len(lines) == 1 and "claim `b`" in lines[0]
+    assert lines[0].startswith("bad\\\\xff.crux:")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="undecodable file names")
+def test_sarif_never_opens_a_file_by_its_display_name(
+    proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cruxmap import loader
+    from cruxmap.cli import main
+
+    outside = tmp_path / "outside.crux"
+    outside.write_text('claim zz: "outside"\n')
+    (proj / _bad_byte_name()).write_text('claim a: "a"\n')
+    (proj / "bad\\xff.crux").symlink_to(outside)
+    opened: list[Path] = []
+    real_read = loader.read_source
+
+    def spy(path: Path, *args: int) -> bytes:
+        opened.append(Path(path).resolve())
+        return real_read(path, *args)
+
+    monkeypatch.setattr(loader, "read_source", spy)
+    monkeypatch.chdir(proj)
+    assert main(["check", ".", "--format", "sarif"]) == 2
+    assert outside.resolve() not in opened
+    assert opened  # the spy saw the reads

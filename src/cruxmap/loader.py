@@ -111,7 +111,13 @@ def display_path(path: Path, base: Path | None = None) -> str:
 
 def printable_name(name: str) -> str:
     """A file name that is not valid UTF-8 with its bad bytes as ``\\xNN``,
-    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8."""
+    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8.
+
+    A literal backslash is doubled, so that distinct files never share a
+    name: ``bad\\xff.crux`` (four characters spelled out) cannot pose as the
+    file whose name has the byte 0xFF. Diagnostics and suppression tables are
+    keyed by this name, so it must be as unique as the real path."""
+    name = name.replace("\\", "\\\\")
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 

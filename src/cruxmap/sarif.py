@@ -92,8 +92,13 @@ def artifact_uri(path: str, base: Path | None = None) -> tuple[str, bool]:
 
 @cache
 def _lines(path: str) -> tuple[str, ...] | None:
-    from cruxmap.loader import read_source  # bounded, regular files only
+    from cruxmap.loader import escapes_project, read_source  # bounded, regular files only
 
+    if "\\" in path or escapes_project(Path(path)):
+        # An escaped display name (bad bytes, a literal backslash) is not the
+        # file's real name: opening it could open another file, even a link
+        # out of the project. Such a finding gets a one-character region.
+        return None
     try:
         text = read_source(Path(path)).decode("utf-8-sig")
         return tuple(text.replace("\r\n", "\n").split("\n"))  # lines as the parser counts them
