@@ -302,3 +302,36 @@ def test_sarif_never_opens_a_file_by_its_display_name(
     assert main(["check", ".", "--format", "sarif"]) == 2
     assert outside.resolve() not in opened
     assert opened  # the spy saw the reads
+
+
+# --------------------------------------------------------------------------- 13: fmt
+
+
+UNFORMATTED = 'claim   a: "a"\n'
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and hard links")
+def test_fmt_leaves_a_read_only_file_alone(proj: Path) -> None:
+    target = proj / "ro.crux"
+    target.write_text(UNFORMATTED)
+    target.chmod(0o444)
+    (proj / "ok.crux").write_text(UNFORMATTED)
+    code, _, err = cli(proj, "fmt", ".")
+    assert code == 2
+    assert "ro.crux" in err and "read-only" in err
+    assert target.read_text() == UNFORMATTED and (target.stat().st_mode & 0o777) == 0o444
+    assert (proj / "ok.crux").read_text() != UNFORMATTED  # the others are formatted
+    assert sorted(p.name for p in proj.iterdir()) == ["ok.crux", "pyproject.toml", "ro.crux"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and hard links")
+def test_fmt_keeps_hard_links(proj: Path) -> None:
+    target = proj / "a.crux"
+    target.write_text(UNFORMATTED)
+    os.link(target, proj / "twin.txt")
+    code, _, err = cli(proj, "fmt", "a.crux")
+    assert code == 2 and "hard links" in err
+    assert target.stat().st_nlink == 2 and (proj / "twin.txt").samefile(target)
+    assert target.read_text() == UNFORMATTED
+    code, _, err = cli(proj, "fmt", "--check", "a.crux")  # checking reads, never writes
+    assert code == 1, err

@@ -8,6 +8,7 @@ crash, a full disk or an unwritable directory leaves the old file whole.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -18,7 +19,8 @@ def write_atomic(path: Path, data: bytes, *, follow_symlinks: bool) -> None:
     """Replace ``path`` in one step (a temporary file beside it, then a
     rename): a reader never sees half a file, a failed write leaves the old
     one and no partial file behind. Keeps the old file's mode, else the
-    umask's.
+    umask's. A read-only or hard-linked file is refused unchanged
+    (:func:`refuse_rewrite`).
 
     ``follow_symlinks``: fmt rewrites the argument file a link points to (the
     link stays a link, and the loader has checked the target is inside the
@@ -26,6 +28,7 @@ def write_atomic(path: Path, data: bytes, *, follow_symlinks: bool) -> None:
     writing through it to wherever it points.
     """
     target = Path(os.path.realpath(path)) if follow_symlinks else path
+    refuse_rewrite(target)
     try:
         mode = stat.S_IMODE(os.stat(target, follow_symlinks=follow_symlinks).st_mode)
         if stat.S_ISLNK(os.lstat(target).st_mode):
@@ -44,6 +47,31 @@ def write_atomic(path: Path, data: bytes, *, follow_symlinks: bool) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+class NotRewritable(OSError):
+    """A file cruxmap will not replace; ``strerror`` says why."""
+
+
+def refuse_rewrite(target: Path) -> None:
+    """Refuse to replace a file that is read-only (its owner made it so; a
+    rename would silently override that, even for root) or that has other
+    hard links (a rename would leave them holding the old text). Raises
+    :class:`NotRewritable`; nothing has been written."""
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        return  # a symlink render replaces; anything else fails on its own
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & 0o222 or not os.access(target, os.W_OK):
+        raise NotRewritable(errno.EACCES, f"it is read-only (mode {mode:04o})")
+    if info.st_nlink > 1:
+        raise NotRewritable(
+            errno.EMLINK,
+            f"it has {info.st_nlink} hard links, which replacing it would break",
+        )
 
 
 def _umask() -> int:
