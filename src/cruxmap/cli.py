@@ -178,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--combine", action="store_true", help="draw all the maps named or found in one drawing"
     )
+    render.add_argument("--goal", dest="part_goals", action="append", default=[], metavar="GOAL",
+                        help="draw only the support of this goal; repeatable")  # fmt: skip
+    render.add_argument("--focus", metavar="CLAIM", default=None,
+                        help="draw only the claims within --radius reductions of CLAIM")  # fmt: skip
+    render.add_argument("--radius", type=int, default=2, metavar="N",
+                        help="steps (reductions) around --focus (default 2)")  # fmt: skip
     render_mode = render.add_mutually_exclusive_group()
     render_mode.add_argument(
         "--check",
@@ -456,7 +462,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     req = render.Request(paths=args.paths, output=args.output, fmt=args.render_format,
                          combine=args.combine, objections=args.objections,
                          overrides=_parse_overrides(args.overrides), mode=mode,
-                         engine=args.graphviz, depth=cfg.depth, max_order=cfg.max_order)  # fmt: skip
+                         engine=args.graphviz, depth=cfg.depth, max_order=cfg.max_order,
+                         part=render.Part(tuple(args.part_goals), args.focus, args.radius)
+                         if args.part_goals or args.focus is not None else None)  # fmt: skip
     try:
         jobs = render.plan(req)
     except render.UsageProblem as exc:
