@@ -1216,25 +1216,6 @@ def check_output(job: Job) -> None:
             raise UsageProblem(f"cannot write {shown(job.output)}: it is a directory")
 
 
-def make_output_dirs(job: Job) -> None:
-    """Create the directories an output needs: the root as named (the user
-    named it, links and all), then each level below it, never through a
-    symlink that appeared since :func:`check_output`."""
-    assert job.output is not None
-    root = job.root if job.root is not None else job.output.parent
-    root.mkdir(parents=True, exist_ok=True)
-    here = root
-    for part in _below(root, job.output):
-        here = here / part
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(here)
-        info = os.lstat(here)
-        if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-            raise RenderError(
-                f"refusing to write {shown(job.output)}: {shown(here)} is not a directory"
-            )
-
-
 def _plan(req: Request, ext: str) -> list[Job]:
     out = req.output
     to_stdout = out == "-"
@@ -1389,8 +1370,8 @@ def finish(req: Request, rendered: list[tuple[Job, str, bytes]], out: object) ->
             write_stdout(data, req.fmt or "svg")
             continue
         try:
-            make_output_dirs(job)
-            write_atomic(job.output, data, follow_symlinks=False)
+            root = job.root if job.root is not None else job.output.parent
+            write_atomic(job.output, data, follow_symlinks=False, root=root)
         except OSError as exc:  # unwritable directory, disk full: no partial file
             raise RenderError(f"cannot write {shown(job.output)}: {exc.strerror or exc}") from exc
         verb = "redrew stale" if req.mode == "update" else "wrote"
