@@ -419,6 +419,17 @@
 
   function update(writeHash) {
     view = CruxEngine.analyse(M, overridesArray(), state.objections);
+    if (!scenarioActive()) {
+      // Where the page's search gave up at baseline, cruxmap's own list.
+      view.goals.forEach(function (g, k) {
+        var known = (D.baselineCutSets || [])[k];
+        if (g.holds && !g.cutSetsComplete && known) {
+          g.cutSets = known;
+          g.cutSetsComplete = true;
+          g.cutSetsFromCheck = true;
+        }
+      });
+    }
     for (var i = 0; i < N.length; i++) paintClaim(i);
     for (var k = 0; k < M.routes.length; k++) paintRoute(k);
     $("objections").checked = state.objections;
@@ -551,7 +562,7 @@
         var cs = g.cutSets.map(function (s) {
           return s.map(function (c) { return N[c]; }).join(" + ");
         });
-        div.appendChild(el("p", "cut sets (depth " + M.depth + "): " + (cs.length ? cs.join("; ") : "none") + (g.cutSetsComplete ? "" : " (search stopped: incomplete)")));
+        div.appendChild(el("p", "cut sets (depth " + M.depth + "): " + (cs.length ? cs.join("; ") : "none") + (g.cutSetsComplete ? "" : " (the page's search stopped: incomplete)") + (g.cutSetsFromCheck ? " (as computed by cruxmap check)" : "")));
         var brittle = Object.keys(g.premises).filter(function (p) { return g.premises[p].margin === 0; })
           .map(function (p) { return N[p]; });
         if (brittle.length) div.appendChild(el("p", ICON_BRITTLE + " brittle: " + brittle.join(", "), "cx-brittle"));
