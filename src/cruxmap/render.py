@@ -41,10 +41,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from cruxmap.diagnostics import did_you_mean
 from cruxmap.files import write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
 from cruxmap.model import ArgumentMap
+from cruxmap.output import redact_credentials
 from cruxmap.robustness import Analysis, GoalResult
 from cruxmap.semantics import Scenario, Status, evaluate, objections_scenario, route_yield
 
@@ -66,7 +68,30 @@ _UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff"
     "\ud800-\udfff]"
 )
-_FORBIDDEN_TAGS = frozenset({"script", "foreignObject", "iframe", "object", "embed", "handler"})
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_XLINK_NS = "{http://www.w3.org/1999/xlink}"
+_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+_PAINT = ("fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "fill-opacity")
+_TEXT = ("x", "y", "text-anchor", "font-family", "font-size", "font-weight", "font-style",
+         "font-stretch", "text-decoration", "baseline-shift", "fill", "xml:space")  # fmt: skip
+#: The SVG vocabulary Graphviz's SVG renderer writes, and nothing else: the
+#: check is an allow-list, so anything new (``<set>``, ``<animate>``,
+#: ``<style>``, ``<image>``, gradients, CSS) is refused rather than missed.
+SVG_ALLOWED: dict[str, frozenset[str]] = {
+    tag: frozenset(attrs)
+    for tag, attrs in {
+        "svg": ("width", "height", "viewBox", "version", "preserveAspectRatio"),
+        "g": ("id", "class", "transform"),
+        "title": (),
+        "a": ("xlink:href", "href", "xlink:title", "target"),
+        "polygon": ("points", *_PAINT),
+        "polyline": ("points", *_PAINT),
+        "path": ("d", *_PAINT),
+        "ellipse": ("cx", "cy", "rx", "ry", *_PAINT),
+        "text": _TEXT,
+    }.items()
+}
+_LINK_TARGETS = frozenset({"_blank", "_self", "_parent", "_top"})
 
 
 class RenderError(Exception):
@@ -81,8 +106,9 @@ class GraphvizNotFound(RenderError):
 
 
 def _visible(text: str) -> str:
-    """Control, bidi and XML-forbidden characters as visible escapes."""
-    text = text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    """Control, bidi and XML-forbidden characters as visible escapes, and no
+    credentials in URLs."""
+    text = redact_credentials(text).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
     return _UNSAFE.sub(
         lambda m: (
             f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"
@@ -120,10 +146,21 @@ def dot_string(text: str) -> str:
     return f'"{text}"'
 
 
+def _percent(text: str, unsafe: str) -> str:
+    """``text`` with each character matching ``unsafe`` as ``%XX`` UTF-8
+    bytes. ``%`` is always escaped and is the only escape, so distinct texts
+    stay distinct: two claims can never merge into one node."""
+    return re.sub(
+        f"{unsafe}|%",
+        lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8", "surrogatepass")),
+        text,
+    )
+
+
 def dot_id(text: str) -> str:
-    """A quoted DOT identifier (node names are built from IDs, which the
-    grammar keeps to letters, digits, ``_``, ``-`` and a generated ``#``)."""
-    return '"' + re.sub(r"[^A-Za-z0-9_:#./-]", lambda m: f"_{ord(m.group(0)):x}_", text) + '"'
+    """A quoted DOT identifier, injective in ``text`` (node names are built
+    from IDs: Unicode letters and digits, ``_``, ``-`` and a generated ``#``)."""
+    return '"' + _percent(text, r"[^\w:#./-]") + '"'
 
 
 def safe_url(source: str | None) -> str | None:
@@ -132,7 +169,7 @@ def safe_url(source: str | None) -> str | None:
     percent-encoded and ``&`` entity-escaped, which Graphviz keeps as is."""
     if not source:
         return None
-    url = source.strip()
+    url = redact_credentials(source.strip())
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
         return None
     try:
@@ -146,7 +183,9 @@ def safe_url(source: str | None) -> str | None:
 
 
 def wrap(text: str, width: int = WRAP, limit: int = MAX_TEXT) -> list[str]:
-    """Lines of at most ``width`` characters; paragraphs kept, long text cut."""
+    """Lines of at most ``width`` characters; paragraphs kept, long text cut
+    (credentials dropped from URLs first, before a line break can split one)."""
+    text = redact_credentials(text)
     text = " ".join(text.split(" ")) if "\n" not in text else text
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
@@ -204,6 +243,76 @@ class View:
     overrides: dict[int, int] = field(default_factory=dict)
     #: Goal values in the objections scenario, shown on goals in other views.
     with_objections: dict[int, int] = field(default_factory=dict)
+    #: Claims and reductions drawn, when only part of the map is (``None``: all).
+    shown: set[int] | None = None
+    shown_routes: set[int] | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which part of a map to draw: the support of some goals (``--goal``),
+    or the claims within ``radius`` reductions of one claim (``--focus``)."""
+
+    goals: tuple[str, ...] = ()
+    focus: str | None = None
+    radius: int = 2
+
+
+def select_part(res: MapResult, part: Part) -> tuple[set[int], set[int], str]:
+    """Claims and reductions of ``part``, and a title saying what was left out.
+
+    A reduction is drawn when its conclusion and all its premises are: the
+    values shown are still those of the whole map, so a claim at the edge of
+    a focus view whose routes are not drawn says so (see :func:`_claim`).
+    """
+    g = res.graph
+    assert g is not None
+    goal_claims = [goal.claim for goal in res.goals]
+    claims: set[int] = set()
+    words = []
+    for name in part.goals:
+        if name not in goal_claims:
+            guess = did_you_mean(name, set(goal_claims))
+            hint = (
+                f" (did you mean `{guess}`?)" if guess else ": goals are " + ", ".join(goal_claims)
+            )
+            raise RenderError(f"--goal {name}: `{name}` is not a goal of {res.amap.root}{hint}")
+        c = g.index[name]
+        claims |= {c} | g.ancestors(c)
+    if part.goals:
+        words.append("support of " + ", ".join(part.goals))
+    if part.focus is not None:
+        if part.focus not in g.index:
+            guess = did_you_mean(part.focus, set(g.index))
+            hint = f" (did you mean `{guess}`?)" if guess else ""
+            raise RenderError(
+                f"--focus {part.focus}: no claim `{part.focus}` in {res.amap.root}{hint}"
+            )
+        # Breadth-first over reductions: a reduction joins its conclusion and
+        # its premises, each one step from the others.
+        start = g.index[part.focus]
+        near = {start}
+        ring = [start]
+        for _ in range(part.radius):
+            nxt = []
+            for c in ring:
+                for r in g.routes_to[c] + g.routes_from[c]:
+                    route = g.routes[r]
+                    for d in [route.conclusion, *(p for p, _ in route.premises)]:
+                        if d not in near:
+                            near.add(d)
+                            nxt.append(d)
+            ring = nxt
+        claims = claims & near if part.goals else near
+        steps = "reduction" if part.radius == 1 else "reductions"
+        words.append(f"within {part.radius} {steps} of {part.focus}")
+    routes = {
+        r.index
+        for r in g.routes
+        if r.conclusion in claims and all(p in claims for p, _ in r.premises)
+    }
+    hidden = len(g.names) - len(claims)
+    return claims, routes, "; ".join(words) + f" ({hidden} of {len(g.names)} claims not drawn)"
 
 
 def build_view(
@@ -213,10 +322,11 @@ def build_view(
     objections: bool = False,
     depth: int = 1,
     max_order: int = 3,
+    part: Part | None = None,
 ) -> View:
     """The view of an analysed map: the scenario it was analysed in (the
     ``overrides`` it was checked with), or with ``objections`` that scenario
-    plus every standing objection."""
+    plus every standing objection; with ``part``, only that part is drawn."""
     g = res.graph
     if not res.analysed or g is None:
         raise RenderError(f"{res.amap.root}: the map has errors and was not analysed")
@@ -254,6 +364,9 @@ def build_view(
         view.title = prefix + "standing objections applied"
     elif res.standing:
         view.with_objections = {c: res.objection_values[c] for c, _ in goals}
+    if part is not None and (part.goals or part.focus is not None):
+        view.shown, view.shown_routes, what = select_part(res, part)
+        view.title += "; " + what
     return view
 
 
@@ -276,9 +389,11 @@ def _node(prefix: str, kind: str, ident: str) -> str:
 
 def _elem_id(prefix: str, kind: str, ident: str) -> str:
     """SVG element ID, e.g. ``claim-interp``, ``route-alignment.2``, ``m1.claim-x``:
-    ``.`` stands for ``#`` and ``/``, which no written ID contains, so IDs stay unique."""
-    raw = f"{prefix}{kind}-{ident}".replace("#", ".").replace("/", ".")
-    return '"' + re.sub(r"[^A-Za-z0-9_.-]", "_", raw) + '"'
+    ``.`` stands for the generated ``#`` (and the prefix's ``/``), and
+    anything else outside letters, digits, ``_`` and ``-`` is ``%XX``, so
+    distinct IDs give distinct element IDs."""
+    ident = _percent(ident, r"[^\w#-]").replace("#", ".")
+    return f'"{prefix.replace("/", ".")}{kind}-{ident}"'
 
 
 def _attrs(**kw: str | None) -> str:
@@ -403,6 +518,10 @@ def _claim(ctx: _Ctx, c: int) -> None:
         notes.append(f"set to {g.levels[view.overrides[c]]} by the scenario")
     for oid in view.caps.get(c, []):
         notes.append(f"capped by objection {oid}")
+    if view.shown_routes is not None:
+        hidden = [r for r in g.routes_to[c] if r not in view.shown_routes]
+        if hidden:
+            notes.append(f"{len(hidden)} reduction{'s' if len(hidden) > 1 else ''} to it not drawn")
     if changed:
         classes.append("changed")
         border = CHANGED
@@ -602,19 +721,46 @@ def _objection(ctx: _Ctx, oid: str, status: Status) -> None:
 def _body(res: MapResult, view: View, prefix: str) -> list[str]:
     g = view.graph
     implicit = {goal.claim for goal in res.goals if goal.implicit}
-    goal_of = {c: (gr.required, g.names[c] in implicit) for c, gr in view.results.items()}
+    shown, routes = view.shown, view.shown_routes
+    goal_of = {
+        c: (gr.required, g.names[c] in implicit)
+        for c, gr in view.results.items()
+        if shown is None or c in shown
+    }
     ctx = _Ctx(res.amap, view, prefix, goal_of)
     for c in range(len(g.names)):
-        _claim(ctx, c)
+        if shown is None or c in shown:
+            _claim(ctx, c)
     for r in range(len(g.routes)):
-        _route(ctx, r)
+        if routes is None or r in routes:
+            _route(ctx, r)
+    drawn = _drawn_objections(res, view)
     for oid, status in res.statuses.items():
-        _objection(ctx, oid, status)
+        if oid in drawn:
+            _objection(ctx, oid, status)
     # Goals at the top, side by side.
     if goal_of:
         members = " ".join(_node(prefix, "claim", g.names[c]) + ";" for c in goal_of)
         ctx.lines.append(f"  {{rank=max; {members}}}")
     return ctx.lines
+
+
+def _drawn_objections(res: MapResult, view: View) -> set[str]:
+    """Objections against a drawn claim, reduction or objection."""
+    g = view.graph
+    amap = res.amap
+    if view.shown is None or view.shown_routes is None:
+        return set(amap.objections)
+    targets = {g.names[c] for c in view.shown} | {g.routes[r].id for r in view.shown_routes}
+    drawn: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for oid, o in amap.objections.items():
+            if oid not in drawn and (o.against in targets or o.against in drawn):
+                drawn.add(oid)
+                grew = True
+    return drawn
 
 
 _HEADER = """digraph cruxmap {{
@@ -727,11 +873,17 @@ def to_dot(
     objections: bool = False,
     depth: int = 1,
     max_order: int = 3,
+    part: Part | None = None,
 ) -> str:
     """DOT text of one analysed map; ``name`` titles it (a file name, not a
     path, so that the output does not depend on where cruxmap runs)."""
     view = build_view(
-        res, overrides=overrides, objections=objections, depth=depth, max_order=max_order
+        res,
+        overrides=overrides,
+        objections=objections,
+        depth=depth,
+        max_order=max_order,
+        part=part,
     )
     rankdir = direction([view.graph])
     lines = [_HEADER.format(title=_title(name, view.title), rankdir=rankdir, big=_big([res]))]
@@ -852,7 +1004,9 @@ def layout(dot: str, fmt: str, engine: Sequence[str]) -> bytes:
     except OSError as exc:
         raise RenderError(f"cannot run {engine[0]}: {exc.strerror or exc}") from exc
     if proc.returncode != 0 or not proc.stdout:
-        err = proc.stderr.decode("utf-8", "replace").strip()
+        # One line: the CLI escapes line breaks in anything it prints.
+        err = "; ".join(ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines()
+                        if ln.strip())[:2000]  # fmt: skip
         raise RenderError(f"{Path(engine[0]).name} failed (exit {proc.returncode}): {err}")
     return proc.stdout
 
@@ -878,24 +1032,33 @@ def finish_svg(svg: bytes, dot: str) -> bytes:
 
 
 def check_svg(svg: bytes) -> None:
-    """Well-formed XML, no script-capable elements, no event handlers, and
-    links only to http(s) URLs or fragments."""
+    """Well-formed XML made only of the elements and attributes Graphviz
+    writes (:data:`SVG_ALLOWED`), with links only to http(s) URLs."""
     try:
         root = ET.fromstring(svg)
     except ET.ParseError as exc:
         raise RenderError(f"Graphviz produced invalid SVG: {exc}") from exc
     for el in root.iter():
-        tag = el.tag.rsplit("}", 1)[-1]
-        if tag in _FORBIDDEN_TAGS:
-            raise RenderError(f"refusing to write SVG with a <{tag}> element")
+        if not isinstance(el.tag, str) or not el.tag.startswith(_SVG_NS):
+            raise RenderError(f"refusing to write SVG with a non-SVG element {str(el.tag)[:60]!r}")
+        tag = el.tag[len(_SVG_NS) :]
+        allowed = SVG_ALLOWED.get(tag)
+        if allowed is None:
+            raise RenderError(f"refusing to write SVG with a <{tag[:40]}> element")
         for key, value in el.attrib.items():
-            attr = key.rsplit("}", 1)[-1]
-            if attr.lower().startswith("on"):
-                raise RenderError(f"refusing to write SVG with an event handler ({attr})")
-            if attr == "href" and not (
-                value.lower().startswith(("http://", "https://", "#")) or value == ""
+            attr = key.replace(_XLINK_NS, "xlink:").replace(_XML_NS, "xml:")
+            if attr not in allowed:
+                raise RenderError(
+                    f"refusing to write SVG with a {attr[:40]!r} attribute on <{tag}>"
+                )
+            if attr in ("href", "xlink:href") and not value.lower().startswith(
+                ("http://", "https://")
             ):
                 raise RenderError(f"refusing to write SVG linking to {value[:40]!r}")
+            if attr == "target" and value not in _LINK_TARGETS:
+                raise RenderError(f"refusing to write SVG with link target {value[:40]!r}")
+            if attr != "xlink:title" and "script:" in "".join(value.lower().split()):
+                raise RenderError(f"refusing to write SVG with a script URL in {attr}")
 
 
 def produce(dot: str, fmt: str, engine: Sequence[str] | None) -> bytes:
@@ -958,6 +1121,8 @@ class Request:
     engine: str | None = None
     depth: int = 1
     max_order: int = 3
+    #: ``--goal`` / ``--focus``: draw only part of one map.
+    part: Part | None = None
 
 
 def _discover(path: Path) -> list[Path]:
@@ -979,6 +1144,10 @@ def plan(req: Request) -> list[Job]:
     missing = [p for p in req.paths if not Path(p).exists()]
     if missing:
         raise UsageProblem(f"no such file or directory: {missing[0]}")
+    if req.part is not None and (req.combine or len(req.paths) != 1 or Path(req.paths[0]).is_dir()):
+        raise UsageProblem("--goal and --focus draw part of one map: name one .crux file")
+    if req.part is not None and req.part.radius < 0:
+        raise UsageProblem("--radius must be 0 or more")
     if req.combine:
         maps: list[tuple[Path, str]] = []
         for raw in req.paths:
@@ -1059,7 +1228,7 @@ def render_jobs(
             res = results[f]
             local = {k: v for k, v in req.overrides.items() if k in res.amap.claims}
             dot = to_dot(res, name=name, overrides=local, objections=req.objections,
-                         depth=req.depth, max_order=req.max_order)  # fmt: skip
+                         depth=req.depth, max_order=req.max_order, part=req.part)  # fmt: skip
         else:
             dot = to_dot_combined(_combined_items(job, results), title=job.title,
                                   overrides=req.overrides, objections=req.objections,
