@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cruxmap import diagnostics as dg
@@ -33,8 +33,9 @@ from cruxmap.model import (
 )
 from cruxmap.parsing import decode, parse_text
 
-#: Codes after which values would be meaningless, so analysis is skipped.
-BLOCKING = frozenset({"CX001", "CX002", "CX003", "CX004", "CX005"})
+#: Codes after which values would be meaningless, so analysis is skipped
+#: (declared by each rule in :data:`cruxmap.diagnostics.RULES`).
+BLOCKING = dg.BLOCKING
 #: A 10,000-claim map with sources and warrants is about 1 MB. Parsing costs
 #: up to ~500 bytes of memory per byte of dense input, so this bounds one
 #: file at about 2 GB in the worst case (a bigger file fails fast, CX005).
@@ -320,15 +321,9 @@ class _MapBuilder:
 
         def duplicate(name: str, loc: Loc, first: Loc) -> None:
             self.diagnostics.append(
-                dg.make(
-                    "CX003",
-                    loc.path,
-                    loc.line,
-                    loc.column,
-                    f"duplicate ID `{name}` (first declared at {first.path}:{first.line}:{first.column})",
-                    suggestion="rename one of them",
-                )
-            )
+                dg.at("CX003", loc, suggestion="rename one of them",
+                      id=name, first=f"{first.path}:{first.line}:{first.column}")
+            )  # fmt: skip
 
         def declare(name: str, loc: Loc) -> bool:
             if name in names:
@@ -349,7 +344,7 @@ class _MapBuilder:
                 if not st.explicit_id:
                     # A copy: the parsed file is shared with other maps, where
                     # the same reduction may get another number.
-                    st = st.model_copy(update={"id": f"{st.conclusion}#{n}"})
+                    st = replace(st, id=f"{st.conclusion}#{n}")
                     amap.reductions[st.id] = st
                 elif declare(st.id, st.attr_locs.get("id", st.loc)):
                     amap.reductions[st.id] = st
@@ -360,11 +355,8 @@ class _MapBuilder:
                 if st.claim in goals_seen:
                     first = goals_seen[st.claim].loc
                     self.diagnostics.append(
-                        dg.make(
-                            "CX003", st.loc.path, st.loc.line, st.loc.column,
-                            f"second goal for `{st.claim}` (first at {first.path}:{first.line})",
-                            suggestion="keep one goal per claim",
-                        )
+                        dg.at("CX003", st.loc, form="goal", suggestion="keep one goal per claim",
+                              claim=st.claim, first=f"{first.path}:{first.line}")
                     )  # fmt: skip
                 else:
                     goals_seen[st.claim] = st
@@ -383,17 +375,15 @@ class _MapBuilder:
         loc = st.loc
         if len(st.levels) < 2:
             self.diagnostics.append(
-                dg.make("CX004", loc.path, loc.line, loc.column,
-                        "a scale needs at least two levels", suggestion="scale: low < high")
+                dg.at("CX004", loc, form="too-few", suggestion="scale: low < high")
             )  # fmt: skip
             return current
         seen: set[str] = set()
         for level, lloc in zip(st.levels, st.level_locs, strict=False):
             if level in seen:
                 self.diagnostics.append(
-                    dg.make("CX004", lloc.path, lloc.line, lloc.column,
-                            f"level `{level}` appears twice in the scale",
-                            suggestion="each level once, lowest first")
+                    dg.at("CX004", lloc, form="repeated", level=level,
+                          suggestion="each level once, lowest first")
                 )  # fmt: skip
                 return current
             seen.add(level)
@@ -402,10 +392,9 @@ class _MapBuilder:
         if current.levels != st.levels:
             first = current.loc
             self.diagnostics.append(
-                dg.make(
-                    "CX004", loc.path, loc.line, loc.column,
-                    f"a second, different scale (the first is at {first.path}:{first.line}: "
-                    f"{' < '.join(current.levels)})",
+                dg.at(
+                    "CX004", loc, form="second-scale",
+                    first=f"{first.path}:{first.line}", levels=" < ".join(current.levels),
                     suggestion="a map has one scale: remove this one or make them identical",
                 )
             )  # fmt: skip
@@ -423,8 +412,7 @@ class _MapBuilder:
             guess = dg.did_you_mean(name, levels)
             hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(amap.scale)
             self.diagnostics.append(
-                dg.make("CX004", loc.path, loc.line, loc.column,
-                        f"unknown level `{name}` in {what}", suggestion=hint)
+                dg.at("CX004", loc, level=name, context=what, suggestion=hint)
             )  # fmt: skip
 
         def claim(name: str, loc: Loc, what: str) -> None:
@@ -433,8 +421,7 @@ class _MapBuilder:
             guess = dg.did_you_mean(name, claims)
             hint = f"did you mean `{guess}`?" if guess else f'declare it: `claim {name}: "..."`'
             self.diagnostics.append(
-                dg.make("CX002", loc.path, loc.line, loc.column,
-                        f"undefined claim `{name}` in {what}", suggestion=hint)
+                dg.at("CX002", loc, name=name, context=what, suggestion=hint)
             )  # fmt: skip
 
         for c in amap.claims.values():
@@ -442,12 +429,8 @@ class _MapBuilder:
             if c.assume is not None and c.id in concluded:
                 loc = c.attr_locs.get("assume", c.loc)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX006", loc.path, loc.line, loc.column,
-                        f"`assume` on `{c.id}`, which a reduction concludes: "
-                        "its value comes from the reduction",
-                        suggestion="remove the `assume`, or the reduction",
-                    )
+                    dg.at("CX006", loc, claim=c.id,
+                          suggestion="remove the `assume`, or the reduction")
                 )  # fmt: skip
         for r in amap.reductions.values():
             claim(r.conclusion, r.conclusion_loc, f"reduction `{r.id}`")
@@ -461,20 +444,16 @@ class _MapBuilder:
         for o in amap.objections.values():
             if o.against is None:
                 self.diagnostics.append(
-                    dg.make(
-                        "CX001", o.loc.path, o.loc.line, o.loc.column,
-                        f"objection `{o.id}` has no `against:` target",
-                        suggestion="add an indented line `against: CLAIM_OR_REDUCTION`",
-                    )
+                    dg.at("CX001", o.loc, form="no-against", objection=o.id,
+                          suggestion="add an indented line `against: CLAIM_OR_REDUCTION`")
                 )  # fmt: skip
                 continue
             loc = o.attr_locs.get("against", o.loc)
             if o.against not in everything:
                 guess = dg.did_you_mean(o.against, everything)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX002", loc.path, loc.line, loc.column,
-                        f"undefined target `{o.against}` of objection `{o.id}`",
+                    dg.at(
+                        "CX002", loc, form="target", target=o.against, objection=o.id,
                         suggestion=f"did you mean `{guess}`?" if guess
                         else "name a claim, a reduction or an objection",
                     )
@@ -483,9 +462,8 @@ class _MapBuilder:
             if o.caps is not None and o.against in everything and o.against not in claims:
                 cloc = o.attr_locs.get("caps", o.loc)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX006", cloc.path, cloc.line, cloc.column,
-                        f"`caps` on objection `{o.id}`, whose target `{o.against}` is not a claim",
+                    dg.at(
+                        "CX006", cloc, form="caps", objection=o.id, target=o.against,
                         suggestion="remove `caps`: an objection against a reduction removes it",
                     )
                 )  # fmt: skip
