@@ -178,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--combine", action="store_true", help="draw all the maps named or found in one drawing"
     )
+    render.add_argument("--goal", dest="part_goals", action="append", default=[], metavar="GOAL",
+                        help="draw only the support of this goal; repeatable")  # fmt: skip
+    render.add_argument("--focus", metavar="CLAIM", default=None,
+                        help="draw only the claims within --radius reductions of CLAIM")  # fmt: skip
+    render.add_argument("--radius", type=int, default=2, metavar="N",
+                        help="steps (reductions) around --focus (default 2)")  # fmt: skip
     render_mode = render.add_mutually_exclusive_group()
     render_mode.add_argument(
         "--check",
@@ -200,6 +206,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", type=Path, default=None, help="pyproject.toml to read [tool.cruxmap] from"
     )
     render.set_defaults(handler=cmd_render, select=None, ignore=None)  # fmt: skip
+
+    explore = sub.add_parser(
+        "explore",
+        help="write an interactive HTML page to explore a map's scenarios",
+        description="Write one self-contained HTML page per map: the drawing, with a level "
+        "picker on every claim that re-evaluates the map in the page.",
+    )
+    explore.add_argument("paths", nargs="+", metavar="PATH", help="a .crux file or a directory")
+    explore.add_argument("-o", "--output", metavar="OUT", default=None,
+                         help="output file; a directory for several maps; - for stdout "
+                         "(default: next to each map, .html)")  # fmt: skip
+    explore.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="CLAIM=LEVEL",
+                         help="open the page in this scenario when its address has none")  # fmt: skip
+    explore.add_argument("--objections", action="store_true",
+                         help="open the page with the standing objections applied")  # fmt: skip
+    explore.add_argument("--check", action="store_true",
+                         help="write nothing; exit 1 naming pages that are stale or missing")  # fmt: skip
+    explore.add_argument("--graphviz", metavar="PROGRAM", default=None,
+                         help="dot, graphviz-pure, or a path (as for render)")  # fmt: skip
+    explore.add_argument("--config", type=Path, default=None,
+                         help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
+    explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
 
     rules = sub.add_parser("rules", help="list the diagnostic codes, or explain one")
     rules.add_argument(
@@ -446,7 +475,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     req = render.Request(paths=args.paths, output=args.output, fmt=args.render_format,
                          combine=args.combine, objections=args.objections,
                          overrides=_parse_overrides(args.overrides), mode=mode,
-                         engine=args.graphviz, depth=cfg.depth, max_order=cfg.max_order)  # fmt: skip
+                         engine=args.graphviz, depth=cfg.depth, max_order=cfg.max_order,
+                         part=render.Part(tuple(args.part_goals), args.focus, args.radius)
+                         if args.part_goals or args.focus is not None else None)  # fmt: skip
     try:
         jobs = render.plan(req)
     except render.UsageProblem as exc:
@@ -466,6 +497,25 @@ def cmd_render(args: argparse.Namespace) -> int:
     try:
         rendered = render.render_jobs(req, jobs, dict(zip(files, results, strict=True)))
         return render.finish(req, rendered, sys.stderr if args.output == "-" else sys.stdout)
+    except render.RenderError as exc:
+        print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)
+        return 2
+
+
+# --------------------------------------------------------------------------- explore
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """The explorer page lives in cruxmap.explore; this only maps its errors."""
+    from cruxmap import explore, output, render
+
+    cfg = _load_config(args)
+    try:
+        return explore.run(args.paths, args.output, check=args.check, graphviz=args.graphviz,
+                           scenario=_parse_overrides(args.overrides), objections=args.objections,
+                           depth=cfg.depth, max_order=cfg.max_order)  # fmt: skip
+    except explore.UsageProblem as exc:
+        raise UsageError(str(exc)) from exc
     except render.RenderError as exc:
         print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)
         return 2

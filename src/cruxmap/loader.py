@@ -188,9 +188,11 @@ def _sanitize(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
             value = getattr(d, key)
             if value is not None and "@" in value and redact_credentials(value) != value:
                 update[key] = redact_credentials(value)
-        if update:  # a pydantic model or a dataclass, whichever it is
-            copy = getattr(d, "model_copy", None)
-            d = copy(update=update) if copy else dataclasses.replace(d, **update)  # type: ignore[type-var, arg-type]
+        if update:
+            if "column" in update and d.end_line == d.line and d.end_column is not None:
+                shift = int(update["column"]) - d.column  # type: ignore[call-overload]
+                update["end_column"] = max(d.end_column + shift, int(update["column"]) + 1)  # type: ignore[call-overload]
+            d = dataclasses.replace(d, **update)  # type: ignore[arg-type]
         out.append(d)
     return out
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from cruxmap.diagnostics import did_you_mean
 from cruxmap.files import write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
@@ -242,6 +243,76 @@ class View:
     overrides: dict[int, int] = field(default_factory=dict)
     #: Goal values in the objections scenario, shown on goals in other views.
     with_objections: dict[int, int] = field(default_factory=dict)
+    #: Claims and reductions drawn, when only part of the map is (``None``: all).
+    shown: set[int] | None = None
+    shown_routes: set[int] | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which part of a map to draw: the support of some goals (``--goal``),
+    or the claims within ``radius`` reductions of one claim (``--focus``)."""
+
+    goals: tuple[str, ...] = ()
+    focus: str | None = None
+    radius: int = 2
+
+
+def select_part(res: MapResult, part: Part) -> tuple[set[int], set[int], str]:
+    """Claims and reductions of ``part``, and a title saying what was left out.
+
+    A reduction is drawn when its conclusion and all its premises are: the
+    values shown are still those of the whole map, so a claim at the edge of
+    a focus view whose routes are not drawn says so (see :func:`_claim`).
+    """
+    g = res.graph
+    assert g is not None
+    goal_claims = [goal.claim for goal in res.goals]
+    claims: set[int] = set()
+    words = []
+    for name in part.goals:
+        if name not in goal_claims:
+            guess = did_you_mean(name, set(goal_claims))
+            hint = (
+                f" (did you mean `{guess}`?)" if guess else ": goals are " + ", ".join(goal_claims)
+            )
+            raise RenderError(f"--goal {name}: `{name}` is not a goal of {res.amap.root}{hint}")
+        c = g.index[name]
+        claims |= {c} | g.ancestors(c)
+    if part.goals:
+        words.append("support of " + ", ".join(part.goals))
+    if part.focus is not None:
+        if part.focus not in g.index:
+            guess = did_you_mean(part.focus, set(g.index))
+            hint = f" (did you mean `{guess}`?)" if guess else ""
+            raise RenderError(
+                f"--focus {part.focus}: no claim `{part.focus}` in {res.amap.root}{hint}"
+            )
+        # Breadth-first over reductions: a reduction joins its conclusion and
+        # its premises, each one step from the others.
+        start = g.index[part.focus]
+        near = {start}
+        ring = [start]
+        for _ in range(part.radius):
+            nxt = []
+            for c in ring:
+                for r in g.routes_to[c] + g.routes_from[c]:
+                    route = g.routes[r]
+                    for d in [route.conclusion, *(p for p, _ in route.premises)]:
+                        if d not in near:
+                            near.add(d)
+                            nxt.append(d)
+            ring = nxt
+        claims = claims & near if part.goals else near
+        steps = "reduction" if part.radius == 1 else "reductions"
+        words.append(f"within {part.radius} {steps} of {part.focus}")
+    routes = {
+        r.index
+        for r in g.routes
+        if r.conclusion in claims and all(p in claims for p, _ in r.premises)
+    }
+    hidden = len(g.names) - len(claims)
+    return claims, routes, "; ".join(words) + f" ({hidden} of {len(g.names)} claims not drawn)"
 
 
 def build_view(
@@ -251,10 +322,11 @@ def build_view(
     objections: bool = False,
     depth: int = 1,
     max_order: int = 3,
+    part: Part | None = None,
 ) -> View:
     """The view of an analysed map: the scenario it was analysed in (the
     ``overrides`` it was checked with), or with ``objections`` that scenario
-    plus every standing objection."""
+    plus every standing objection; with ``part``, only that part is drawn."""
     g = res.graph
     if not res.analysed or g is None:
         raise RenderError(f"{res.amap.root}: the map has errors and was not analysed")
@@ -292,6 +364,9 @@ def build_view(
         view.title = prefix + "standing objections applied"
     elif res.standing:
         view.with_objections = {c: res.objection_values[c] for c, _ in goals}
+    if part is not None and (part.goals or part.focus is not None):
+        view.shown, view.shown_routes, what = select_part(res, part)
+        view.title += "; " + what
     return view
 
 
@@ -443,6 +518,10 @@ def _claim(ctx: _Ctx, c: int) -> None:
         notes.append(f"set to {g.levels[view.overrides[c]]} by the scenario")
     for oid in view.caps.get(c, []):
         notes.append(f"capped by objection {oid}")
+    if view.shown_routes is not None:
+        hidden = [r for r in g.routes_to[c] if r not in view.shown_routes]
+        if hidden:
+            notes.append(f"{len(hidden)} reduction{'s' if len(hidden) > 1 else ''} to it not drawn")
     if changed:
         classes.append("changed")
         border = CHANGED
@@ -642,19 +721,46 @@ def _objection(ctx: _Ctx, oid: str, status: Status) -> None:
 def _body(res: MapResult, view: View, prefix: str) -> list[str]:
     g = view.graph
     implicit = {goal.claim for goal in res.goals if goal.implicit}
-    goal_of = {c: (gr.required, g.names[c] in implicit) for c, gr in view.results.items()}
+    shown, routes = view.shown, view.shown_routes
+    goal_of = {
+        c: (gr.required, g.names[c] in implicit)
+        for c, gr in view.results.items()
+        if shown is None or c in shown
+    }
     ctx = _Ctx(res.amap, view, prefix, goal_of)
     for c in range(len(g.names)):
-        _claim(ctx, c)
+        if shown is None or c in shown:
+            _claim(ctx, c)
     for r in range(len(g.routes)):
-        _route(ctx, r)
+        if routes is None or r in routes:
+            _route(ctx, r)
+    drawn = _drawn_objections(res, view)
     for oid, status in res.statuses.items():
-        _objection(ctx, oid, status)
+        if oid in drawn:
+            _objection(ctx, oid, status)
     # Goals at the top, side by side.
     if goal_of:
         members = " ".join(_node(prefix, "claim", g.names[c]) + ";" for c in goal_of)
         ctx.lines.append(f"  {{rank=max; {members}}}")
     return ctx.lines
+
+
+def _drawn_objections(res: MapResult, view: View) -> set[str]:
+    """Objections against a drawn claim, reduction or objection."""
+    g = view.graph
+    amap = res.amap
+    if view.shown is None or view.shown_routes is None:
+        return set(amap.objections)
+    targets = {g.names[c] for c in view.shown} | {g.routes[r].id for r in view.shown_routes}
+    drawn: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for oid, o in amap.objections.items():
+            if oid not in drawn and (o.against in targets or o.against in drawn):
+                drawn.add(oid)
+                grew = True
+    return drawn
 
 
 _HEADER = """digraph cruxmap {{
@@ -767,11 +873,17 @@ def to_dot(
     objections: bool = False,
     depth: int = 1,
     max_order: int = 3,
+    part: Part | None = None,
 ) -> str:
     """DOT text of one analysed map; ``name`` titles it (a file name, not a
     path, so that the output does not depend on where cruxmap runs)."""
     view = build_view(
-        res, overrides=overrides, objections=objections, depth=depth, max_order=max_order
+        res,
+        overrides=overrides,
+        objections=objections,
+        depth=depth,
+        max_order=max_order,
+        part=part,
     )
     rankdir = direction([view.graph])
     lines = [_HEADER.format(title=_title(name, view.title), rankdir=rankdir, big=_big([res]))]
@@ -1009,6 +1121,8 @@ class Request:
     engine: str | None = None
     depth: int = 1
     max_order: int = 3
+    #: ``--goal`` / ``--focus``: draw only part of one map.
+    part: Part | None = None
 
 
 def _discover(path: Path) -> list[Path]:
@@ -1030,6 +1144,10 @@ def plan(req: Request) -> list[Job]:
     missing = [p for p in req.paths if not Path(p).exists()]
     if missing:
         raise UsageProblem(f"no such file or directory: {missing[0]}")
+    if req.part is not None and (req.combine or len(req.paths) != 1 or Path(req.paths[0]).is_dir()):
+        raise UsageProblem("--goal and --focus draw part of one map: name one .crux file")
+    if req.part is not None and req.part.radius < 0:
+        raise UsageProblem("--radius must be 0 or more")
     if req.combine:
         maps: list[tuple[Path, str]] = []
         for raw in req.paths:
@@ -1110,7 +1228,7 @@ def render_jobs(
             res = results[f]
             local = {k: v for k, v in req.overrides.items() if k in res.amap.claims}
             dot = to_dot(res, name=name, overrides=local, objections=req.objections,
-                         depth=req.depth, max_order=req.max_order)  # fmt: skip
+                         depth=req.depth, max_order=req.max_order, part=req.part)  # fmt: skip
         else:
             dot = to_dot_combined(_combined_items(job, results), title=job.title,
                                   overrides=req.overrides, objections=req.objections,
