@@ -159,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="render_format",
         choices=("svg", "dot", "png"),
-        default="svg",
-        help="output format (default svg; dot needs no Graphviz)",
+        default=None,
+        help="output format (default: the -o file's extension, else svg; dot needs no Graphviz)",
     )
     render.add_argument(
         "--set",

@@ -50,8 +50,8 @@ class FileTooLarge(OSError):
     """A file over :data:`MAX_FILE_BYTES`; the message says how big."""
 
 
-def read_source(path: Path) -> bytes:
-    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`.
+def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
 
     Opened non-blocking, so that a FIFO cannot hang the run; anything but a
     regular file is refused, and nothing is read past the limit, so that a
@@ -62,10 +62,10 @@ def read_source(path: Path) -> bytes:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a device, FIFO or socket)")
-        data = fh.read(MAX_FILE_BYTES + 1) if info.st_size <= MAX_FILE_BYTES else b""
-    if info.st_size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        data = fh.read(limit + 1) if info.st_size <= limit else b""
+    if info.st_size > limit or len(data) > limit:
         size = max(info.st_size, len(data))
-        raise FileTooLarge(f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
+        raise FileTooLarge(f"file is too large ({size} bytes; the limit is {limit})")
     return data
 
 
@@ -112,7 +112,13 @@ def display_path(path: Path, base: Path | None = None) -> str:
 
 def printable_name(name: str) -> str:
     """A file name that is not valid UTF-8 with its bad bytes as ``\\xNN``,
-    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8."""
+    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8.
+
+    A literal backslash is doubled, so that distinct files never share a
+    name: ``bad\\xff.crux`` (four characters spelled out) cannot pose as the
+    file whose name has the byte 0xFF. Diagnostics and suppression tables are
+    keyed by this name, so it must be as unique as the real path."""
+    name = name.replace("\\", "\\\\")
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
