@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cruxmap.diagnostics import RULES, Diagnostic, Severity, did_you_mean
+from cruxmap.diagnostics import BLOCKING, INPUT_ERRORS, Diagnostic, Severity, did_you_mean
 
 if TYPE_CHECKING:
     from cruxmap.config import Config
@@ -65,17 +65,12 @@ class CruxmapError(Exception):
 
 def blocking(code: str) -> bool:
     """True for codes after which a map's values would be meaningless."""
-    rule = RULES.get(code)
-    return bool(getattr(rule, "blocking", code in ("CX001", "CX002", "CX003", "CX004", "CX005")))
+    return code in BLOCKING
 
 
 def unreadable(code: str) -> bool:
     """True for codes that mean the input could not be read or parsed (exit 2)."""
-    rule = RULES.get(code)
-    exit_class = getattr(rule, "exit_class", None)
-    if exit_class is not None:
-        return bool(exit_class == 2)
-    return code in ("CX001", "CX005")
+    return code in INPUT_ERRORS
 
 
 # --------------------------------------------------------------------------- options

@@ -160,8 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="render_format",
         choices=("svg", "dot", "png"),
-        default="svg",
-        help="output format (default svg; dot needs no Graphviz)",
+        default=None,
+        help="output format (default: the -o file's extension, else svg; dot needs no Graphviz)",
     )
     render.add_argument(
         "--set",
@@ -231,7 +231,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
 
-    rules = sub.add_parser("rules", help="list the diagnostic codes")
+    rules = sub.add_parser("rules", help="list the diagnostic codes, or explain one")
+    rules.add_argument(
+        "codes",
+        nargs="*",
+        metavar="CODE",
+        help="print the full help of these codes (e.g. CX101, or a name like brittle-premise)",
+    )
     rules.set_defaults(handler=cmd_rules)
     return parser
 
@@ -276,10 +282,17 @@ def _usage_error(exc: Exception) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from cruxmap.diagnostics import RULES
+    from cruxmap.diagnostics import RULES, explain, find_rule
 
-    for rule in RULES.values():
-        print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.description}")
+    if not args.codes:
+        for rule in RULES.values():
+            print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.description}")
+        return 0
+    try:
+        found = [find_rule(code) for code in args.codes]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print("\n".join(explain(rule) for rule in found).rstrip("\n"))
     return 0
 
 

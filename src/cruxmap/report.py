@@ -40,6 +40,9 @@ class DiagnosticReport(_Model):
     message: str
     suggestion: str | None = None
     excerpt: str | None = Field(default=None, description="the source line (syntax errors)")
+    subject: list[str] | None = Field(
+        default=None, description="the IDs the finding is about (claims, goals, objections)"
+    )
 
 
 class ClaimReport(_Model):
@@ -145,25 +148,8 @@ def schema_text() -> str:
 
 
 def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "code": d.code,
-        "severity": d.severity.value,
-        "path": d.path,
-        "line": d.line,
-        "column": d.column,
-    }
-    end_line = getattr(d, "end_line", None)
-    end_column = getattr(d, "end_column", None)
-    if end_line:
-        out["end_line"] = end_line
-    if end_column:
-        out["end_column"] = end_column
-    out["message"] = d.message
-    if d.suggestion is not None:
-        out["suggestion"] = d.suggestion
-    if d.excerpt is not None:
-        out["excerpt"] = d.excerpt
-    return out
+    """A diagnostic as the report writes it (display text escaped)."""
+    return d.to_json()
 
 
 def map_json(result: Result) -> dict[str, Any]:
