@@ -159,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="render_format",
         choices=("svg", "dot", "png"),
-        default="svg",
-        help="output format (default svg; dot needs no Graphviz)",
+        default=None,
+        help="output format (default: the -o file's extension, else svg; dot needs no Graphviz)",
     )
     render.add_argument(
         "--set",
@@ -230,7 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
 
-    rules = sub.add_parser("rules", help="list the diagnostic codes")
+    rules = sub.add_parser("rules", help="list the diagnostic codes, or explain one")
+    rules.add_argument(
+        "codes",
+        nargs="*",
+        metavar="CODE",
+        help="print the full help of these codes (e.g. CX101, or a name like brittle-premise)",
+    )
     rules.set_defaults(handler=cmd_rules)
     return parser
 
@@ -265,10 +271,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from cruxmap.diagnostics import RULES
+    from cruxmap.diagnostics import RULES, explain, find_rule
 
-    for rule in RULES.values():
-        print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.description}")
+    if not args.codes:
+        for rule in RULES.values():
+            print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.description}")
+        return 0
+    try:
+        found = [find_rule(code) for code in args.codes]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print("\n".join(explain(rule) for rule in found).rstrip("\n"))
     return 0
 
 
@@ -326,7 +339,7 @@ def run_check(
 ) -> tuple[list[MapResult], list[list[Diagnostic]], int]:
     """Load, analyse and filter every map; the diagnostics of each map are
     those not already reported for an earlier one."""
-    from cruxmap.diagnostics import Severity
+    from cruxmap.diagnostics import INPUT_ERRORS, Severity
     from cruxmap.lint import Options, apply_filters, check_map
     from cruxmap.loader import Loader, discover
 
@@ -362,7 +375,7 @@ def run_check(
         per_map.append(problems)
     for diags in per_map:
         for d in diags:
-            if d.code in ("CX001", "CX005"):
+            if d.code in INPUT_ERRORS:
                 status = 2
             elif status == 0 and d.severity.rank >= fail_rank:
                 status = 1
@@ -392,7 +405,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if not results and all_diags:
                 payload = {
                     "maps": {},
-                    "diagnostics": [d.model_dump(mode="json") for d in all_diags],
+                    "diagnostics": [d.to_json() for d in all_diags],
                 }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "github":
@@ -455,7 +468,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Plan the outputs, analyse every map, render all in memory, then write:
     a map with errors, or a Graphviz failure, writes nothing."""
     from cruxmap import output, render
-    from cruxmap.diagnostics import Severity
+    from cruxmap.diagnostics import INPUT_ERRORS, Severity
 
     cfg = _load_config(args)
     mode = "check" if args.check else "update" if args.fail_on_change else "write"
@@ -480,7 +493,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         names = ", ".join(output.clean(r.amap.root) for r, _ in broken)
         print(f"cruxmap: not rendered, fix the errors first: {names}; nothing was written",
               file=sys.stderr)  # fmt: skip
-        return 2 if any(d.code in ("CX001", "CX005") for d in errors) else 1
+        return 2 if any(d.code in INPUT_ERRORS for d in errors) else 1
     try:
         rendered = render.render_jobs(req, jobs, dict(zip(files, results, strict=True)))
         return render.finish(req, rendered, sys.stderr if args.output == "-" else sys.stdout)
