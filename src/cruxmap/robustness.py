@@ -42,6 +42,7 @@ from __future__ import annotations
 import gc
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from cruxmap.graph import ClaimGraph
@@ -123,12 +124,16 @@ class Analysis:
         #: sets only hold bits below its own and stay short low in the map.
         self.bit_of = [0] * n
         self.claim_of = [0] * n
+        #: Shared premise results by [need][baseline].
+        self._table = []
         k = 0
         for comp in g.components:
             for c in comp:
                 self.bit_of[c] = k
                 self.claim_of[k] = c
                 k += 1
+
+    _table: list[list[PremiseResult]]
 
     def _lowered(self, p: int) -> int:
         return max(self.values[p] - self.depth, 0)
@@ -163,20 +168,28 @@ class Analysis:
         fails = sweep.levels[x]
         own = 1 << self.bit_of[res.claim]
         support &= ~own
-        premises: dict[int, PremiseResult] = {}
-        unaffected = [PremiseResult(v, None, None) for v in range(len(g.levels))]
-        for b in _bits(support):
-            c = claim_of[b]
-            premises[c] = unaffected[values[c]]
+        # One shared (frozen) result per (baseline, need): the report holds a
+        # goal's whole support, so this loop is the report's size.
+        n_levels = len(g.levels)
+        table = self._table
+        if not table:
+            table.extend(
+                [PremiseResult(v, v - need, need - 1) if need else PremiseResult(v, None, None)
+                 for v in range(n_levels)]
+                for need in range(n_levels)
+            )  # fmt: skip
+        value_of = values.__getitem__
+        claims = list(map(claim_of.__getitem__, _bits(support)))
+        premises = dict(zip(claims, map(table[0].__getitem__, map(value_of, claims)), strict=True))
         # need(p) = number of levels whose set holds p; the sets are nested,
         # so the premises with need exactly L + 1 are fails[L] - fails[L + 1].
         for lv in range(len(fails)):
             exact = fails[lv] & ~(fails[lv + 1] if lv + 1 < len(fails) else 0) & support
-            need = lv + 1
-            for b in _bits(exact):
-                c = claim_of[b]
-                premises[c] = PremiseResult(values[c], values[c] - need, need - 1)
-        res.premises = dict(sorted(premises.items()))
+            if exact:
+                claims = list(map(claim_of.__getitem__, _bits(exact)))
+                row = table[lv + 1].__getitem__
+                premises.update(zip(claims, map(row, map(value_of, claims)), strict=True))
+        res.premises = premises  # in topological order
         singles = sweep.single[x] & support
         cuts: list[tuple[int, ...]] = [(claim_of[b],) for b in _bits(singles)]
         if self.max_order >= 2:
@@ -261,11 +274,17 @@ class Analysis:
             res.uniform_margin = None
 
 
+_DIGITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
 def _bits(x: int) -> list[int]:
-    """Positions of the set bits of ``x``, ascending."""
+    """Positions of the set bits of ``x``, ascending: a dense set selects
+    positions by its binary digits in C, a sparse one skips to each digit."""
     if not x:
         return []
     s = bin(x)[:1:-1]
+    if x.bit_count() * 10 > len(s):
+        return list(compress(range(len(s)), s.encode("ascii").translate(_DIGITS)))
     out = []
     i = s.find("1")
     while i >= 0:
