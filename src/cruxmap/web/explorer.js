@@ -116,7 +116,15 @@
     });
   }
 
+  var titleText = null;
+
   function indexNodes() {
+    var graph = svg.querySelector("g.graph");
+    if (graph) {
+      titleText = Array.prototype.slice.call(graph.children).filter(function (t) {
+        return t.tagName === "text" && t.textContent === "baseline";
+      })[0] || null;
+    }
     D.claims.forEach(function (c, i) {
       var g = document.getElementById(c.svg);
       if (!g) {
@@ -433,6 +441,12 @@
     for (var i = 0; i < N.length; i++) paintClaim(i);
     for (var k = 0; k < M.routes.length; k++) paintRoute(k);
     $("objections").checked = state.objections;
+    if (titleText) {
+      var parts = Object.keys(state.over).map(function (i) { return N[i] + " = " + L[state.over[i]]; });
+      var title = parts.length ? "scenario: " + parts.join(", ") : "baseline";
+      if (state.objections) title = (parts.length ? title + "; " : "") + "standing objections applied";
+      titleText.textContent = title;
+    }
     renderScenario();
     renderGoals();
     renderClaim();
