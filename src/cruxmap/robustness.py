@@ -53,7 +53,7 @@ from cruxmap.semantics import Scenario, evaluate
 #: ``CUT_SET_BUDGET_PER_CONDITION`` per condition of the map (so the bound
 #: grows linearly with the map; about 0.2 microseconds a unit).
 CUT_SET_BUDGET = 2_000_000
-CUT_SET_BUDGET_PER_CONDITION = 500
+CUT_SET_BUDGET_PER_CONDITION = 300
 #: Largest family of cut sets kept for one condition (and so listed for one
 #: goal); a bigger one is cut.
 CUT_SET_FAMILY_LIMIT = 10_000
