@@ -11,6 +11,7 @@ each column means.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -128,7 +129,9 @@ def table(rows: list[Crux], failing: list[str]) -> str:
         header.insert(1, "map")
     body = [[clean(c) for c in _cells(i, r, with_map)] for i, r in enumerate(rows, 1)]
     if not body:
-        lines = ["No premise that any holding goal depends on (every goal holds with any one premise at bottom, and no cut set up to the order)."]
+        lines = [
+            "No premise that any holding goal depends on (every goal holds with any one premise at bottom, and no cut set up to the order)."
+        ]
     else:
         widths = [max(len(h), *(len(row[k]) for row in body)) for k, h in enumerate(header)]
         numeric = {"rank", "brittle", "min margin", "spof", "cut sets"}
@@ -143,7 +146,9 @@ def table(rows: list[Crux], failing: list[str]) -> str:
         lines = [fmt(header), fmt(["-" * w for w in widths])]
         lines.extend(fmt(row) for row in body)
     if failing:
-        lines.append(f"Left out, failing goals (see `cruxmap explain`): {', '.join(clean(f) for f in failing)}")
+        lines.append(
+            f"Left out, failing goals (see `cruxmap explain`): {', '.join(clean(f) for f in failing)}"
+        )
     return "\n".join(lines)
 
 
@@ -160,16 +165,21 @@ def markdown(rows: list[Crux], failing: list[str]) -> str:
         shown = []
         for k, c in enumerate(cells):
             name = header[k]
-            if name in ("premise",):
+            if name == "premise":
                 shown.append(md_code(c))
             elif name == "goals":
                 shown.append(", ".join(md_code(x) for x in r.goals()))
-            else:
+            elif name in ("map", "value"):
                 shown.append(md_escape(c))
+            else:
+                shown.append(c)  # a number or "-"
         lines.append("| " + " | ".join(shown) + " |")
     if failing:
         lines.append("")
-        lines.append("Left out, failing goals (see `cruxmap explain`): " + ", ".join(md_escape(f) for f in failing))
+        lines.append(
+            "Left out, failing goals (see `cruxmap explain`): "
+            + ", ".join(md_escape(f) for f in failing)
+        )
     return "\n".join(lines)
 
 
@@ -220,5 +230,54 @@ def add_parser(sub: argparse._SubParsersAction[Any], positive: Any) -> None:
                    help="steps each premise of a cut set is scaled down (default 1)")  # fmt: skip
     p.add_argument("--max-order", type=positive, default=None,
                    help="largest cut set counted (default 3)")  # fmt: skip
-    p.add_argument("--config", default=None, help="pyproject.toml to read [tool.cruxmap] from")
+    p.add_argument("--config", type=Path, default=None,
+                   help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     p.set_defaults(handler=cmd_cruxes, select=None, ignore=None)
+
+
+def cmd_cruxes(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    from cruxmap import api
+    from cruxmap.cli import UsageError, _load_config, _parse_overrides
+    from cruxmap.diagnostics import Severity
+    from cruxmap.output import clean, format_text
+
+    cfg = _load_config(args)
+    options = api.Options.from_config(
+        cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
+    )
+    run = api.Run(args.paths or cfg.paths or ["."], options)
+    try:
+        run.validate()
+    except api.CruxmapError as exc:
+        raise UsageError(str(exc)) from exc
+    results = []
+    broken = []
+    for res, fresh in run:
+        if not res.analysed:
+            broken.append(res.map.root)
+            errors = [d for d in fresh if d.severity is Severity.ERROR]
+            if errors:
+                print(format_text(errors), file=sys.stderr)
+        elif res.same_as is None:
+            results.append(res.internal)
+    if run.problems and not run.maps:
+        print(format_text(run.problems), file=sys.stderr)
+        return 2
+    rows, failing = rank(results, include_all=args.include_all)
+    fmt = args.cruxes_format
+    if fmt == "json":
+        data = to_json(rows, failing)
+        data["not_analysed"] = broken
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "markdown":
+        sys.stdout.write(markdown(rows, failing) + "\n")
+    else:
+        sys.stdout.write(table(rows, failing) + "\n")
+    if broken:
+        names = ", ".join(clean(b) for b in broken)
+        print(f"cruxmap: not analysed (fix the errors first): {names}", file=sys.stderr)
+        return 2 if any(api.unreadable(d.code) for d in run.reported) else 1
+    return 0

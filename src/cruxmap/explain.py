@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -90,13 +92,19 @@ class ClaimView:
 class Explainer:
     """Views of the claims of one analysed map, built on demand."""
 
-    def __init__(self, res: MapResult, scenario: Scenario | None = None) -> None:
+    def __init__(
+        self,
+        res: MapResult,
+        scenario: Scenario | None = None,
+        values: list[int] | None = None,
+    ) -> None:
         from cruxmap.semantics import Scenario, Status
 
         assert res.graph is not None, "explain needs an analysed map"
         self.res = res
         self.g: ClaimGraph = res.graph
-        self.values: list[int] = res.values
+        #: Values in ``scenario`` (default: the analysed ones).
+        self.values: list[int] = values if values is not None else res.values
         self.scenario: Scenario = (
             scenario if scenario is not None else getattr(res, "scenario", None) or Scenario()
         )
@@ -104,9 +112,8 @@ class Explainer:
         self.baseline: list[int] = base if base else res.values
         self.levels = self.g.levels
         amap = res.amap
-        self.applied = bool(self.scenario.removed) or any(
-            c not in self.scenario.overrides for c in self.scenario.caps
-        )
+        #: Objections are applied (only they cap claims or remove routes).
+        self.applied = bool(self.scenario.removed or self.scenario.caps)
         # Standing objections by target.
         self._claim_obj: dict[int, list[tuple[str, int]]] = {}
         self._route_obj: dict[str, list[str]] = {}
@@ -160,7 +167,9 @@ class Explainer:
         for r in g.routes_to[c]:
             route = g.routes[r]
             reduction = amap.reductions.get(route.id)
-            bare = {p.claim for p in reduction.premises if p.threshold is None} if reduction else set()
+            bare = (
+                {p.claim for p in reduction.premises if p.threshold is None} if reduction else set()
+            )
             links = [
                 Link(p, th, g.names[p] in bare, values[p] >= th, max(0, th - values[p]))
                 for p, th in route.premises
@@ -180,7 +189,8 @@ class Explainer:
             view.routes.append(rv)
         view.computed = best
         for rv in view.routes:
-            rv.carries = rv.works and rv.yields == best and best > 0
+            # A claim pinned by --set takes its level whatever its routes give.
+            rv.carries = rv.works and rv.yields == best and best > 0 and set_to is None
         return view
 
     def support(self, c: int) -> list[int]:
@@ -206,7 +216,11 @@ class Explainer:
         parts: list[str] = []
         if v.leaf:
             if v.set_to is not None:
-                written = f"assumed {lv(v.assume)}" if v.assume_written else f"no `assume`: {lv(v.assume)}"
+                written = (
+                    f"assumed {lv(v.assume)}"
+                    if v.assume_written
+                    else f"no `assume`: {lv(v.assume)}"
+                )
                 parts.append(f"set to {lv(v.set_to)} by --set ({written})")
             elif v.assume_written:
                 parts.append(f"assumed {lv(v.assume)}")
@@ -252,9 +266,7 @@ class Explainer:
 # --------------------------------------------------------------------------- why (one line)
 
 
-def why_fails(
-    ex: Explainer, c: int, required: int, values: list[int] | None = None
-) -> str:
+def why_fails(ex: Explainer, c: int, required: int, values: list[int] | None = None) -> str:
     """One line saying why claim ``c`` does not reach ``required``: which
     route is blocked by which premise (CX102, CX104, explain)."""
     values = values if values is not None else ex.values
@@ -270,7 +282,9 @@ def why_fails(
     parts: list[str] = []
     for rv in v.routes:
         if rv.removed:
-            parts.append(f"`{rv.id}` is removed by objection " + ", ".join(f"`{o}`" for o in rv.objections))
+            parts.append(
+                f"`{rv.id}` is removed by objection " + ", ".join(f"`{o}`" for o in rv.objections)
+            )
             continue
         if rv.yields < required:
             parts.append(f"`{rv.id}` yields only {lv(rv.yields)}")
@@ -278,12 +292,40 @@ def why_fails(
         shorts = []
         for lk in rv.blocked_by:
             bare = " (a bare `reduces to`)" if lk.bare else ""
-            shorts.append(f"`{g.names[lk.claim]}` >= {lv(lk.threshold)}{bare}, has {lv(values[lk.claim])}")
+            shorts.append(
+                f"`{g.names[lk.claim]}` >= {lv(lk.threshold)}{bare}, has {lv(values[lk.claim])}"
+            )
         if shorts:
             parts.append(f"`{rv.id}` needs " + " and ".join(shorts))
     if capped:
         parts.extend(f"capped at {lv(cap)} by objection `{o}`" for o, cap in capped)
     return "; ".join(parts) or f"its routes give {lv(values[c])}"
+
+
+def objection_effects(ex: Explainer, names: Iterable[str]) -> str:
+    """What each named standing objection does, e.g. "`o` caps `c` at great"."""
+    amap, lv = ex.res.amap, ex.level
+    parts = []
+    for oid in names:
+        target = amap.objections[oid].against or ""
+        if target in ex.g.index:
+            caps = amap.objections[oid].caps
+            parts.append(f"`{oid}` caps `{target}` at {caps or lv(0)}")
+        else:
+            parts.append(f"`{oid}` removes `{target}`")
+    return ", ".join(parts)
+
+
+def why_goal_fails(
+    res: MapResult,
+    goal: int,
+    required: int,
+    *,
+    scenario: Scenario | None = None,
+    values: list[int] | None = None,
+) -> str:
+    """CX102 and CX104's reason: ``why_fails`` on a fresh view of the map."""
+    return why_fails(Explainer(res, scenario, values), goal, required)
 
 
 # --------------------------------------------------------------------------- per goal
@@ -565,7 +607,9 @@ def _search_lines(ex: Explainer, search: RepairSearch, indent: str, limit: int =
     for i, rep in enumerate(search.repairs[:limit], 1):
         lines.append(f"{indent}{i}. {repair_text(ex, rep.raises)} ({_plural(rep.steps, 'step')})")
     if len(search.repairs) > limit:
-        lines.append(f"{indent}... and {len(search.repairs) - limit} more (--format json lists them)")
+        lines.append(
+            f"{indent}... and {len(search.repairs) - limit} more (--format json lists them)"
+        )
     if not search.repairs:
         lines.append(f"{indent}none up to order {search.order}")
     if not search.complete:
@@ -590,7 +634,10 @@ def _repair_lines(ex: Explainer, e: GoalExplanation, max_order: int) -> list[str
 
 # --------------------------------------------------------------------------- markdown
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~")
+#: Characters that change inline Markdown anywhere (``<``/``>``/``&`` become entities).
+_MD_SPECIAL = set("\\`*_[]|~")
+#: A line starting like this would become a heading, list, quote or rule.
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
 
 
 def md_escape(text: str) -> str:
@@ -600,7 +647,8 @@ def md_escape(text: str) -> str:
 
     text = clean(text).replace("\r", " ").replace("\n", " ")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "".join("\\" + ch if ch in _MD_SPECIAL and ch not in "<>" else ch for ch in text)
+    text = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
 def md_code(text: str) -> str:
@@ -622,11 +670,17 @@ def render_markdown(
     plain = Style(False)
     out = [f"## {md_escape(root)}", ""]
     if scenario:
-        out.append("Scenario: " + ", ".join(f"{md_code(k)} = {md_code(v)}" for k, v in scenario.items()))
+        out.append(
+            "Scenario: " + ", ".join(f"{md_code(k)} = {md_code(v)}" for k, v in scenario.items())
+        )
         out.append("")
     for e in explanations:
         lv = ex.level
-        status = f"holds at {md_code(lv(e.value))}" if e.holds else f"**fails** at {md_code(lv(e.value))}"
+        status = (
+            f"holds at {md_code(lv(e.value))}"
+            if e.holds
+            else f"**fails** at {md_code(lv(e.value))}"
+        )
         out.append(f"### Goal {md_code(ex.name(e.claim))} >= {md_code(lv(e.required))}: {status}")
         out.append("")
         if e.text:
@@ -679,7 +733,9 @@ class _MdTree:
         self.shown.add(c)
         for rv in v.routes:
             mark = "✓" if rv.works else "✗"
-            self.lines.append(f"{pad}  - {mark} route {md_code(rv.id)} {md_escape(ex.route_note(rv))}")
+            self.lines.append(
+                f"{pad}  - {mark} route {md_code(rv.id)} {md_escape(ex.route_note(rv))}"
+            )
             for lk in rv.premises:
                 self.walk(lk.claim, lk, level + 2)
 
@@ -846,5 +902,144 @@ def add_parser(sub: argparse._SubParsersAction[Any], positive: Any) -> None:
                    help="steps each premise of a cut set is scaled down (default 1)")  # fmt: skip
     p.add_argument("--max-order", type=positive, default=None,
                    help="largest cut set and repair listed (default 3)")  # fmt: skip
-    p.add_argument("--config", default=None, help="pyproject.toml to read [tool.cruxmap] from")
+    p.add_argument("--config", type=Path, default=None,
+                   help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     p.set_defaults(handler=cmd_explain, select=None, ignore=None)
+
+
+def scenario_warnings(res: MapResult, scenario: Scenario | None = None) -> list[str]:
+    """A sentence for each ``--set`` that changes nothing: the claim already
+    has that value in the analysed scenario without it."""
+    from cruxmap.semantics import Scenario, evaluate
+
+    g = res.graph
+    sc = scenario if scenario is not None else getattr(res, "scenario", None)
+    if g is None or sc is None or not sc.overrides:
+        return []
+    out = []
+    for c, level in sorted(sc.overrides.items(), key=lambda kv: g.names[kv[0]]):
+        rest = {k: v for k, v in sc.overrides.items() if k != c}
+        without = evaluate(g, Scenario(rest, sc.caps, sc.removed))
+        if without == res.values:
+            out.append(
+                f"--set {g.names[c]}={g.levels[level]} changes nothing: "
+                f"`{g.names[c]}` is {g.levels[without[c]]} without it"
+            )
+    return out
+
+
+def scenario_line(res: MapResult, scenario: dict[str, str], objections: bool) -> str | None:
+    """The scenario a report is in, for text output (None: the baseline)."""
+    parts = []
+    if scenario:
+        parts.append("--set " + " ".join(f"{c}={lv}" for c, lv in scenario.items()))
+    if objections:
+        standing = ", ".join(res.standing) if res.standing else "none stand"
+        parts.append(f"--objections ({standing})")
+    if not parts:
+        return None
+    return "Scenario: " + "; ".join(parts)
+
+
+def _goal_suggestion(res: MapResult, name: str) -> str:
+    from cruxmap.diagnostics import did_you_mean
+
+    goals = [goal.claim for goal in res.goals]
+    guess = did_you_mean(name, goals)
+    if guess:
+        return f"did you mean `{guess}`?"
+    if name in res.amap.claims:
+        return f"`{name}` is a claim but not a goal; goals: " + ", ".join(f"`{x}`" for x in goals)
+    return "goals: " + ", ".join(f"`{x}`" for x in goals) if goals else "the map has no goals"
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from cruxmap import api
+    from cruxmap.cli import UsageError, _load_config, _parse_overrides
+    from cruxmap.diagnostics import Severity
+    from cruxmap.output import clean, format_text
+
+    cfg = _load_config(args)
+    options = api.Options.from_config(
+        cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
+    )
+    path = Path(args.path)
+    if path.is_dir():
+        raise UsageError(f"{args.path}: explain takes a map's root file, not a directory")
+    m = api.load(path)
+    if not m.ok:
+        errors = [d for d in m.diagnostics if d.severity is Severity.ERROR]
+        print(format_text(errors), file=sys.stderr)
+        print(f"cruxmap: cannot explain {clean(m.root)}: fix the errors first", file=sys.stderr)
+        return 2 if any(api.unreadable(d.code) for d in errors) else 1
+    try:
+        result = api.analyse(m, options)
+    except api.CruxmapError as exc:
+        raise UsageError(str(exc)) from exc
+    res = result.internal
+    for name in unknown_goals(res, args.goals):
+        raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(res, name)})")
+    for warning in scenario_warnings(res):
+        print(f"cruxmap: warning: {clean(warning)}", file=sys.stderr)
+    ex, es = explain_goals(res, args.goals, repairs=args.repairs, max_order=options.max_order)
+    scenario = dict(result.scenario)
+    fmt = args.explain_format
+    if fmt == "json":
+        data = to_json(ex, es, root=m.root, scenario=scenario, depth=options.depth,
+                       max_order=options.max_order)  # fmt: skip
+        sys.stdout.write(dumps(data) + "\n")
+        return 0
+    if fmt == "markdown":
+        lines = render_markdown(ex, es, root=m.root, depth=options.depth,
+                                max_order=options.max_order, show_repairs=args.repairs,
+                                scenario=scenario)  # fmt: skip
+        sys.stdout.write("\n".join(lines).rstrip("\n") + "\n")
+        return 0
+    style = Style(use_colour())
+    lines = [style.bold(clean(m.root))]
+    said = scenario_line(res, scenario, options.objections)
+    if said:
+        lines.append(clean(said))
+    if not es:
+        lines.append("No goals (declare one with `goal CLAIM >= LEVEL`).")
+    lines.append("")
+    lines.extend(render_text(ex, es, style=style, depth=options.depth,
+                             max_order=options.max_order, show_repairs=args.repairs))  # fmt: skip
+    sys.stdout.write("\n".join(lines).rstrip("\n") + "\n")
+    return 0
+
+
+# --------------------------------------------------------------------------- check's results lines
+
+
+def goal_status_lines(res: MapResult) -> list[str]:
+    """One line per goal for ``check``'s text report: where each argument
+    stands, so that a clean run still says something."""
+    from cruxmap.output import clean
+
+    g = res.graph
+    if g is None or not res.analysed:
+        return []
+    lv = g.levels
+    root = clean(res.amap.root)
+    out = []
+    for goal in res.goals:
+        c = g.index[goal.claim]
+        gr = res.results[c]
+        head = f"{root}: goal `{goal.claim}`"
+        if not gr.holds:
+            out.append(
+                f"{head} fails at {lv[gr.baseline]} (needs {lv[gr.required]}); "
+                f"why: cruxmap explain {root} {goal.claim}"
+            )
+            continue
+        parts = [f"{head} holds at {lv[gr.baseline]} (needs {lv[gr.required]})"]
+        um = gr.uniform_margin
+        parts.append("uniform margin unlimited" if um is None else f"uniform margin {um}")
+        if gr.cut_sets:
+            smallest = gr.cut_sets[0]
+            parts.append("smallest cut set {" + ", ".join(g.names[i] for i in smallest) + "}")
+        else:
+            parts.append("no cut set" + ("" if gr.cut_sets_complete else " found (search cut)"))
+        out.append("; ".join(parts))
+    return out

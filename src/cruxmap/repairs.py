@@ -80,7 +80,7 @@ class _Probe:
             if comp[0] in nodes
         ]
         self.cost = max(1, len(nodes))
-        self.allowed = max(2_000, budget // self.cost)
+        self.allowed = max(1, budget // self.cost)
         self.spent = 0
         self.memo: dict[tuple[tuple[int, int], ...], bool] = {}
 
@@ -143,9 +143,8 @@ def search(
         if probe.holds({}):
             result.repairs = [Repair((), 0)]
             return result
-        # Leaves that help in no combination with everything else at its
-        # highest: raising all but one to the top tells whether that one
-        # matters at all (monotone, so a smaller set cannot need it either).
+        # Monotone: if raising every candidate as far as it goes does not
+        # help, no repair exists at any order (one probe settles it).
         top_all = {c: hi for c, hi in cands}
         if not probe.holds(top_all):
             return result  # nothing up to any order
@@ -154,7 +153,14 @@ def search(
                 found.extend(_minimal_in(probe, values, subset))
     except _Budget:
         result.complete = False
-    found.sort(key=lambda r: (len(r.raises), r.steps, [g.names[c] for c, _ in r.raises], [lv for _, lv in r.raises]))
+    found.sort(
+        key=lambda r: (
+            len(r.raises),
+            r.steps,
+            [g.names[c] for c, _ in r.raises],
+            [lv for _, lv in r.raises],
+        )
+    )
     result.repairs = found
     return result
 
@@ -182,8 +188,9 @@ def _minimal_in(
             else:
                 lo = mid + 1
         raises[last] = hi
-        # The last leaf is minimal by construction; check the others.
-        if all(_lower_fails(probe, values, raises, c) for c, _ in head):
+        # The last leaf cannot go lower; it may not be needed at all, and
+        # every other leaf must be needed at its level.
+        if all(_lower_fails(probe, values, raises, c) for c in raises):
             yield Repair(
                 tuple(sorted(raises.items(), key=lambda kv: probe.g.names[kv[0]])),
                 sum(lv - values[c] for c, lv in raises.items()),
