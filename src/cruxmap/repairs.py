@@ -20,6 +20,7 @@ premise capped one step below its value, which raises keep the goal holding.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ from dataclasses import dataclass, field
 from cruxmap.graph import ClaimGraph
 from cruxmap.semantics import Scenario, evaluate
 
-#: Upper bound on claim evaluations (probes x support size) for one search.
-WORK_BUDGET = 20_000_000
+#: Upper bound on claim re-evaluations spent on one search.
+WORK_BUDGET = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,14 @@ class _Budget(Exception):
 
 
 class _Probe:
-    """Does the goal hold with these raises? Re-evaluates the goal's support."""
+    """Does the goal hold with these raises?
+
+    Values only grow when leaves are raised (the rules are monotone), so a
+    probe starts from the values without raises and re-evaluates only what
+    lies downstream of the raised leaves, in topological order, stopping
+    where nothing changes. A cyclic component is iterated from its current
+    values, which reaches the new least fixed point because they lie below it.
+    """
 
     def __init__(
         self,
@@ -72,48 +80,119 @@ class _Probe:
         caps = dict(scenario.caps)
         if weaken is not None:
             caps[weaken] = min(caps.get(weaken, g.top), max(values[weaken] - 1, 0))
-        self.base = Scenario(dict(scenario.overrides), caps, scenario.removed)
-        nodes = g.ancestors(goal) | {goal}
-        self.region = [
+        self.scenario = Scenario(dict(scenario.overrides), caps, scenario.removed)
+        self.nodes = g.ancestors(goal) | {goal}
+        region = [
             (comp, cyclic)
             for comp, cyclic in zip(g.components, g.cyclic, strict=True)
-            if comp[0] in nodes
+            if comp[0] in self.nodes
         ]
-        self.cost = max(1, len(nodes))
-        self.allowed = max(1, budget // self.cost)
+        self.ceil = self.scenario.ceiling(g)
+        self.base = evaluate(g, self.scenario, self.ceil, region)
+        self.allowed = budget
         self.spent = 0
         self.memo: dict[tuple[tuple[int, int], ...], bool] = {}
+
+    def successors(self, c: int) -> Iterator[int]:
+        """Conclusions in the goal's support whose value ``c`` can change."""
+        g, sc = self.g, self.scenario
+        for r in g.routes_from[c]:
+            if r in sc.removed:
+                continue
+            e = g.routes[r].conclusion
+            if e in self.nodes and e not in sc.overrides:
+                yield e
+
+    def _local(self, e: int, vals: dict[int, int]) -> int:
+        g, base = self.g, self.base
+        self.spent += 1
+        if self.spent > self.allowed:
+            raise _Budget
+        best = 0
+        for r in g.routes_to[e]:
+            if r in self.scenario.removed:
+                continue
+            route = g.routes[r]
+            if route.yields > best and all(vals.get(p, base[p]) >= th for p, th in route.premises):
+                best = route.yields
+        return min(best, self.ceil[e])
 
     def holds(self, raises: dict[int, int]) -> bool:
         key = tuple(sorted(raises.items()))
         hit = self.memo.get(key)
         if hit is not None:
             return hit
-        self.spent += 1
-        if self.spent > self.allowed:
-            raise _Budget
-        overrides = dict(self.base.overrides)
-        overrides.update(raises)
-        sc = Scenario(overrides, self.base.caps, self.base.removed)
-        ok = evaluate(self.g, sc, None, self.region)[self.goal] >= self.required
+        g, base = self.g, self.base
+        vals: dict[int, int] = {}
+        heap: list[int] = []
+        queued: set[int] = set()
+
+        def push_from(c: int) -> None:
+            for e in self.successors(c):
+                pos = g.position[e]
+                if pos not in queued:
+                    queued.add(pos)
+                    heapq.heappush(heap, pos)
+
+        for c, lv in raises.items():
+            v = min(lv, self.ceil[c])
+            if v > base[c]:
+                vals[c] = v
+                push_from(c)
+        while heap:
+            pos = heapq.heappop(heap)
+            comp = g.components[pos]
+            changed: list[int] = []
+            if not g.cyclic[pos]:
+                e = comp[0]
+                v = self._local(e, vals)
+                if v != vals.get(e, base[e]):
+                    vals[e] = v
+                    changed.append(e)
+            else:
+                again = True
+                while again:
+                    again = False
+                    for e in comp:
+                        if e not in self.nodes or e in self.scenario.overrides:
+                            continue
+                        v = self._local(e, vals)
+                        if v != vals.get(e, base[e]):
+                            vals[e] = v
+                            changed.append(e)
+                            again = True
+            for e in changed:
+                push_from(e)
+        ok = vals.get(self.goal, base[self.goal]) >= self.required
         self.memo[key] = ok
         return ok
 
 
 def candidates(
-    g: ClaimGraph, scenario: Scenario, values: list[int], goal: int, weaken: int | None = None
-) -> list[tuple[int, int]]:
-    """Leaves that can be raised for ``goal``, with the highest level worth
-    raising each to (above it a cap would cut the raise back)."""
-    ceil = scenario.ceiling(g)
-    nodes = g.ancestors(goal) | {goal}
+    probe: _Probe, goal: int, weaken: int | None = None
+) -> list[tuple[int, tuple[int, ...]]]:
+    """Leaves worth raising for ``goal``, each with the levels worth raising
+    it to: the thresholds it could newly meet (a level between two of them
+    does no more than the lower one, so no minimal repair uses it), up to
+    where a cap would cut the raise back."""
+    g, base = probe.g, probe.base
     out = []
-    for c in sorted(nodes, key=lambda i: g.names[i]):
+    for c in sorted(probe.nodes, key=lambda i: g.names[i]):
         if not g.is_leaf(c) or c == weaken:
             continue
-        high = min(g.top, ceil[c])
-        if high > values[c]:
-            out.append((c, high))
+        high = min(g.top, probe.ceil[c])
+        levels: set[int] = set()
+        for r in g.routes_from[c]:
+            if r in probe.scenario.removed:
+                continue
+            route = g.routes[r]
+            if route.conclusion not in probe.nodes or route.conclusion in probe.scenario.overrides:
+                continue
+            levels.update(th for p, th in route.premises if p == c and base[c] < th <= high)
+        if c == goal and base[c] < probe.required <= high:
+            levels.add(probe.required)
+        if levels:
+            out.append((c, tuple(sorted(levels))))
     return out
 
 
@@ -136,7 +215,7 @@ def search(
     """
     result = RepairSearch(order=max(1, max_order))
     probe = _Probe(g, scenario, goal, required, weaken, values, budget)
-    cands = candidates(g, scenario, values, goal, weaken)
+    cands = candidates(probe, goal, weaken)
     result.candidates = [c for c, _ in cands]
     found: list[Repair] = []
     try:
@@ -145,12 +224,11 @@ def search(
             return result
         # Monotone: if raising every candidate as far as it goes does not
         # help, no repair exists at any order (one probe settles it).
-        top_all = {c: hi for c, hi in cands}
-        if not probe.holds(top_all):
-            return result  # nothing up to any order
+        if not probe.holds({c: levels[-1] for c, levels in cands}):
+            return result
         for k in range(1, result.order + 1):
             for subset in itertools.combinations(cands, k):
-                found.extend(_minimal_in(probe, values, subset))
+                found.extend(_minimal_in(probe, subset))
     except _Budget:
         result.complete = False
     found.sort(
@@ -165,42 +243,43 @@ def search(
     return result
 
 
-def _minimal_in(
-    probe: _Probe, values: list[int], subset: tuple[tuple[int, int], ...]
-) -> Iterator[Repair]:
+def _minimal_in(probe: _Probe, subset: tuple[tuple[int, tuple[int, ...]], ...]) -> Iterator[Repair]:
     """Minimal raise vectors using every leaf of ``subset``."""
-    if not probe.holds({c: hi for c, hi in subset}):
+    if not probe.holds({c: levels[-1] for c, levels in subset}):
         return
-    *head, (last, last_hi) = subset
-    ranges = [range(values[c] + 1, hi + 1) for c, hi in head]
-    for levels in itertools.product(*ranges):
-        raises = {c: lv for (c, _), lv in zip(head, levels, strict=True)}
-        # Least level of the last leaf that makes the goal hold (monotone).
-        raises[last] = last_hi
+    *head, (last, last_levels) = subset
+    useful = dict(subset)
+    for chosen in itertools.product(*(levels for _, levels in head)):
+        raises = {c: lv for (c, _), lv in zip(head, chosen, strict=True)}
+        raises[last] = last_levels[-1]
         if not probe.holds(raises):
             continue
-        lo, hi = values[last] + 1, last_hi
+        # Least useful level of the last leaf that makes the goal hold.
+        lo, hi = 0, len(last_levels) - 1
         while lo < hi:
             mid = (lo + hi) // 2
-            raises[last] = mid
+            raises[last] = last_levels[mid]
             if probe.holds(raises):
                 hi = mid
             else:
                 lo = mid + 1
-        raises[last] = hi
-        # The last leaf cannot go lower; it may not be needed at all, and
-        # every other leaf must be needed at its level.
-        if all(_lower_fails(probe, values, raises, c) for c in raises):
+        raises[last] = last_levels[hi]
+        # Minimal when lowering any leaf to its next useful level (or not
+        # raising it at all) makes the goal fail.
+        if all(_lower_fails(probe, useful, raises, c) for c in raises):
             yield Repair(
                 tuple(sorted(raises.items(), key=lambda kv: probe.g.names[kv[0]])),
-                sum(lv - values[c] for c, lv in raises.items()),
+                sum(lv - probe.base[c] for c, lv in raises.items()),
             )
 
 
-def _lower_fails(probe: _Probe, values: list[int], raises: dict[int, int], c: int) -> bool:
+def _lower_fails(
+    probe: _Probe, useful: dict[int, tuple[int, ...]], raises: dict[int, int], c: int
+) -> bool:
     lowered = dict(raises)
-    if raises[c] - 1 <= values[c]:
+    i = useful[c].index(raises[c])
+    if i == 0:
         del lowered[c]
     else:
-        lowered[c] = raises[c] - 1
+        lowered[c] = useful[c][i - 1]
     return not probe.holds(lowered)
