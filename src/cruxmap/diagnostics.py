@@ -272,11 +272,12 @@ goal that does not need it. Keep it on purpose with
     ),
     Rule(
         "CX102", "goal-fails", _E, "A goal fails at baseline; reported at the goal.",
-        {"": "goal `{goal}` fails: it needs {required} but reaches {reached}"},
+        {"": "goal `{goal}` needs {required}, reaches {reached}: {why}"},
         """\
 With every leaf at its assumed level (and any `--set` scenario applied), the
 goal's claim does not reach the level the goal requires. Reported at the
-goal.
+goal; the message says which route is blocked by which premise (`cruxmap
+explain` shows the whole derivation, `--repairs` the smallest fixes).
 
 Example:
 
@@ -284,7 +285,8 @@ Example:
     claim interp: "interpretability succeeds"
         assume: partial
     alignment reduces to interp >= great
-    goal alignment >= good    # CX102: it needs good but reaches none
+    goal alignment >= good    # CX102: goal `alignment` needs good, reaches none:
+                              # `alignment#1` needs `interp` >= great, has partial
 
 Fix: strengthen a premise, lower a threshold, or add an alternative route.
 """,
@@ -315,14 +317,15 @@ reduction.
         "CX104", "goal-fails-with-objections", _W,
         "A goal that holds fails once the standing objections are applied (they are named).",
         {
-            "": "goal `{goal}` fails once the standing objections are applied "
-            "({level} < {required}): {objections}",
+            "": "goal `{goal}` needs {required}, reaches {level} once the standing objections "
+            "are applied: {why}; standing: {objections}",
         },
         """\
 The goal holds at baseline, but in the objections scenario (every objection
 that stands, i.e. is not answered by a rebuttal, caps its claim or removes
-its reduction) it fails. The standing objections that touch the goal's
-support are named.
+its reduction) it fails. The message says which route is blocked then, and
+names the standing objections that touch the goal's support with what each
+does (caps a claim, removes a reduction).
 
 Example:
 
@@ -332,7 +335,8 @@ Example:
     goal alignment >= good
     objection opaque: "features are not the model's concepts"
         against: interp
-        caps: partial          # CX104: goal `alignment` fails once ...
+        caps: partial          # CX104: goal `alignment` needs good, reaches none once
+                               # the standing objections are applied: ...
 
 Fix: answer the objection (an `objection` whose `against:` names it), or
 repair the argument so the goal survives it.
@@ -341,27 +345,27 @@ repair the argument so the goal survives it.
     ),
     Rule(
         "CX105", "single-point-of-failure", _I,
-        "Single point of failure with slack: the goal fails when this premise alone drops to the bottom level.",
+        "Single points of failure with slack: the goal fails when any one of these premises alone drops to the bottom level; one finding per goal, at the goal.",
         {
-            "": "premise `{premise}` is a single point of failure for goal `{goal}` "
-            "(slack {slack}: fails at {breaks_at})",
+            "": "goal `{goal}` has single points of failure: {premises}",
         },
         """\
-Not brittle (the premise can weaken by the slack without harm), but every
-route to the goal goes through it: if it alone drops far enough, the goal
-fails, whatever the other premises do.
+Not brittle (each premise named can weaken by its slack without harm), but
+every route to the goal goes through it: if it alone drops far enough, the
+goal fails, whatever the other premises do. One finding per goal, at the
+goal, naming each such premise with its slack and the level it fails at.
 
 Example:
 
     claim alignment: "aligned"
     claim interp: "interpretability succeeds"
     alignment reduces to interp >= good
-    goal alignment >= good    # CX105 on `interp` (assumed perfect):
-                              # slack 3 steps, fails at partial
+    goal alignment >= good    # CX105: goal `alignment` has single points of
+                              # failure: `interp` (slack 3 steps, fails at partial)
 
 Fix: add a route to the goal that does not go through the premise.
 """,
-        subject=("premise", "goal"),
+        subject=("goal",),
     ),
     Rule(
         "CX201", "unused-claim", _I,

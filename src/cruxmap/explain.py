@@ -266,9 +266,17 @@ class Explainer:
 # --------------------------------------------------------------------------- why (one line)
 
 
-def why_fails(ex: Explainer, c: int, required: int, values: list[int] | None = None) -> str:
+def why_fails(
+    ex: Explainer,
+    c: int,
+    required: int,
+    values: list[int] | None = None,
+    _seen: frozenset[int] = frozenset(),
+) -> str:
     """One line saying why claim ``c`` does not reach ``required``: which
-    route is blocked by which premise (CX102, CX104, explain)."""
+    route is blocked by which premise (CX102, CX104, explain). Where a
+    single route is blocked by a single concluded claim, the reason for that
+    claim follows ("because ..."), a few steps down the chain."""
     values = values if values is not None else ex.values
     g, lv = ex.g, ex.level
     v = ex.view(c)
@@ -299,21 +307,35 @@ def why_fails(ex: Explainer, c: int, required: int, values: list[int] | None = N
             parts.append(f"`{rv.id}` needs " + " and ".join(shorts))
     if capped:
         parts.extend(f"capped at {lv(cap)} by objection `{o}`" for o, cap in capped)
+    live = [rv for rv in v.routes if not rv.removed and rv.yields >= required]
+    if len(parts) == 1 and len(live) == 1 and len(live[0].blocked_by) == 1 and len(_seen) < 4:
+        lk = live[0].blocked_by[0]
+        below = ex.view(lk.claim)
+        if not below.leaf and lk.claim not in _seen and lk.claim != c:
+            deeper = why_fails(ex, lk.claim, lk.threshold, values, _seen | {c})
+            parts[0] += f", because {deeper}"
     return "; ".join(parts) or f"its routes give {lv(values[c])}"
 
 
-def objection_effects(ex: Explainer, names: Iterable[str]) -> str:
-    """What each named standing objection does, e.g. "`o` caps `c` at great"."""
-    amap, lv = ex.res.amap, ex.level
-    parts = []
+def objection_effects(res: MapResult, names: Iterable[str]) -> str:
+    """What each named standing objection does, e.g. "`o` caps `c` at great";
+    those that change nothing (a cap at or above the claim's value, removing a
+    route that does not work anyway) are left out when others remain."""
+    amap, g = res.amap, res.graph
+    routes = {r.id: r for r in g.routes} if g is not None else {}
+    biting, idle = [], []
     for oid in names:
         target = amap.objections[oid].against or ""
-        if target in ex.g.index:
-            caps = amap.objections[oid].caps
-            parts.append(f"`{oid}` caps `{target}` at {caps or lv(0)}")
+        if target in amap.claims:
+            caps = amap.objections[oid].caps or amap.scale[0]
+            text = f"`{oid}` caps `{target}` at {caps}"
+            bites = g is None or amap.scale.index(caps) < res.values[g.index[target]]
         else:
-            parts.append(f"`{oid}` removes `{target}`")
-    return ", ".join(parts)
+            text = f"`{oid}` removes `{target}`"
+            route = routes.get(target)
+            bites = route is None or all(res.values[p] >= th for p, th in route.premises)
+        (biting if bites else idle).append(text)
+    return ", ".join(biting or idle)
 
 
 def why_goal_fails(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from cruxmap import diagnostics as dg
 from cruxmap.diagnostics import BLOCKING, Diagnostic
+from cruxmap.explain import objection_effects, why_goal_fails
 from cruxmap.graph import ClaimGraph, find_cycle
 from cruxmap.graph import build as build_graph
 from cruxmap.graph import goals as goals_of
@@ -134,10 +135,13 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
             out.append(
                 dg.at(
                     "CX102", where, goal=goal.claim, required=lv[gr.required], reached=lv[gr.baseline],
-                    suggestion="strengthen a premise, lower a threshold, or add an alternative route",
+                    why=why_goal_fails(res, c, gr.required),
+                    suggestion="strengthen a premise, lower a threshold, or add an alternative route "
+                    "(`cruxmap explain --repairs` lists the smallest raises)",
                 )
             )  # fmt: skip
             continue
+        spofs: list[str] = []
         for p, pr in gr.premises.items():
             claim = amap.claims[g.names[p]]
             at = claim.loc
@@ -151,24 +155,34 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
                     )
                 )  # fmt: skip
             elif pr.margin is not None:
-                out.append(
-                    dg.at(
-                        "CX105", at, premise=claim.id, goal=goal.claim,
-                        slack=f"{pr.margin} step{'s' if pr.margin != 1 else ''}",
-                        breaks_at=lv[pr.breaks_at or 0],
-                        suggestion="add a route to the goal that does not go through it",
-                    )
-                )  # fmt: skip
+                spofs.append(
+                    f"`{claim.id}` (slack {pr.margin} step{'s' if pr.margin != 1 else ''}, "
+                    f"fails at {lv[pr.breaks_at or 0]})"
+                )
+        if spofs:
+            # One finding per goal (SPEC's CX105, grouped): a map's clean run
+            # stays on one screen however many premises every route shares.
+            out.append(
+                dg.at(
+                    "CX105", where, goal=goal.claim, premises=", ".join(spofs),
+                    suggestion="add a route to the goal that does not go through them",
+                )
+            )  # fmt: skip
         with_obj = res.objection_values[c]
         if with_obj < gr.required and res.standing:
             support = set(gr.premises) | {c}  # the analysis already walked it
             names = {g.names[i] for i in support}
             route_ids = {r.id for r in g.routes if r.conclusion in support}
             relevant = [o for o in res.standing if amap.objections[o].against in names | route_ids]
+            base = getattr(res, "scenario", None) or Scenario()
+            obj_scenario, _ = objections_scenario(g, amap, res.statuses, base)
+            why = why_goal_fails(
+                res, c, gr.required, scenario=obj_scenario, values=res.objection_values
+            )
             out.append(
                 dg.at(
                     "CX104", where, goal=goal.claim, level=lv[with_obj], required=lv[gr.required],
-                    objections=", ".join(f"`{o}`" for o in relevant),
+                    why=why, objections=objection_effects(res, relevant),
                     subject=(goal.claim, *relevant),
                     suggestion="answer an objection with a rebuttal (`objection ...` with `against:` it), or repair the argument",
                 )
