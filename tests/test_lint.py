@@ -17,7 +17,9 @@ BRITTLE = (
 
 
 def found(report: dict) -> list[tuple[str, int]]:
-    return [(d["code"], d["line"]) for d in report["diagnostics"]]
+    """Code and line of each finding; CX205 (a leaf without `assume`, which
+    BRITTLE's `interp` is) left out: tests/test_report_results.py covers it."""
+    return [(d["code"], d["line"]) for d in report["diagnostics"] if d["code"] != "CX205"]
 
 
 def test_cx101_brittle_premise_at_the_premise(write: Callable[..., Path], report) -> None:
@@ -79,7 +81,8 @@ def test_cx105_single_point_with_slack(write: Callable[..., Path], report) -> No
     )
     # One finding per goal, at the goal, naming each single point of failure.
     assert found(rep) == [("CX105", 7)]
-    assert rep["diagnostics"][0]["message"] == (
+    (d,) = [d for d in rep["diagnostics"] if d["code"] == "CX105"]
+    assert d["message"] == (
         "goal `alignment` has single points of failure: `interp` (slack 3 steps, fails at partial)"
     )
     assert rep["goals"]["alignment"]["premises"]["interp"]["margin"] == 3

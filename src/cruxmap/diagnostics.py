@@ -214,7 +214,8 @@ Example:
 
     import "../../etc/shared.crux"    # CX005: resolves outside the project root
 
-Fix: copy the file into the project, or correct the path.
+Fix: copy the file into the project, correct the path, or widen the root
+(a `pyproject.toml` or `.git` in a common parent directory of both files).
 """,
         blocking=True, exit_class=EXIT_INPUT,
     ),
@@ -420,6 +421,54 @@ Fix:
         because: "a model we can read, we can correct"
 """,
         subject=("reduction",),
+    ),
+    Rule(
+        "CX204", "unused-suppression", _I,
+        "An inline `# cruxmap: ignore[...]` names no such code, or suppresses nothing on its statement.",
+        {
+            "": "`# cruxmap: ignore[{ignored}]` suppresses nothing on this statement",
+            "unknown": "`# cruxmap: ignore[{ignored}]` names no such code",
+            "bare": "`# cruxmap: ignore` suppresses nothing on this statement",
+        },
+        """Like ruff's RUF100: a suppression that names a code cruxmap does not have (a
+typo keeps the finding it meant to silence), or one that no longer silences
+anything (the argument changed, the finding went away) is dead weight that
+hides the next real finding. Unused suppressions are looked for in the root
+file of each map checked, and only for codes that ran (not deselected with
+`select`/`ignore`) in a map that could be analysed. A suppression in a file
+that other maps import may serve those maps: check them as roots too.
+
+Example:
+
+    claim interp: "interpretability succeeds"  # cruxmap: ignore[CX110]
+
+Fix: correct the code, or delete the comment (`# cruxmap: ignore[CX204]` on
+the statement keeps it on purpose).
+""",
+        subject=("ignored",),
+    ),
+    Rule(
+        "CX205", "leaf-without-assume", _I,
+        "A leaf (a claim no reduction concludes) has no `assume`, so it is taken at the top level.",
+        {"": "leaf `{claim}` has no `assume`: taken as {top}"},
+        """A claim that no reduction concludes is worth its `assume`, and without one
+it is taken at the top of the scale: the argument silently grants it
+perfectly. Say how far it is achieved, so that the analysis of scaling down
+starts from a level someone chose. Reported for leaves that a reduction uses
+as a premise or a goal names.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"    # CX205: taken as perfect
+    alignment reduces to interp >= good
+
+Fix:
+
+    claim interp: "interpretability succeeds"
+        assume: great
+""",
+        subject=("claim",),
     ),
 ]  # fmt: skip
 
