@@ -106,12 +106,13 @@ def test_ignore_comment_on_any_line_of_the_statement(write: Callable[..., Path],
         'claim interp: "Full interpretability"',
         'claim interp: "Full interpretability"  # cruxmap: ignore[CX202, CX101]',
     )
-    assert found(report(write("m.crux", text))) == []
+    # `interp` has a source: the CX202 part suppresses nothing (CX204).
+    assert found(report(write("m.crux", text))) == [("CX204", 3)]
     text = BRITTLE.replace(
         'claim interp: "Full interpretability"',
         'claim interp: "Full interpretability"  # cruxmap: ignore[CX202]',
     )
-    assert found(report(write("m.crux", text))) == [("CX101", 3)]
+    assert found(report(write("m.crux", text))) == [("CX101", 3), ("CX204", 3)]
 
 
 def test_ignore_comment_does_not_leak_to_other_statements(
@@ -120,7 +121,8 @@ def test_ignore_comment_does_not_leak_to_other_statements(
     text = BRITTLE.replace(
         "goal alignment >= good", "goal alignment >= good  # cruxmap: ignore[CX101]"
     )
-    assert found(report(write("m.crux", text))) == [("CX101", 3)]
+    # ... and the comment, which suppresses nothing where it is, says so (CX204).
+    assert found(report(write("m.crux", text))) == [("CX101", 3), ("CX204", 7)]
 
 
 def test_errors_that_block_analysis_cannot_be_ignored(write: Callable[..., Path], run) -> None:

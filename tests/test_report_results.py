@@ -25,6 +25,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def project(tmp_path: Path, **files: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
     for name, text in files.items():
         path = tmp_path / name
@@ -57,17 +58,17 @@ def test_clean_run_still_says_where_each_goal_stands(tmp_path):
     proc = run("check", "or.crux", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines() == [
-        "or.crux: goal `g` holds at good (needs good); uniform margin 0; smallest cut set {a, b}",
+        "or.crux: goal `g` holds at perfect (needs good); uniform margin 0; smallest cut set {a, b}",
         "Checked 1 file (1 map): 3 claims, 1 goal; 0 errors, 0 warnings, 0 infos.",
     ]
 
 
 def test_failing_goal_line_points_to_explain(tmp_path):
-    project(tmp_path, **{"or.crux": OR_MAP.replace("goal g >= good", "goal g >= great")})
+    project(tmp_path, **{"or.crux": OR_MAP.replace("assume: good", "assume: partial")})
     proc = run("check", "or.crux", cwd=tmp_path)
     assert proc.returncode == 1
     assert (
-        "or.crux: goal `g` fails at good (needs great); why: cruxmap explain or.crux g"
+        "or.crux: goal `g` fails at none (needs good); why: cruxmap explain or.crux g"
         in proc.stdout.splitlines()
     )
 

@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-summary", action="store_true", help="omit the summary line of text output"
     )
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="text output: only the findings at or above --fail-on")  # fmt: skip
     check.set_defaults(handler=cmd_check)
 
     fmt = sub.add_parser(
@@ -231,6 +233,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
 
+    from cruxmap import cruxes, explain  # their modules import heavy parts lazily
+
+    explain.add_parser(sub, _positive)
+    cruxes.add_parser(sub, _positive)
+
     rules = sub.add_parser("rules", help="list the diagnostic codes, or explain one")
     rules.add_argument(
         "codes",
@@ -341,9 +348,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         run.validate()
     except api.CruxmapError as exc:
         raise UsageError(str(exc)) from exc
-    out = formats.get(cfg.format)(sys.stdout, summary=not args.no_summary)
+    out = formats.get(cfg.format)(sys.stdout, summary=not args.no_summary, quiet=args.quiet,
+                                  fail_on=cfg.fail_on)  # fmt: skip
     out.begin(run)
+    warned: set[str] = set()
     for result, fresh in run:
+        if options.scenario:
+            from cruxmap.explain import warn_scenario
+
+            warn_scenario(result.internal, warned)
         out.map(result, fresh)
     out.end(run)
     return run.exit_status(cfg.fail_on)

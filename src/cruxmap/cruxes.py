@@ -275,6 +275,11 @@ def cmd_cruxes(args: argparse.Namespace) -> int:
     elif fmt == "markdown":
         sys.stdout.write(markdown(rows, failing) + "\n")
     else:
+        from cruxmap.explain import scenario_text
+
+        said = scenario_text(options.scenario, options.objections)
+        if said:
+            print(clean(said))
         sys.stdout.write(table(rows, failing) + "\n")
     if broken:
         names = ", ".join(clean(b) for b in broken)

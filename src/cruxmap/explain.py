@@ -950,6 +950,26 @@ def scenario_warnings(res: MapResult, scenario: Scenario | None = None) -> list[
     return out
 
 
+def warn_scenario(res: MapResult, warned: set[str]) -> None:
+    """Print each ``--set`` that changes nothing to stderr, once per run."""
+    from cruxmap.output import clean
+
+    for warning in scenario_warnings(res):
+        if warning not in warned:
+            warned.add(warning)
+            print(f"cruxmap: warning: {clean(warning)}", file=sys.stderr)
+
+
+def scenario_text(scenario: Any, objections: bool) -> str | None:
+    """``Scenario: ...`` for text output, or None at the baseline."""
+    parts = []
+    if scenario:
+        parts.append("--set " + " ".join(f"{c}={lv}" for c, lv in scenario.items()))
+    if objections:
+        parts.append("--objections (every standing objection applied)")
+    return "Scenario: " + "; ".join(parts) if parts else None
+
+
 def scenario_line(res: MapResult, scenario: dict[str, str], objections: bool) -> str | None:
     """The scenario a report is in, for text output (None: the baseline)."""
     parts = []
@@ -1001,8 +1021,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     res = result.internal
     for name in unknown_goals(res, args.goals):
         raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(res, name)})")
-    for warning in scenario_warnings(res):
-        print(f"cruxmap: warning: {clean(warning)}", file=sys.stderr)
+    warn_scenario(res, set())
     ex, es = explain_goals(res, args.goals, repairs=args.repairs, max_order=options.max_order)
     scenario = dict(result.scenario)
     fmt = args.explain_format
