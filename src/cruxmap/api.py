@@ -358,7 +358,17 @@ class Result:
                 depth=self.options.depth,
                 max_order=self.options.max_order,
             )
-            return render.produce(dot, "svg", None).decode("utf-8")
+            return render.produce(dot, "svg", render.find_graphviz()).decode("utf-8")
+        except Exception:  # a notebook display must never raise
+            return None
+
+    def _repr_html_(self) -> str | None:  # pragma: no cover - tests/test_notebook.py
+        """The explorer of ``cruxmap explore`` in a sandboxed iframe, opened in
+        this result's scenario (imported only when a notebook asks)."""
+        try:
+            from cruxmap.explore import notebook_html
+
+            return notebook_html(self)
         except Exception:  # a notebook display must never raise
             return None
 
