@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.set_defaults(handler=cmd_render, select=None, ignore=None)  # fmt: skip
 
+    from cruxmap.diff import add_parser as add_diff  # issue 11; argparse only at import
+
+    add_diff(sub)
+
     rules = sub.add_parser("rules", help="list the diagnostic codes")
     rules.set_defaults(handler=cmd_rules)
     return parser

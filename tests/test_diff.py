@@ -1,0 +1,553 @@
+"""``cruxmap diff`` as users run it: real git repositories with several
+commits, the command run as a subprocess, every kind of change asserted as
+the exact JSON entry it produces."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+BASE = """\
+claim goal_c: "The goal"
+    source: "s"
+claim a: "Premise A"
+    source: "s"
+    assume: great
+claim b: "Premise B"
+    source: "s"
+    assume: good
+
+reduction r1: goal_c reduces to a >= good, b >= partial
+    because: "w"
+
+goal goal_c >= good
+"""
+# In BASE: a is at great (margin 1, breaks at partial), b at good (margin 1,
+# breaks at none); no cut set; uniform margin 1.
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "NO_COLOR"))}
+    env.update(
+        HOME=str(home),
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.org",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.org",
+    )
+    return env
+
+
+class Git:
+    """A scratch repository: write files, commit, run cruxmap in it."""
+
+    def __init__(self, path: Path, home: Path) -> None:
+        self.path = path
+        self.env = _env(home)
+
+    def __call__(self, *args: str) -> str:
+        proc = subprocess.run(
+            ["git", *args], cwd=self.path, env=self.env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    def write(self, files: dict[str, str | None]) -> None:
+        for name, text in files.items():
+            p = self.path / name
+            if text is None:
+                p.unlink()
+            else:
+                p.parent.mkdir(parents=True, exist_ok=True)
+                p.write_text(text, encoding="utf-8")
+
+    def commit(self, files: dict[str, str | None], message: str = "change") -> None:
+        self.write(files)
+        self("add", "-A")
+        self("commit", "-qm", message)
+
+    def cruxmap(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cruxmap", *args],
+            cwd=cwd or self.path,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+        )
+
+    def diff_json(self, *args: str, code: int | None = None) -> dict[str, Any]:
+        proc = self.cruxmap("diff", "--format", "json", *args)
+        assert proc.returncode in (0, 1), proc.stderr
+        if code is not None:
+            assert proc.returncode == code, proc.stdout
+        return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Git:
+    path = tmp_path / "repo"
+    path.mkdir()
+    g = Git(path, tmp_path)
+    g("init", "-q", "-b", "main")
+    g.commit({"pyproject.toml": "[project]\nname = 'scratch'\n", "m.crux": BASE}, "base")
+    return g
+
+
+def changes(report: dict[str, Any], path: str = "m.crux") -> list[dict[str, Any]]:
+    [entry] = [m for m in report["maps"] if m["path"] == path]
+    return entry["changes"]
+
+
+def entry(kind: str, effect: str, old: Any, new: Any, goal: str | None = None, subject: str | None = None) -> dict[str, Any]:  # fmt: skip
+    return {
+        "kind": kind,
+        "effect": effect,
+        "goal": goal,
+        "subject": subject,
+        "old": old,
+        "new": new,
+    }
+
+
+def premise(value: str, margin: int | None, breaks_at: str | None) -> dict[str, Any]:
+    return {"value": value, "margin": margin, "breaks_at": breaks_at, "brittle": margin == 0}
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+def test_premise_weakened_is_a_regression(repo: Git) -> None:
+    repo.write({"m.crux": BASE.replace("assume: great", "assume: good")})
+    report = repo.diff_json(code=1)
+    assert changes(report) == [
+        entry("premise_brittle", "regression", premise("great", 1, "partial"),
+              premise("good", 0, "partial"), "goal_c", "a"),
+        entry("cut_set_added", "regression", None, ["a"], "goal_c", "a"),
+        entry("uniform_margin", "worse", 1, 0, "goal_c"),
+        entry("claim_changed", "neutral", {"assume": "great"}, {"assume": "good"}, subject="a"),
+    ]  # fmt: skip
+    assert report["regression"] is True
+    assert report["summary"]["regression"] == 2
+    assert report["old"]["label"].startswith("main (merge base ")
+
+
+def test_route_added_margins_grow(repo: Git) -> None:
+    extra = 'claim c: "C"\n    source: "s"\n    assume: great\nreduction r2: goal_c reduces to c >= good\n    because: "w"\n'
+    repo.commit({"m.crux": BASE + extra}, "second route")
+    report = repo.diff_json("--against", "HEAD~1", code=0)
+    assert changes(report) == [
+        entry("margin", "better", premise("great", 1, "partial"), premise("great", None, None), "goal_c", "a"),
+        entry("margin", "better", premise("good", 1, "none"), premise("good", None, None), "goal_c", "b"),
+        entry("premise_added", "neutral", None, premise("great", None, None), "goal_c", "c"),
+        entry("claim_added", "neutral", None, {"text": "C", "assume": "great"}, subject="c"),
+        entry("reduction_added", "neutral", None,
+              {"conclusion": "goal_c", "premises": {"c": "good"}, "yields": "perfect"}, subject="r2"),
+    ]  # fmt: skip
+
+
+def test_threshold_lowered(repo: Git) -> None:
+    repo.commit({"m.crux": BASE.replace("a >= good", "a >= partial")})
+    report = repo.diff_json("--against", "HEAD~1", code=0)
+    assert changes(report) == [
+        entry("margin", "better", premise("great", 1, "partial"), premise("great", 2, "none"), "goal_c", "a"),
+        entry("reduction_changed", "neutral", {"premises": {"a": "good", "b": "partial"}},
+              {"premises": {"a": "partial", "b": "partial"}}, subject="r1"),
+    ]  # fmt: skip
+
+
+def test_threshold_raised_shrinks_a_margin_and_a_goal_stops_holding(repo: Git) -> None:
+    repo.write({"m.crux": BASE.replace("b >= partial", "b >= good")})
+    assert changes(repo.diff_json(code=1))[0] == entry(
+        "premise_brittle",
+        "regression",
+        premise("good", 1, "none"),
+        premise("good", 0, "partial"),
+        "goal_c",
+        "b",
+    )
+    repo.write({"m.crux": BASE.replace("b >= partial", "b >= great")})
+    assert changes(repo.diff_json(code=1))[0] == entry(
+        "goal_status", "regression",
+        {"status": "holds", "value": "perfect", "required": "good"},
+        {"status": "fails", "value": "none", "required": "good"}, "goal_c",
+    )  # fmt: skip
+    repo.write({"m.crux": BASE.replace("assume: good", "assume: great")})
+    assert entry("margin", "better", premise("good", 1, "none"), premise("great", 2, "none"),
+                 "goal_c", "b") in changes(repo.diff_json(code=0))  # fmt: skip
+
+
+def test_shrunken_margin_goal_level_and_requirement(repo: Git) -> None:
+    wide = BASE.replace("a >= good", "a >= partial").replace("assume: great", "assume: perfect")
+    repo.commit({"m.crux": wide})
+    weaker = wide.replace("assume: perfect", "assume: great").replace(
+        '    because: "w"', '    yields: great\n    because: "w"'
+    )
+    repo.write({"m.crux": weaker})
+    got = changes(repo.diff_json("--against", "HEAD", code=1))
+    assert got[:2] == [
+        entry("margin", "regression", premise("perfect", 4, "none"), premise("great", 2, "none"), "goal_c", "a"),
+        entry("goal_level", "worse", "perfect", "great", "goal_c"),
+    ]  # fmt: skip
+    repo.write({"m.crux": wide.replace(">= good\n", ">= great\n")})
+    assert entry("goal_required", "neutral", "good", "great", "goal_c") in changes(
+        repo.diff_json("--against", "HEAD")
+    )
+
+
+def test_cut_set_of_order_two_appears(repo: Git) -> None:
+    # Two routes, through a and through c: with a at good, both one step
+    # down at once break the goal, though neither alone does.
+    two = BASE.replace(
+        "reduction r1: goal_c reduces to a >= good, b >= partial",
+        'claim c: "C"\n    source: "s"\n    assume: good\n'
+        "reduction r1: goal_c reduces to a >= good\nreduction r3: goal_c reduces to c >= good",
+    )
+    repo.commit({"m.crux": two})
+    repo.write({"m.crux": two.replace("assume: great", "assume: good")})
+    got = changes(repo.diff_json("--against", "HEAD", code=1))
+    assert entry("cut_set_added", "regression", None, ["a", "c"], "goal_c", "a, c") in got
+    assert not any(c["kind"] == "premise_brittle" for c in got)
+    # Of order 3 it is only "worse" (and --max-order 1 does not list it).
+    assert changes(repo.diff_json("--against", "HEAD", "--max-order", "1", code=0)) == [
+        entry("uniform_margin", "worse", 1, 0, "goal_c"),
+        entry("claim_changed", "neutral", {"assume": "great"}, {"assume": "good"}, subject="a"),
+    ]  # fmt: skip
+
+
+def test_cut_set_removed_and_premise_removed(repo: Git) -> None:
+    two = BASE.replace("reduction r1: goal_c reduces to a >= good, b >= partial",
+                       "reduction r1: goal_c reduces to a >= great, b >= good")  # fmt: skip
+    repo.commit({"m.crux": two})
+    repo.write({"m.crux": two.replace(", b >= good", "")})
+    got = changes(repo.diff_json("--against", "HEAD"))
+    assert entry("cut_set_removed", "better", ["b"], None, "goal_c", "b") in got
+    assert entry("premise_not_brittle", "better", premise("good", 0, "partial"), None, "goal_c", "b") in got  # fmt: skip
+    repo.write({"m.crux": two.replace("assume: good", "assume: great")})
+    got = changes(repo.diff_json("--against", "HEAD"))
+    assert entry("premise_not_brittle", "better", premise("good", 0, "partial"),
+                 premise("great", 1, "partial"), "goal_c", "b") in got  # fmt: skip
+    repo.write({"m.crux": BASE.replace(", b >= partial", "")})
+    got = changes(repo.diff_json("--against", "HEAD~1"))
+    assert (
+        entry("premise_removed", "neutral", premise("good", 1, "none"), None, "goal_c", "b") in got
+    )
+
+
+def test_goal_added_and_removed(repo: Git) -> None:
+    repo.write({"m.crux": BASE + "goal a >= great\n"})
+    got = changes(repo.diff_json(code=0))
+    assert entry("goal_added", "neutral", None, {"required": "great", "value": "great", "status": "holds", "brittle": []}, "a") in got  # fmt: skip
+    repo.write({"m.crux": BASE.replace("goal goal_c >= good\n", "goal a >= good\n")})
+    got = changes(repo.diff_json(code=0))
+    assert entry("goal_removed", "worse", {"required": "good", "value": "perfect", "status": "holds", "brittle": []}, None, "goal_c") in got  # fmt: skip
+
+
+# --------------------------------------------------------------------------- objections
+
+
+OBJ = """
+objection slow: "Interpretability will come too late"
+    against: a
+    caps: partial
+"""
+REBUTTAL = """
+objection answer: "Early results already transfer"
+    against: slow
+"""
+
+
+def test_objection_rebutted(repo: Git) -> None:
+    repo.commit({"m.crux": BASE + OBJ}, "objection")
+    repo.commit({"m.crux": BASE + OBJ + REBUTTAL}, "rebuttal")
+    report = repo.diff_json("--against", "HEAD~1", code=0)
+    assert changes(report) == [
+        entry("with_objections", "better", {"level": "none", "status": "fails"},
+              {"level": "perfect", "status": "holds"}, "goal_c"),
+        entry("objection_status", "neutral", "in", "out", subject="slow"),
+        entry("objection_added", "neutral", None,
+              {"text": "Early results already transfer", "against": "slow", "caps": None, "status": "in"},
+              subject="answer"),
+    ]  # fmt: skip
+    # Edited and removed objections; --objections analyses both sides with them applied.
+    repo.write({"m.crux": BASE + OBJ.replace("caps: partial", "caps: good")})
+    got = changes(repo.diff_json("--against", "HEAD", "--objections"))
+    assert entry("objection_changed", "neutral", {"caps": "partial"}, {"caps": "good"}, subject="slow") in got  # fmt: skip
+    assert entry("objection_removed", "neutral",
+                 {"text": "Early results already transfer", "against": "slow", "caps": None, "status": "in"},
+                 None, subject="answer") in got  # fmt: skip
+    # With the objections applied, a is capped at good: brittle in the new version.
+    assert entry("goal_status", "regression", {"status": "holds", "value": "perfect", "required": "good"},
+                 {"status": "holds", "value": "perfect", "required": "good"}, "goal_c") not in got  # fmt: skip
+    assert entry("premise_brittle", "regression", premise("great", 1, "partial"),
+                 premise("good", 0, "partial"), "goal_c", "a") in got  # fmt: skip
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_file_renamed_is_followed(repo: Git) -> None:
+    repo("mv", "m.crux", "moved.crux")
+    repo.commit({}, "rename")
+    report = repo.diff_json("--against", "HEAD~1", code=0)
+    [m] = report["maps"]
+    assert (m["old_path"], m["new_path"], m["status"], m["renamed"]) == ("m.crux", "moved.crux", "unchanged", True)  # fmt: skip
+    # Renamed and changed: the changes are reported under the new name.
+    repo.write({"moved.crux": BASE.replace("assume: great", "assume: good")})
+    report = repo.diff_json("--against", "HEAD~1", code=1)
+    [m] = report["maps"]
+    assert m["renamed"] and m["changes"][0]["kind"] == "premise_brittle"
+    text = repo.cruxmap("diff", "--against", "HEAD~1").stdout
+    assert "moved.crux  (renamed from m.crux)" in text
+
+
+def test_file_deleted_and_added(repo: Git) -> None:
+    other = (
+        'claim x: "X"\nclaim y: "Y"\n    assume: great\nx reduces to y >= great\ngoal x >= good\n'
+    )
+    repo.commit({"m.crux": None, "n.crux": other}, "replace")
+    report = repo.diff_json("--against", "HEAD~1")
+    assert changes(report, "m.crux") == [
+        entry("map_removed", "neutral",
+              {"analysed": True, "errors": [], "goals": {"goal_c": "holds"}, "brittle": []}, None)
+    ]  # fmt: skip
+    assert changes(report, "n.crux") == [
+        entry("map_added", "neutral", None,
+              {"analysed": True, "errors": [], "goals": {"x": "holds"}, "brittle": ["y"]})
+    ]  # fmt: skip
+    # A deleted file named on the command line is still compared.
+    got = repo.diff_json("--against", "HEAD~1", "m.crux")
+    assert [m["status"] for m in got["maps"]] == ["removed"]
+
+
+def test_import_added(repo: Git) -> None:
+    lib = 'claim c: "C"\n    source: "s"\n    assume: great\nreduction r2: goal_c reduces to c >= good\n    because: "w"\n'
+    repo.commit({"lib/extra.crux": lib}, "library")
+    repo.commit({"m.crux": 'import "lib/extra.crux"\n' + BASE}, "import it")
+    report = repo.diff_json("--against", "HEAD~1", "m.crux")
+    got = changes(report)
+    assert entry("reduction_added", "neutral", None,
+                 {"conclusion": "goal_c", "premises": {"c": "good"}, "yields": "perfect"}, subject="r2") in got  # fmt: skip
+    assert entry("margin", "better", premise("great", 1, "partial"), premise("great", None, None), "goal_c", "a") in got  # fmt: skip
+
+
+def test_import_resolved_inside_the_revision(repo: Git) -> None:
+    """The old side's imports read the revision's files, not the working tree's."""
+    lib = 'claim c: "C"\n    source: "s"\n    assume: great\nreduction r2: goal_c reduces to c >= good\n    because: "w"\n'
+    repo.commit({"lib.crux": lib, "m.crux": 'import "lib.crux"\n' + BASE}, "with lib")
+    repo.write({"lib.crux": lib.replace("assume: great", "assume: partial")})
+    got = changes(repo.diff_json("m.crux"))
+    assert entry("claim_changed", "neutral", {"assume": "great"}, {"assume": "partial"}, subject="c") in got  # fmt: skip
+    # An import leaving the revision's tree is refused as in a checkout.
+    repo.commit({"m.crux": 'import "../outside.crux"\n' + BASE}, "escape")
+    (repo.path.parent / "outside.crux").write_text(lib)
+    report = repo.diff_json("--against", "HEAD", "m.crux")
+    assert changes(report) == []
+
+
+def test_syntax_error_at_the_old_revision(repo: Git) -> None:
+    repo.commit({"m.crux": BASE.replace('claim b: "Premise B"', 'claim b "Premise B"')}, "broken")
+    repo.commit({"m.crux": BASE}, "fixed")
+    report = repo.diff_json("--against", "HEAD~1", code=0)
+    got = changes(report)
+    assert got[0]["kind"] == "map_errors" and got[0]["effect"] == "better"
+    assert got[0]["new"] == []
+    [err] = got[0]["old"]
+    assert (err["code"], err["path"], err["line"]) == ("CX001", "m.crux", 6)
+    assert got[1] == entry("goal_status", "neutral",
+                           {"status": "not analysed", "value": None, "required": "good"},
+                           {"status": "holds", "value": "perfect", "required": "good"}, "goal_c")  # fmt: skip
+    # Broken in the working tree: a regression, with the CX001 in the text.
+    repo.write({"m.crux": BASE + "claim oops\n"})
+    proc = repo.cruxmap("diff")
+    assert proc.returncode == 1
+    assert "REGRESSION  errors that stop the analysis: none -> 1 CX001" in proc.stdout
+    assert "m.crux:14:" in proc.stdout and "CX001" in proc.stdout
+
+
+def test_paths_with_spaces_and_non_ascii_names(repo: Git) -> None:
+    name = "maps dir/ärgument ü.crux"
+    repo.commit({name: BASE}, "unicode")
+    repo.write({name: BASE.replace("assume: great", "assume: good")})
+    report = repo.diff_json("maps dir", code=1)
+    [m] = report["maps"]
+    assert m["path"] == name and m["changes"][0]["kind"] == "premise_brittle"
+    proc = repo.cruxmap("diff", "--format", "markdown", "maps dir")
+    assert "ärgument ü\\.crux" in proc.stdout
+    # Renamed to another non-ASCII name with a space.
+    repo("mv", name, "maps dir/ñew name.crux")
+    repo.commit({}, "rename")
+    report = repo.diff_json("--against", "HEAD~1", "maps dir")
+    [m] = report["maps"]
+    assert (m["old_path"], m["new_path"]) == (name, "maps dir/ñew name.crux")
+
+
+def test_run_from_a_subdirectory(repo: Git) -> None:
+    repo.commit({"sub/s.crux": BASE}, "sub")
+    repo.write({"sub/s.crux": BASE.replace("assume: great", "assume: good")})
+    proc = repo.cruxmap("diff", "--format", "json", ".", cwd=repo.path / "sub")
+    report = json.loads(proc.stdout)
+    assert [m["path"] for m in report["maps"]] == ["s.crux"]
+
+
+def test_working_tree_and_index_untouched(repo: Git) -> None:
+    repo.write({"m.crux": BASE.replace("assume: great", "assume: good")})
+    index = (repo.path / ".git" / "index").read_bytes()
+    status = repo("status", "--porcelain")
+    stat = (repo.path / ".git" / "index").stat().st_mtime_ns
+    assert repo.cruxmap("diff").returncode == 1
+    assert (repo.path / ".git" / "index").read_bytes() == index
+    assert (repo.path / ".git" / "index").stat().st_mtime_ns == stat
+    assert repo("status", "--porcelain") == status
+    assert (repo.path / "m.crux").read_text() == BASE.replace("assume: great", "assume: good")
+
+
+# --------------------------------------------------------------------------- revisions
+
+
+def test_default_revision_is_the_merge_base(repo: Git) -> None:
+    repo("checkout", "-q", "-b", "feature")
+    repo.commit({"m.crux": BASE.replace("assume: great", "assume: good")}, "weaken")
+    repo("checkout", "-q", "main")
+    repo.commit({"other.crux": BASE}, "main moves on")
+    repo("checkout", "-q", "feature")
+    report = repo.diff_json(code=1)
+    base = repo("merge-base", "HEAD", "main").strip()
+    assert report["old"]["rev"] == base
+    assert report["old"]["label"] == f"main (merge base {base[:7]})"
+    # other.crux exists only on main after the merge base: not in this diff.
+    assert [m["path"] for m in report["maps"]] == ["m.crux"]
+
+
+def test_no_default_branch_means_head(tmp_path: Path) -> None:
+    path = tmp_path / "r"
+    path.mkdir()
+    g = Git(path, tmp_path)
+    g("init", "-q", "-b", "trunk")
+    g.commit({"m.crux": BASE}, "one")
+    g.write({"m.crux": BASE.replace("assume: great", "assume: good")})
+    report = g.diff_json(code=1)
+    assert report["old"]["label"] == "HEAD"
+
+
+def test_shallow_clone_without_merge_base(repo: Git, tmp_path: Path) -> None:
+    repo("checkout", "-q", "-b", "feature")
+    repo.commit({"m.crux": BASE.replace("assume: great", "assume: good")}, "f1")
+    repo.commit({"x.crux": BASE}, "f2")
+    repo("checkout", "-q", "main")
+    repo.commit({"y.crux": BASE}, "m1")
+    clone = tmp_path / "shallow"
+    repo("clone", "-q", "--depth", "1", "--no-single-branch", "--branch", "feature",
+         f"file://{repo.path}", str(clone))  # fmt: skip
+    g = Git(clone, tmp_path)
+    proc = g.cruxmap("diff")
+    assert proc.returncode == 2
+    assert "cannot find the merge base of HEAD and origin" in proc.stderr
+    assert "shallow clone" in proc.stderr and "fetch-depth: 0" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = g.cruxmap("diff", "--against", "HEAD~1")
+    assert proc.returncode == 2 and "unknown revision" in proc.stderr and "shallow" in proc.stderr
+
+
+def test_usage_errors_exit_2(repo: Git, tmp_path: Path) -> None:
+    for args, message in [
+        (["--against=--output=x"], "cannot be empty or start with `-`"),
+        (["--against", "nosuchbranch"], "unknown revision"),
+        (["missing.crux"], "no such file or directory"),
+        (["--set", "zzz=good"], "no claim `zzz`"),
+        (["--set", "a=grate"], "did you mean `great`?"),
+    ]:
+        proc = repo.cruxmap("diff", *args)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert message in proc.stderr, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    proc = repo.cruxmap("diff", cwd=outside)
+    assert proc.returncode == 2 and "not inside a git repository" in proc.stderr
+
+
+def test_options_apply_to_both_sides(repo: Git) -> None:
+    repo.write({"m.crux": BASE.replace("a >= good", "a >= partial")})
+    # With b set to partial on both sides, the change to a's threshold is all there is.
+    got = changes(repo.diff_json("--set", "b=partial"))
+    assert got[0] == entry("margin", "better", premise("great", 1, "partial"), premise("great", 2, "none"), "goal_c", "a")  # fmt: skip
+    report = repo.diff_json("--set", "b=partial", "--depth", "2", "--max-order", "2")
+    assert report["options"] == {"scenario": {"b": "partial"}, "objections": False, "depth": 2, "max_order": 2}  # fmt: skip
+
+
+def test_fail_on(repo: Git) -> None:
+    repo.write({"m.crux": BASE.replace('"Premise A"', '"Premise A, reworded"')})
+    assert repo.cruxmap("diff").returncode == 0
+    assert repo.cruxmap("diff", "--fail-on", "any").returncode == 1
+    repo.write({"m.crux": BASE.replace("assume: great", "assume: good")})
+    assert repo.cruxmap("diff", "--fail-on", "never").returncode == 0
+    assert repo.cruxmap("diff").returncode == 1
+    assert changes(repo.diff_json("--fail-on", "never"))[-1] == entry(
+        "claim_changed", "neutral", {"assume": "great"}, {"assume": "good"}, subject="a"
+    )
+    repo.write({"m.crux": BASE.replace('"Premise A"', '"Premise A, reworded"')})
+    assert changes(repo.diff_json()) == [
+        entry("claim_changed", "neutral", {"text": "Premise A"}, {"text": "Premise A, reworded"}, subject="a")
+    ]  # fmt: skip
+
+
+def test_scale_changed(repo: Git) -> None:
+    repo.write({"m.crux": "scale: none < partial < good < great < near_perfect < perfect < total\n" + BASE})  # fmt: skip
+    got = changes(repo.diff_json())
+    assert got[0]["kind"] == "scale_changed" and got[0]["new"][-1] == "total"
+
+
+# --------------------------------------------------------------------------- two files
+
+
+def test_two_files(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    old, new = tmp_path / "old.crux", tmp_path / "new.crux"
+    old.write_text(BASE)
+    new.write_text(BASE.replace("assume: great", "assume: good"))
+    g = Git(tmp_path, tmp_path)
+    proc = g.cruxmap("diff", "--format", "json", "old.crux", "new.crux")
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert report["old"] == {"label": "old.crux", "rev": None}
+    assert report["maps"][0]["changes"][0]["kind"] == "premise_brittle"
+
+
+# --------------------------------------------------------------------------- text
+
+
+def test_text_is_grouped_worst_first_and_plain_off_a_terminal(repo: Git) -> None:
+    repo.write({"m.crux": BASE.replace("assume: great", "assume: good") + OBJ})
+    proc = repo.cruxmap("diff")
+    assert "\x1b[" not in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Comparing main (merge base ")
+    assert lines[1:] == [
+        "",
+        "m.crux",
+        "  goal goal_c (needs good)",
+        "    REGRESSION  premise a becomes brittle: great; margin 1, breaks at partial -> good; margin 0, breaks at partial",
+        "    REGRESSION  new cut set {a}: order 1",
+        "    worse       with standing objections applied: holds at perfect -> fails at none",
+        "    worse       uniform margin: 1 -> 0",
+        "  objections",
+        '    changed     objection slow added: in, against a: "Interpretability will come too late"',
+        "  claims and reductions",
+        "    changed     claim a changed: assume great -> assume good",
+        "",
+        "1 map changed: 2 regressions, 2 worse, 0 better, 2 other.",
+    ]
+
+
+def test_no_change(repo: Git) -> None:
+    proc = repo.cruxmap("diff")
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines()[-1] == "No change in 1 map."
