@@ -8,10 +8,14 @@ import json
 import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import cmarkgfm  # GitHub's own Markdown renderer: the PR comment must render there
 import pytest
+
+from cruxmap import diff
 
 BASE = """\
 claim goal_c: "The goal"
@@ -533,15 +537,15 @@ def test_text_is_grouped_worst_first_and_plain_off_a_terminal(repo: Git) -> None
     assert lines[1:] == [
         "",
         "m.crux",
-        "  goal goal_c (needs good)",
-        "    REGRESSION  premise a becomes brittle: great; margin 1, breaks at partial -> good; margin 0, breaks at partial",
-        "    REGRESSION  new cut set {a}: order 1",
+        "  goal `goal_c` (needs good)",
+        "    REGRESSION  premise `a` becomes brittle: great, margin 1 (the goal fails at partial) -> good, margin 0 (the goal fails at partial)",
+        "    REGRESSION  new cut set {`a`}: order 1",
         "    worse       with standing objections applied: holds at perfect -> fails at none",
         "    worse       uniform margin: 1 -> 0",
         "  objections",
-        '    changed     objection slow added: in, against a: "Interpretability will come too late"',
+        '    changed     objection `slow` added: in, against `a`: "Interpretability will come too late"',
         "  claims and reductions",
-        "    changed     claim a changed: assume great -> assume good",
+        "    changed     claim `a` changed: assume great -> assume good",
         "",
         "1 map changed: 2 regressions, 2 worse, 0 better, 2 other.",
     ]
@@ -551,3 +555,109 @@ def test_no_change(repo: Git) -> None:
     proc = repo.cruxmap("diff")
     assert proc.returncode == 0
     assert proc.stdout.splitlines()[-1] == "No change in 1 map."
+
+
+# --------------------------------------------------------------------------- markdown
+
+
+class _Tables(HTMLParser):
+    """Tables in rendered HTML: a list of rows (lists of cell texts) per table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.tags: list[str] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def render_gfm(markdown: str) -> _Tables:
+    """Render with GitHub's own cmark-gfm and collect the tables."""
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    parser = _Tables()
+    parser.feed(html)
+    return parser
+
+
+HOSTILE = 'Pipes | and `ticks` and <script>alert(1)</script> & <b>bold</b> @octocat **not bold** [x](javascript:y)'  # fmt: skip
+
+
+def test_markdown_renders_tables_and_escapes_map_text(repo: Git) -> None:
+    repo.write({"m.crux": BASE.replace("Premise A", HOSTILE).replace("assume: great", "assume: good")})  # fmt: skip
+    proc = repo.cruxmap("diff", "--format", "markdown")
+    assert proc.returncode == 1
+    md = proc.stdout
+    assert md.startswith("### cruxmap diff: **2 regressions** in 1 map\n")
+    parsed = render_gfm(md)
+    assert "script" not in parsed.tags and "b" not in parsed.tags and "a" not in parsed.tags
+    report = repo.diff_json()
+    # One table per goal and one for the claims: every change is a row.
+    rows = [row for table in parsed.tables for row in table[1:]]
+    assert len(rows) == sum(len(m["changes"]) for m in report["maps"])
+    assert all(table[0] == ["", "change", "before", "after"] for table in parsed.tables)
+    assert all(len(row) == 4 for row in rows)
+    claim_row = rows[-1]
+    assert claim_row[0] == "⚪ changed" and claim_row[1] == "claim a changed"
+    assert claim_row[2] == 'text "Premise A"; assume great'
+    assert claim_row[3] == 'text "' + HOSTILE.replace("@", "@\u200b") + '"; assume good'
+    # The text survives intact (apart from the zero-width space that keeps
+    # "@octocat" from mentioning anyone).
+    repo.write({"m.crux": BASE.replace("Premise A", HOSTILE)})
+    rows = render_gfm(repo.cruxmap("diff", "--format", "markdown").stdout).tables[0][1:]
+    assert rows[0][2] == 'text "Premise A"'
+    assert rows[0][3] == 'text "' + HOSTILE.replace("@", "@\u200b") + '"'
+
+
+def test_markdown_fits_githubs_limit_and_counts_what_it_leaves_out(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    claims = "".join(f'claim c{i}: "Claim number {i} | with a long text to fill the table"\n' for i in range(3000))  # fmt: skip
+    (tmp_path / "old.crux").write_text(BASE)
+    (tmp_path / "new.crux").write_text(BASE.replace("assume: great", "assume: good") + claims)
+    g = Git(tmp_path, tmp_path)
+    md = g.cruxmap("diff", "--format", "markdown", "old.crux", "new.crux").stdout
+    assert len(md) <= 65_536
+    total = len(json.loads(g.cruxmap("diff", "--format", "json", "old.crux", "new.crux").stdout)["maps"][0]["changes"])  # fmt: skip
+    rows = [row for table in render_gfm(md).tables for row in table[1:]]
+    assert 100 < len(rows) < total
+    last = md.rstrip("\n").splitlines()[-1]
+    assert last == f"_… {total - len(rows)} more changes not shown: run `cruxmap diff` for the full list._"  # fmt: skip
+    # Worst first: the regressions made it in.
+    assert rows[0][0] == "🔴 regression"
+
+
+def test_markdown_cut_counts_regressions_left_out() -> None:
+    report = diff.Report("a", "b", None, {})
+    many = [diff.Change("premise_brittle", "regression", None, {"value": "good", "margin": 0, "breaks_at": "partial", "brittle": True}, goal="g", subject=f"p{i}") for i in range(50)]  # fmt: skip
+    report.maps.append(diff.MapDiff("m.crux", "m.crux", many, {"g": "good"}))
+    md = diff.format_markdown(report, limit=2000)
+    assert len(md) <= 2000
+    shown = len(render_gfm(md).tables[0]) - 1
+    assert md.rstrip().endswith(
+        f"_… {50 - shown} more changes not shown ({50 - shown} of them regressions): "
+        "run `cruxmap diff` for the full list._"
+    )
+
+
+def test_md_escape() -> None:
+    assert diff.md_escape("a|b") == "a\\|b"
+    assert diff.md_escape("<img src=x>") == "&lt;img src=x&gt;"
+    assert diff.md_escape("`x`") == "\\`x\\`"
+    assert diff.md_escape("line\nbreak\r\nhere") == "line break here"
+    assert diff.md_escape("\x1b[31mred") == "\\\\x1b\\[31mred"

@@ -377,6 +377,8 @@ class MapDiff:
     changes: list[Change]
     #: Each goal's required level, for headings.
     needs: dict[str, str] = field(default_factory=dict)
+    #: Git followed a rename (two files compared are not a rename).
+    renamed: bool = False
 
     @property
     def path(self) -> str:
@@ -389,10 +391,6 @@ class MapDiff:
         if self.new_path is None:
             return "removed"
         return "changed" if self.changes else "unchanged"
-
-    @property
-    def renamed(self) -> bool:
-        return None not in (self.old_path, self.new_path) and self.old_path != self.new_path
 
     def counts(self) -> Counter[str]:
         return Counter(c.effect for c in self.changes)
@@ -516,13 +514,31 @@ def sorted_changes(changes: Iterable[Change]) -> list[Change]:
 
 # --------------------------------------------------------------------------- words
 
+#: Around an ID in the words below: shown as `id` in text, a code span in
+#: Markdown. Map text never carries these characters (``_quote`` escapes them).
+_OPEN, _CLOSE = "\x02", "\x03"
+_NO_MARKS = str.maketrans({_OPEN: "\\x02", _CLOSE: "\\x03"})
+
+
+def _id(name: Any) -> str:
+    return f"{_OPEN}{str(name).translate(_NO_MARKS)}{_CLOSE}"
+
+
+def _ids(names: Iterable[Any]) -> str:
+    return ", ".join(_id(n) for n in names)
+
+
+def plain_ids(text: str) -> str:
+    """Words with each marked ID in backticks, as ``check`` messages show them."""
+    return text.replace(_OPEN, "`").replace(_CLOSE, "`")
+
 
 def _premise_words(p: Mapping[str, Any] | None) -> str:
     if p is None:
-        return "not in its support"
+        return ""
     if p["margin"] is None:
-        return f"{p['value']}; the goal holds even at bottom"
-    return f"{p['value']}; margin {p['margin']}, breaks at {p['breaks_at']}"
+        return f"{p['value']}, the goal holds even with it at bottom"
+    return f"{p['value']}, margin {p['margin']} (the goal fails at {p['breaks_at']})"
 
 
 def _margin_words(m: int | None) -> str:
@@ -532,9 +548,9 @@ def _margin_words(m: int | None) -> str:
 def _reduction_words(r: Mapping[str, Any]) -> str:
     parts = []
     if "conclusion" in r:
-        parts.append(f"concludes {r['conclusion']}")
+        parts.append(f"concludes {_id(r['conclusion'])}")
     if "premises" in r:
-        prem = ", ".join(f"{c} >= {t}" for c, t in r["premises"].items())
+        prem = ", ".join(f"{_id(c)} >= {t}" for c, t in r["premises"].items())
         parts.append(f"premises {prem or '(none)'}")
     if "yields" in r:
         parts.append(f"yields {r['yields']}")
@@ -542,11 +558,13 @@ def _reduction_words(r: Mapping[str, Any]) -> str:
 
 
 def _fields_words(d: Mapping[str, Any]) -> str:
-    return "; ".join(f"{k} {_quote(v) if k == 'text' else v}" for k, v in d.items())
+    return "; ".join(
+        f"{k} {_quote(v) if k == 'text' else _id(v) if k == 'against' else v}" for k, v in d.items()
+    )
 
 
 def _quote(text: Any) -> str:
-    s = str(text)
+    s = str(text).translate(_NO_MARKS)
     return '"' + (s if len(s) <= 120 else s[:117] + "...") + '"'
 
 
@@ -567,7 +585,7 @@ def _summary_words(s: Mapping[str, Any] | None) -> str:
     holding = sum(1 for v in goals.values() if v == "holds")
     words = f"{len(goals)} goal{'s' if len(goals) != 1 else ''}, {holding} holding"
     if s["brittle"]:
-        words += ", brittle: " + ", ".join(s["brittle"])
+        words += ", brittle: " + _ids(s["brittle"])
     return words
 
 
@@ -598,46 +616,50 @@ def describe(c: Change) -> tuple[str, str, str]:
     if k == "with_objections":
         return "with standing objections applied", _wo(o), _wo(n)
     if k == "premise_brittle":
-        return f"premise {s} becomes brittle", _premise_words(o), _premise_words(n)
+        return f"premise {_id(s)} becomes brittle", _premise_words(o), _premise_words(n)
     if k == "premise_not_brittle":
-        return f"premise {s} no longer brittle", _premise_words(o), _premise_words(n)
+        return f"premise {_id(s)} no longer brittle", _premise_words(o), _premise_words(n)
     if k == "margin":
         verb = {"regression": "shrinks", "better": "grows"}.get(c.effect, "changes")
-        return f"margin of {s} {verb}", _premise_words(o), _premise_words(n)
+        return f"margin of {_id(s)} {verb}", _premise_words(o), _premise_words(n)
     if k == "premise_added":
-        return f"premise {s} enters the support", _premise_words(o), _premise_words(n)
+        return f"premise {_id(s)} enters the support", _premise_words(o), _premise_words(n)
     if k == "premise_removed":
-        return f"premise {s} leaves the support", _premise_words(o), _premise_words(n)
+        return f"premise {_id(s)} leaves the support", _premise_words(o), _premise_words(n)
     if k == "cut_set_added":
-        return f"new cut set {{{s}}}", "", f"order {len(n)}"
+        return f"new cut set {{{_ids(n)}}}", "", f"order {len(n)}"
     if k == "cut_set_removed":
-        return f"cut set {{{s}}} gone", f"order {len(o)}", ""
+        return f"cut set {{{_ids(o)}}} gone", f"order {len(o)}", ""
     if k == "cut_sets_complete":
         state = {True: "complete", False: "partial (search budget hit)", None: "-"}
         return "cut-set list", state[o], state[n]
     if k == "uniform_margin":
         return "uniform margin", _margin_words(o), _margin_words(n)
     if k == "objection_status":
-        return f"objection {s}", o, n
+        return f"objection {_id(s)}", o, n
     if k in ("objection_added", "objection_removed"):
         entry = n if k == "objection_added" else o
-        words = f"{entry['status']}, against {entry['against']}: {_quote(entry['text'])}"
+        words = f"{entry['status']}, against {_id(entry['against'])}: {_quote(entry['text'])}"
         verb = "added" if k == "objection_added" else "removed"
-        return (f"objection {s} {verb}", "", words) if n else (f"objection {s} {verb}", words, "")
+        return (
+            (f"objection {_id(s)} {verb}", "", words)
+            if n
+            else (f"objection {_id(s)} {verb}", words, "")
+        )
     if k == "objection_changed":
-        return f"objection {s} changed", _fields_words(o), _fields_words(n)
+        return f"objection {_id(s)} changed", _fields_words(o), _fields_words(n)
     if k == "claim_added":
-        return f"claim {s} added", "", _claim_words(n)
+        return f"claim {_id(s)} added", "", _claim_words(n)
     if k == "claim_removed":
-        return f"claim {s} removed", _claim_words(o), ""
+        return f"claim {_id(s)} removed", _claim_words(o), ""
     if k == "claim_changed":
-        return f"claim {s} changed", _fields_words(o), _fields_words(n)
+        return f"claim {_id(s)} changed", _fields_words(o), _fields_words(n)
     if k == "reduction_added":
-        return f"reduction {s} added", "", _reduction_words(n)
+        return f"reduction {_id(s)} added", "", _reduction_words(n)
     if k == "reduction_removed":
-        return f"reduction {s} removed", _reduction_words(o), ""
+        return f"reduction {_id(s)} removed", _reduction_words(o), ""
     if k == "reduction_changed":
-        return f"reduction {s} changed", _reduction_words(o), _reduction_words(n)
+        return f"reduction {_id(s)} changed", _reduction_words(o), _reduction_words(n)
     raise AssertionError(k)
 
 
@@ -647,7 +669,7 @@ def _claim_words(c: Mapping[str, Any]) -> str:
 
 
 def _brittle_tail(g: Mapping[str, Any]) -> str:
-    return f"; brittle: {', '.join(g['brittle'])}" if g["brittle"] else ""
+    return f"; brittle: {_ids(g['brittle'])}" if g["brittle"] else ""
 
 
 def _wo(w: Mapping[str, Any]) -> str:
@@ -666,7 +688,7 @@ def _group_title(c: Change, goals: Mapping[str, str]) -> str:
         return "map"
     if c.goal is not None:
         need = goals.get(c.goal)
-        return f"goal {c.goal}" + (f" (needs {need})" if need else "")
+        return f"goal {_id(c.goal)}" + (f" (needs {need})" if need else "")
     if c.kind in OBJECTION_KINDS:
         return "objections"
     return "claims and reductions"
@@ -730,15 +752,23 @@ def format_text(report: Report, colour: bool = False) -> str:
         head = clean(m.path)
         if m.renamed:
             head += f"  (renamed from {clean(m.old_path or '')})"
+        if m.status in ("added", "removed"):
+            [c] = m.changes
+            summary = c.new if m.status == "added" else c.old
+            words = clean(plain_ids(_summary_words(summary)))
+            lines.append(f"{head}  {m.status}: {words}")
+            for e in summary["errors"]:
+                lines.append(f"  {_error_line(e)}")
+            continue
         lines.append(paint(EFFECTS[_worst(m.changes)], head) if colour else head)
         needs = m.needs
         current = None
         for c in sorted_changes(m.changes):
             title = _group_title(c, needs)
             if title != current:
-                lines.append(f"  {clean(title)}")
+                lines.append(f"  {clean(plain_ids(title))}")
                 current = title
-            what, before, after = (clean(x) for x in describe(c))
+            what, before, after = (clean(plain_ids(x)) for x in describe(c))
             label = paint(c.effect, f"{_LABELS[c.effect]:<10}")
             if before and after:
                 lines.append(f"    {label}  {what}: {before} -> {after}")
@@ -746,23 +776,33 @@ def format_text(report: Report, colour: bool = False) -> str:
                 lines.append(f"    {label}  {what}: {before or after}")
             if c.kind == "map_errors":
                 for e in c.new or []:
-                    lines.append(
-                        f"      {clean(e['path'])}:{e['line']}:{e['column']}: {e['code']} {clean(e['message'])}"
-                    )
-    unchanged = sum(1 for m in report.maps if not m.changes)
-    counts = report.counts()
+                    lines.append(f"      {_error_line(e)}")
     lines.append("")
     if not report.maps:
         lines.append("No .crux files on either side.")
     elif not changed:
-        lines.append(f"No change in {len(report.maps)} map{'s' if len(report.maps) != 1 else ''}.")
+        lines.append(f"No change in {_n(len(report.maps), 'map')}.")
     else:
-        tail = f"; {unchanged} map{'s' if unchanged != 1 else ''} unchanged" if unchanged else ""
-        lines.append(
-            f"{len(changed)} map{'s' if len(changed) != 1 else ''} changed{tail}: "
-            f"{_counts_words(counts)}."
-        )
+        lines.append(f"{_maps_words(report)}: {_counts_words(report.counts())}.")
     return "\n".join(lines)
+
+
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+def _maps_words(report: Report) -> str:
+    """ "2 maps changed, 1 added, 3 unchanged"."""
+    statuses = Counter(m.status for m in report.maps)
+    first, *rest = [s for s in ("changed", "added", "removed", "unchanged") if statuses[s]]
+    words = [f"{_n(statuses[first], 'map')} {first}", *(f"{statuses[s]} {s}" for s in rest)]
+    return ", ".join(words)
+
+
+def _error_line(e: Mapping[str, Any]) -> str:
+    from cruxmap.output import clean
+
+    return f"{clean(e['path'])}:{e['line']}:{e['column']}: {e['code']} {clean(e['message'])}"
 
 
 # --------------------------------------------------------------------------- markdown
@@ -791,6 +831,20 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(sub, text)
 
 
+def md_words(text: str) -> str:
+    """Words from :func:`describe` as Markdown: marked IDs as code spans
+    (IDs are letters, digits, ``_``, ``-`` and ``#``, safe inside one), the
+    rest escaped."""
+    parts = re.split(f"{_OPEN}(.*?){_CLOSE}", text)
+    return "".join(md_escape(p) if i % 2 == 0 else _code_span(p) for i, p in enumerate(parts))
+
+
+def _code_span(name: str) -> str:
+    if re.fullmatch(r"[\w#-]+", name):
+        return f"`{name}`"
+    return md_escape(name)
+
+
 _MD_ICONS = {
     "regression": "🔴 regression",
     "worse": "🟠 worse",
@@ -815,7 +869,7 @@ def format_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
         f"### cruxmap diff: {verdict} in {len(report.maps)} map{'s' if len(report.maps) != 1 else ''}",
         "",
         f"{md_escape(report.old_label)} → {md_escape(report.new_label)}: "
-        f"{len(changed)} changed; {_counts_words(counts)}.",
+        f"{_maps_words(report) if report.maps else 'no maps'}; {_counts_words(counts)}.",
     ]
     footer_reserve = 200
     body: list[str] = []
@@ -837,11 +891,11 @@ def format_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
             groups[-1][1].append(c)
         pending_title: list[str] = ["", title]
         for g, rows in groups:
-            table_head = ["", f"**{md_escape(g)}**", "", "| | change | before | after |", "| --- | --- | --- | --- |"]  # fmt: skip
+            table_head = ["", f"**{md_words(g)}**", "", "| | change | before | after |", "| --- | --- | --- | --- |"]  # fmt: skip
             started = False
             for c in rows:
                 what, before, after = describe(c)
-                row = f"| {_MD_ICONS[c.effect]} | {md_escape(what)} | {md_escape(before)} | {md_escape(after)} |"
+                row = f"| {_MD_ICONS[c.effect]} | {md_words(what)} | {md_words(before)} | {md_words(after)} |"
                 extra = [*pending_title, *([] if started else table_head), row]
                 size = sum(len(x) + 1 for x in extra)
                 if full or used + size + footer_reserve > limit:
@@ -1002,7 +1056,7 @@ def _diff_snapshot(
         )
     results = _analyse_all(loaded, options)
     report = Report(rev.label, "working tree", rev.sha, _options_json(options))
-    for (o, _), (mo, mn), (ro, rn) in zip(pairs, loaded, results, strict=True):
+    for (o, n), (mo, mn), (ro, rn) in zip(pairs, loaded, results, strict=True):
         fo = facts(ro, mo, snap.rewrite) if mo is not None else None
         fn = facts(rn, mn) if mn is not None else None
         report.maps.append(
@@ -1011,6 +1065,7 @@ def _diff_snapshot(
                 mn.root if mn is not None else None,
                 compare(fo, fn),
                 needs_of(fo, fn),
+                renamed=None not in (o, n) and o != n,
             )
         )
     return report
