@@ -4,6 +4,8 @@ the exact JSON entry it produces."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -16,6 +18,7 @@ import cmarkgfm  # GitHub's own Markdown renderer: the PR comment must render th
 import pytest
 
 from cruxmap import diff
+from cruxmap.cli import main
 
 BASE = """\
 claim goal_c: "The goal"
@@ -77,15 +80,27 @@ class Git:
         self("add", "-A")
         self("commit", "-qm", message)
 
-    def cruxmap(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "cruxmap", *args],
-            cwd=cwd or self.path,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-        )
+    def cruxmap(
+        self, *args: str, cwd: Path | None = None, subprocess_: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """``cruxmap ARGS`` in the repository: in-process through the real
+        entry point (fast), or as a separate process."""
+        if subprocess_:
+            return subprocess.run(
+                [sys.executable, "-m", "cruxmap", *args],
+                cwd=cwd or self.path,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+            )
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.chdir(cwd or self.path), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # fmt: skip
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse errors
+                code = int(exc.code or 0)
+        return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
     def diff_json(self, *args: str, code: int | None = None) -> dict[str, Any]:
         proc = self.cruxmap("diff", "--format", "json", *args)
@@ -93,6 +108,16 @@ class Git:
         if code is not None:
             assert proc.returncode == code, proc.stdout
         return json.loads(proc.stdout)
+
+
+@pytest.fixture(autouse=True)
+def _git_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Git as in a fresh account: no user or system configuration."""
+    for name, value in _env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    for name in list(os.environ):
+        if name.startswith("GIT_") and name not in _env(tmp_path):
+            monkeypatch.delenv(name)
 
 
 @pytest.fixture
@@ -451,12 +476,12 @@ def test_shallow_clone_without_merge_base(repo: Git, tmp_path: Path) -> None:
     repo("clone", "-q", "--depth", "1", "--no-single-branch", "--branch", "feature",
          f"file://{repo.path}", str(clone))  # fmt: skip
     g = Git(clone, tmp_path)
-    proc = g.cruxmap("diff")
+    proc = g.cruxmap("diff", subprocess_=True)
     assert proc.returncode == 2
     assert "cannot find the merge base of HEAD and origin" in proc.stderr
     assert "shallow clone" in proc.stderr and "fetch-depth: 0" in proc.stderr
     assert "Traceback" not in proc.stderr
-    proc = g.cruxmap("diff", "--against", "HEAD~1")
+    proc = g.cruxmap("diff", "--against", "HEAD~1", subprocess_=True)
     assert proc.returncode == 2 and "unknown revision" in proc.stderr and "shallow" in proc.stderr
 
 
@@ -468,13 +493,13 @@ def test_usage_errors_exit_2(repo: Git, tmp_path: Path) -> None:
         (["--set", "zzz=good"], "no claim `zzz`"),
         (["--set", "a=grate"], "did you mean `great`?"),
     ]:
-        proc = repo.cruxmap("diff", *args)
+        proc = repo.cruxmap("diff", *args, subprocess_=True)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert message in proc.stderr, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
     outside = tmp_path / "plain"
     outside.mkdir()
-    proc = repo.cruxmap("diff", cwd=outside)
+    proc = repo.cruxmap("diff", cwd=outside, subprocess_=True)
     assert proc.returncode == 2 and "not inside a git repository" in proc.stderr
 
 
@@ -518,7 +543,7 @@ def test_two_files(tmp_path: Path) -> None:
     old.write_text(BASE)
     new.write_text(BASE.replace("assume: great", "assume: good"))
     g = Git(tmp_path, tmp_path)
-    proc = g.cruxmap("diff", "--format", "json", "old.crux", "new.crux")
+    proc = g.cruxmap("diff", "--format", "json", "old.crux", "new.crux", subprocess_=True)
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
     assert report["old"] == {"label": "old.crux", "rev": None}
@@ -530,7 +555,7 @@ def test_two_files(tmp_path: Path) -> None:
 
 def test_text_is_grouped_worst_first_and_plain_off_a_terminal(repo: Git) -> None:
     repo.write({"m.crux": BASE.replace("assume: great", "assume: good") + OBJ})
-    proc = repo.cruxmap("diff")
+    proc = repo.cruxmap("diff", subprocess_=True)
     assert "\x1b[" not in proc.stdout
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Comparing main (merge base ")
@@ -661,3 +686,87 @@ def test_md_escape() -> None:
     assert diff.md_escape("`x`") == "\\`x\\`"
     assert diff.md_escape("line\nbreak\r\nhere") == "line break here"
     assert diff.md_escape("\x1b[31mred") == "\\\\x1b\\[31mred"
+
+
+# --------------------------------------------------------------------------- README
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _block_after(text: str, marker: str, lang: str = "") -> str:
+    start = text.index(marker)
+    open_ = text.index("```" + lang + "\n", start) + len(lang) + 4
+    return text[open_ : text.index("```", open_)]
+
+
+def test_readme_example_is_real_output(tmp_path: Path) -> None:
+    readme = README.read_text(encoding="utf-8")
+    interp = _block_after(readme, "in `interp.crux`:").replace("assume: great", "assume: perfect")
+    repaired = _block_after(readme, "In `repaired.crux`:")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "interp.crux").write_text(interp)
+    (tmp_path / "repaired.crux").write_text(repaired)
+    shown = _block_after(readme, "## What did this change do?")
+    command, _, expected = shown.partition("\n")
+    assert command == "$ cruxmap diff repaired.crux interp.crux"
+    proc = Git(tmp_path, tmp_path).cruxmap(*command[2:].split()[1:], subprocess_=True)
+    assert proc.returncode == 1
+    assert proc.stdout == expected
+
+
+def test_readme_ci_job_runs_as_written(tmp_path: Path) -> None:
+    """The README's `diff` job, step by step, on a pull request as GitHub
+    checks it out: a full clone, HEAD the merge of the branch into the base."""
+    import yaml  # PyYAML comes with pre-commit (a test extra)
+
+    readme = README.read_text(encoding="utf-8")
+    workflow = yaml.safe_load(_block_after(readme, "In GitHub Actions", "yaml"))
+    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as true
+    job = workflow["jobs"]["diff"]
+    assert job["if"] == "github.event_name == 'pull_request'"
+    checkout, _python, install, *steps = job["steps"]
+    assert checkout["uses"].startswith("actions/checkout@") and checkout["with"] == {
+        "fetch-depth": 0
+    }
+    assert install["run"].startswith("pip install ")  # replaced by this checkout's cruxmap
+    # The origin: main, and a pull request that weakens a premise.
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    g = Git(origin, tmp_path)
+    g("init", "-q", "-b", "main")
+    g.commit({"pyproject.toml": "[project]\nname = 'research'\n", "arguments/m.crux": BASE}, "base")
+    g("checkout", "-q", "-b", "pr")
+    g.commit({"arguments/m.crux": BASE.replace("assume: great", "assume: good")}, "weaken")
+    g("checkout", "-q", "main")
+    g.commit({"arguments/other.crux": BASE}, "main moves on")
+    # actions/checkout with fetch-depth 0: every branch, HEAD detached at the merge.
+    work = tmp_path / "work"
+    g("clone", "-q", str(origin), str(work))
+    w = Git(work, tmp_path)
+    w("checkout", "-q", "--detach", "origin/main")
+    w("merge", "-q", "--no-ff", "-m", "Merge pr into main", "origin/pr")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    shim = bin_dir / "cruxmap"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m cruxmap "$@"\n')
+    shim.chmod(0o755)
+    summary = tmp_path / "summary.md"
+    summary.touch()
+    env = dict(w.env, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", GITHUB_STEP_SUMMARY=str(summary))  # fmt: skip
+    codes = []
+    for step in steps:
+        step_env = dict(env, **{k: v.replace("${{ github.base_ref }}", "main") for k, v in step.get("env", {}).items()})  # fmt: skip
+        proc = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+            cwd=work, env=step_env, capture_output=True, text=True,
+        )  # fmt: skip
+        codes.append(proc.returncode)
+        assert "Traceback" not in proc.stderr
+    assert codes == [1]  # the regression fails the job
+    md = summary.read_text(encoding="utf-8")
+    assert md.startswith("### cruxmap diff: **2 regressions** in 2 maps\n")
+    assert "origin/main → working tree: 1 map changed, 1 unchanged;" in md
+    [table, _claims] = render_gfm(md).tables
+    assert table[1][:2] == ["🔴 regression", "premise a becomes brittle"]
+    # The base's own later change (other.crux) is not the pull request's.
+    assert "other\\.crux" not in md
