@@ -201,6 +201,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.set_defaults(handler=cmd_render, select=None, ignore=None)  # fmt: skip
 
+    explore = sub.add_parser(
+        "explore",
+        help="write an interactive HTML page to explore a map's scenarios",
+        description="Write one self-contained HTML page per map: the drawing, with a level "
+        "picker on every claim that re-evaluates the map in the page.",
+    )
+    explore.add_argument("paths", nargs="+", metavar="PATH", help="a .crux file or a directory")
+    explore.add_argument("-o", "--output", metavar="OUT", default=None,
+                         help="output file; a directory for several maps; - for stdout "
+                         "(default: next to each map, .html)")  # fmt: skip
+    explore.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="CLAIM=LEVEL",
+                         help="open the page in this scenario when its address has none")  # fmt: skip
+    explore.add_argument("--objections", action="store_true",
+                         help="open the page with the standing objections applied")  # fmt: skip
+    explore.add_argument("--check", action="store_true",
+                         help="write nothing; exit 1 naming pages that are stale or missing")  # fmt: skip
+    explore.add_argument("--graphviz", metavar="PROGRAM", default=None,
+                         help="dot, graphviz-pure, or a path (as for render)")  # fmt: skip
+    explore.add_argument("--config", type=Path, default=None,
+                         help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
+    explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
+
     from cruxmap.diff import add_parser as add_diff  # issue 11; argparse only at import
 
     add_diff(sub)
@@ -457,6 +480,25 @@ def cmd_render(args: argparse.Namespace) -> int:
     try:
         rendered = render.render_jobs(req, jobs, dict(zip(files, results, strict=True)))
         return render.finish(req, rendered, sys.stderr if args.output == "-" else sys.stdout)
+    except render.RenderError as exc:
+        print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)
+        return 2
+
+
+# --------------------------------------------------------------------------- explore
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """The explorer page lives in cruxmap.explore; this only maps its errors."""
+    from cruxmap import explore, output, render
+
+    cfg = _load_config(args)
+    try:
+        return explore.run(args.paths, args.output, check=args.check, graphviz=args.graphviz,
+                           scenario=_parse_overrides(args.overrides), objections=args.objections,
+                           depth=cfg.depth, max_order=cfg.max_order)  # fmt: skip
+    except explore.UsageProblem as exc:
+        raise UsageError(str(exc)) from exc
     except render.RenderError as exc:
         print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)
         return 2

@@ -388,11 +388,13 @@ def _fail(shown: str, why: str) -> str:
 
 def _format_one(shown: str, path: Path | None, *, check: bool, diff: bool) -> str:
     """Format one file (``path`` None: standard input); the outcome word."""
-    from cruxmap.loader import escapes_project, read_source
+    from cruxmap.loader import escapes_project, links_to_non_crux, read_source
 
     shown = output.clean(shown)  # a file name reaches the terminal
     if path is not None and escapes_project(path):
         return _fail(shown, "symlink resolves outside the project root; not read")
+    if path is not None and links_to_non_crux(path):
+        return _fail(shown, "a link to a file that is not a .crux file; not read")
     try:
         data = sys.stdin.buffer.read() if path is None else read_source(path)
     except OSError as exc:

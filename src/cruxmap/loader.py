@@ -9,6 +9,7 @@ per run however many maps import it.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
@@ -31,6 +32,7 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
+from cruxmap.output import redact_credentials
 from cruxmap.parsing import decode, parse_text
 
 #: Codes after which values would be meaningless, so analysis is skipped.
@@ -39,6 +41,8 @@ BLOCKING = frozenset({"CX001", "CX002", "CX003", "CX004", "CX005"})
 #: up to ~500 bytes of memory per byte of dense input, so this bounds one
 #: file at about 2 GB in the worst case (a bigger file fails fast, CX005).
 MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Only files with this suffix are imported; nothing else is ever echoed.
+CRUX_SUFFIX = ".crux"
 
 
 class FileTooLarge(OSError):
@@ -73,6 +77,15 @@ def escapes_project(path: Path) -> bool:
     except (OSError, RuntimeError):
         return False  # unresolvable: reading it fails with its own message
     return not (real == root_real or root_real in real.parents)
+
+
+def links_to_non_crux(path: Path) -> bool:
+    """True when ``path`` is named ``*.crux`` but resolves to a file that is
+    not (a link to a ``.env``, say): such a file is never read or echoed."""
+    try:
+        return is_crux_name(path.name) and not is_crux_name(path.resolve().name)
+    except (OSError, RuntimeError):
+        return False  # unresolvable: reading it fails with its own message
 
 
 def project_root(start: Path) -> Path:
@@ -150,6 +163,37 @@ def discover(paths: Iterable[str]) -> tuple[list[Path], list[Diagnostic]]:
     return found, problems
 
 
+def is_crux_name(name: str) -> bool:
+    return name.endswith(CRUX_SUFFIX) and len(name) > len(CRUX_SUFFIX)
+
+
+def _sanitize(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
+    """Diagnostics fit for any output (text, JSON, SARIF): no credentials
+    from URLs in messages and excerpts, and no excerpt at all from a file
+    that is not a ``.crux`` file (one named on the command line), so that
+    whatever it holds (a ``.env``, a key) is not echoed into logs."""
+    crux = is_crux_name(real.name)
+    out = []
+    for d in diags:
+        update: dict[str, object] = {}
+        if not crux and d.excerpt is not None:
+            update["excerpt"] = None
+        elif d.excerpt is not None and "@" in d.excerpt:
+            redacted = redact_credentials(d.excerpt)
+            if redacted != d.excerpt:  # the caret keeps pointing at the same text
+                update["excerpt"] = redacted
+                update["column"] = len(redact_credentials(d.excerpt[: d.column - 1])) + 1
+        for key in ("message", "suggestion"):
+            value = getattr(d, key)
+            if value is not None and "@" in value and redact_credentials(value) != value:
+                update[key] = redact_credentials(value)
+        if update:  # a pydantic model or a dataclass, whichever it is
+            copy = getattr(d, "model_copy", None)
+            d = copy(update=update) if copy else dataclasses.replace(d, **update)  # type: ignore[type-var, arg-type]
+        out.append(d)
+    return out
+
+
 @dataclass
 class LoadedFile:
     document: Document | None
@@ -187,10 +231,10 @@ class Loader:
             return fail(f"cannot read the file: {exc.strerror or exc}", "check the file")
         text, problem = decode(data, shown)
         if problem is not None:
-            return LoadedFile(None, [problem])
+            return LoadedFile(None, _sanitize([problem], real))
         assert text is not None
         doc, diags = parse_text(text, shown)
-        return LoadedFile(doc, diags)
+        return LoadedFile(doc, _sanitize(diags, real))
 
     def load_map(self, root_file: Path) -> tuple[ArgumentMap, list[Diagnostic]]:
         return _MapBuilder(self, root_file).build()
@@ -232,6 +276,13 @@ class _MapBuilder:
             self.diagnostics.append(
                 dg.make("CX005", shown, 1, 1, "symlink resolves outside the project root; not read",
                         suggestion=f"name the file it points to, or keep it inside {display_path(self.project)}/")
+            )  # fmt: skip
+            return amap, self.diagnostics
+        if links_to_non_crux(self.root_file):
+            # Found in a directory as x.crux, but a link to a .env or a key.
+            self.diagnostics.append(
+                dg.make("CX005", shown, 1, 1, "a link to a file that is not a .crux file; not read",
+                        suggestion="name the file itself if it really is a map")
             )  # fmt: skip
             return amap, self.diagnostics
         self._load(real, shown)
@@ -282,6 +333,11 @@ class _MapBuilder:
         if not raw or "\x00" in raw:
             refuse("import path is empty or invalid", 'write `import "other.crux"`')
             return None
+        not_crux = ("only .crux files can be imported; not read",
+                    'import a map file: `import "other.crux"`')  # fmt: skip
+        if not is_crux_name(Path(raw).name):
+            refuse(f'import "{raw}": {not_crux[0]}', not_crux[1])
+            return None
         candidate = importer.parent / raw
         try:
             real = candidate.resolve()
@@ -293,6 +349,10 @@ class _MapBuilder:
                 f'import "{raw}" resolves outside the project root',
                 f"imports must stay inside {display_path(self.project)}/; copy the file in",
             )
+            return None
+        if not is_crux_name(real.name):  # a .crux symlink to some other file
+            refuse(f'import "{raw}" is a link to a file that is not a .crux file; not read',
+                   not_crux[1])  # fmt: skip
             return None
         try:
             found, is_dir = real.exists(), real.is_dir()

@@ -45,6 +45,7 @@ from cruxmap.files import write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
 from cruxmap.model import ArgumentMap
+from cruxmap.output import redact_credentials
 from cruxmap.robustness import Analysis, GoalResult
 from cruxmap.semantics import Scenario, Status, evaluate, objections_scenario, route_yield
 
@@ -66,7 +67,30 @@ _UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff"
     "\ud800-\udfff]"
 )
-_FORBIDDEN_TAGS = frozenset({"script", "foreignObject", "iframe", "object", "embed", "handler"})
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_XLINK_NS = "{http://www.w3.org/1999/xlink}"
+_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+_PAINT = ("fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "fill-opacity")
+_TEXT = ("x", "y", "text-anchor", "font-family", "font-size", "font-weight", "font-style",
+         "font-stretch", "text-decoration", "baseline-shift", "fill", "xml:space")  # fmt: skip
+#: The SVG vocabulary Graphviz's SVG renderer writes, and nothing else: the
+#: check is an allow-list, so anything new (``<set>``, ``<animate>``,
+#: ``<style>``, ``<image>``, gradients, CSS) is refused rather than missed.
+SVG_ALLOWED: dict[str, frozenset[str]] = {
+    tag: frozenset(attrs)
+    for tag, attrs in {
+        "svg": ("width", "height", "viewBox", "version", "preserveAspectRatio"),
+        "g": ("id", "class", "transform"),
+        "title": (),
+        "a": ("xlink:href", "href", "xlink:title", "target"),
+        "polygon": ("points", *_PAINT),
+        "polyline": ("points", *_PAINT),
+        "path": ("d", *_PAINT),
+        "ellipse": ("cx", "cy", "rx", "ry", *_PAINT),
+        "text": _TEXT,
+    }.items()
+}
+_LINK_TARGETS = frozenset({"_blank", "_self", "_parent", "_top"})
 
 
 class RenderError(Exception):
@@ -81,8 +105,9 @@ class GraphvizNotFound(RenderError):
 
 
 def _visible(text: str) -> str:
-    """Control, bidi and XML-forbidden characters as visible escapes."""
-    text = text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    """Control, bidi and XML-forbidden characters as visible escapes, and no
+    credentials in URLs."""
+    text = redact_credentials(text).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
     return _UNSAFE.sub(
         lambda m: (
             f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"
@@ -120,10 +145,21 @@ def dot_string(text: str) -> str:
     return f'"{text}"'
 
 
+def _percent(text: str, unsafe: str) -> str:
+    """``text`` with each character matching ``unsafe`` as ``%XX`` UTF-8
+    bytes. ``%`` is always escaped and is the only escape, so distinct texts
+    stay distinct: two claims can never merge into one node."""
+    return re.sub(
+        f"{unsafe}|%",
+        lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8", "surrogatepass")),
+        text,
+    )
+
+
 def dot_id(text: str) -> str:
-    """A quoted DOT identifier (node names are built from IDs, which the
-    grammar keeps to letters, digits, ``_``, ``-`` and a generated ``#``)."""
-    return '"' + re.sub(r"[^A-Za-z0-9_:#./-]", lambda m: f"_{ord(m.group(0)):x}_", text) + '"'
+    """A quoted DOT identifier, injective in ``text`` (node names are built
+    from IDs: Unicode letters and digits, ``_``, ``-`` and a generated ``#``)."""
+    return '"' + _percent(text, r"[^\w:#./-]") + '"'
 
 
 def safe_url(source: str | None) -> str | None:
@@ -132,7 +168,7 @@ def safe_url(source: str | None) -> str | None:
     percent-encoded and ``&`` entity-escaped, which Graphviz keeps as is."""
     if not source:
         return None
-    url = source.strip()
+    url = redact_credentials(source.strip())
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
         return None
     try:
@@ -146,7 +182,9 @@ def safe_url(source: str | None) -> str | None:
 
 
 def wrap(text: str, width: int = WRAP, limit: int = MAX_TEXT) -> list[str]:
-    """Lines of at most ``width`` characters; paragraphs kept, long text cut."""
+    """Lines of at most ``width`` characters; paragraphs kept, long text cut
+    (credentials dropped from URLs first, before a line break can split one)."""
+    text = redact_credentials(text)
     text = " ".join(text.split(" ")) if "\n" not in text else text
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
@@ -276,9 +314,11 @@ def _node(prefix: str, kind: str, ident: str) -> str:
 
 def _elem_id(prefix: str, kind: str, ident: str) -> str:
     """SVG element ID, e.g. ``claim-interp``, ``route-alignment.2``, ``m1.claim-x``:
-    ``.`` stands for ``#`` and ``/``, which no written ID contains, so IDs stay unique."""
-    raw = f"{prefix}{kind}-{ident}".replace("#", ".").replace("/", ".")
-    return '"' + re.sub(r"[^A-Za-z0-9_.-]", "_", raw) + '"'
+    ``.`` stands for the generated ``#`` (and the prefix's ``/``), and
+    anything else outside letters, digits, ``_`` and ``-`` is ``%XX``, so
+    distinct IDs give distinct element IDs."""
+    ident = _percent(ident, r"[^\w#-]").replace("#", ".")
+    return f'"{prefix.replace("/", ".")}{kind}-{ident}"'
 
 
 def _attrs(**kw: str | None) -> str:
@@ -852,7 +892,9 @@ def layout(dot: str, fmt: str, engine: Sequence[str]) -> bytes:
     except OSError as exc:
         raise RenderError(f"cannot run {engine[0]}: {exc.strerror or exc}") from exc
     if proc.returncode != 0 or not proc.stdout:
-        err = proc.stderr.decode("utf-8", "replace").strip()
+        # One line: the CLI escapes line breaks in anything it prints.
+        err = "; ".join(ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines()
+                        if ln.strip())[:2000]  # fmt: skip
         raise RenderError(f"{Path(engine[0]).name} failed (exit {proc.returncode}): {err}")
     return proc.stdout
 
@@ -878,24 +920,33 @@ def finish_svg(svg: bytes, dot: str) -> bytes:
 
 
 def check_svg(svg: bytes) -> None:
-    """Well-formed XML, no script-capable elements, no event handlers, and
-    links only to http(s) URLs or fragments."""
+    """Well-formed XML made only of the elements and attributes Graphviz
+    writes (:data:`SVG_ALLOWED`), with links only to http(s) URLs."""
     try:
         root = ET.fromstring(svg)
     except ET.ParseError as exc:
         raise RenderError(f"Graphviz produced invalid SVG: {exc}") from exc
     for el in root.iter():
-        tag = el.tag.rsplit("}", 1)[-1]
-        if tag in _FORBIDDEN_TAGS:
-            raise RenderError(f"refusing to write SVG with a <{tag}> element")
+        if not isinstance(el.tag, str) or not el.tag.startswith(_SVG_NS):
+            raise RenderError(f"refusing to write SVG with a non-SVG element {str(el.tag)[:60]!r}")
+        tag = el.tag[len(_SVG_NS) :]
+        allowed = SVG_ALLOWED.get(tag)
+        if allowed is None:
+            raise RenderError(f"refusing to write SVG with a <{tag[:40]}> element")
         for key, value in el.attrib.items():
-            attr = key.rsplit("}", 1)[-1]
-            if attr.lower().startswith("on"):
-                raise RenderError(f"refusing to write SVG with an event handler ({attr})")
-            if attr == "href" and not (
-                value.lower().startswith(("http://", "https://", "#")) or value == ""
+            attr = key.replace(_XLINK_NS, "xlink:").replace(_XML_NS, "xml:")
+            if attr not in allowed:
+                raise RenderError(
+                    f"refusing to write SVG with a {attr[:40]!r} attribute on <{tag}>"
+                )
+            if attr in ("href", "xlink:href") and not value.lower().startswith(
+                ("http://", "https://")
             ):
                 raise RenderError(f"refusing to write SVG linking to {value[:40]!r}")
+            if attr == "target" and value not in _LINK_TARGETS:
+                raise RenderError(f"refusing to write SVG with link target {value[:40]!r}")
+            if attr != "xlink:title" and "script:" in "".join(value.lower().split()):
+                raise RenderError(f"refusing to write SVG with a script URL in {attr}")
 
 
 def produce(dot: str, fmt: str, engine: Sequence[str] | None) -> bytes:

@@ -222,6 +222,8 @@ class Analysis:
         removed = self.scenario.removed
         while heap:
             _, e = heapq.heappop(heap)
+            if e in self.scenario.overrides:
+                continue  # pinned by the scenario: its routes do not count
             row = [0] * width
             for r in g.routes_to[e]:
                 if r in removed:
@@ -398,7 +400,9 @@ class _Mocus:
 
     def _working_routes(self, c: int, y: int) -> list[int]:
         a = self.a
-        out = []
+        out: list[int] = []
+        if c in a.scenario.overrides:
+            return out  # pinned by the scenario: its routes do not count
         for r in a.g.routes_to[c]:
             if r in a.scenario.removed:
                 continue
