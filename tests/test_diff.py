@@ -770,3 +770,42 @@ def test_readme_ci_job_runs_as_written(tmp_path: Path) -> None:
     assert table[1][:2] == ["🔴 regression", "premise a becomes brittle"]
     # The base's own later change (other.crux) is not the pull request's.
     assert "other\\.crux" not in md
+
+
+# --------------------------------------------------------------------------- check --new-only
+
+BRITTLE_A = BASE.replace("assume: great", "assume: good")  # CX101 for a
+
+
+def test_check_new_only_reports_what_the_revision_did_not_have(repo: Git) -> None:
+    repo.commit({"m.crux": BRITTLE_A + 'claim loose: "No source"\n'}, "brittle a")
+    # Lines move (a comment on top) and b becomes brittle too.
+    repo.write({"m.crux": "# moved down\n" + BRITTLE_A.replace("b >= partial", "b >= good") + 'claim loose: "No source"\n'})  # fmt: skip
+    everything = repo.cruxmap("check", "--no-summary", "m.crux")
+    assert "premise `a` is brittle" in everything.stdout
+    assert "premise `b` is brittle" in everything.stdout
+    proc = repo.cruxmap("check", "--new-only", "--no-summary", "m.crux")
+    assert proc.returncode == 1, proc.stderr
+    lines = [ln for ln in proc.stdout.splitlines() if ": CX" in ln]
+    assert len(lines) == 1 and "CX101 premise `b` is brittle" in lines[0]
+    # Nothing new: exit 0, though the old findings are still there.
+    repo.write({"m.crux": "# moved down\n" + BRITTLE_A + 'claim loose: "No source"\n'})
+    proc = repo.cruxmap("check", "--new-only", "--no-summary", "m.crux")
+    assert proc.returncode == 0 and ": CX" not in proc.stdout
+    assert repo.cruxmap("check", "m.crux").returncode == 1
+
+
+def test_check_new_only_follows_renames_and_takes_a_revision(repo: Git) -> None:
+    repo.commit({"m.crux": BRITTLE_A}, "brittle a")
+    repo("mv", "m.crux", "renamed.crux")
+    assert repo.cruxmap("check", "--new-only", "--no-summary", ".").returncode == 0
+    # Against the first commit, a's brittleness is new.
+    proc = repo.cruxmap("check", "--new-only", "--against", "HEAD~1", "--format", "json", ".")
+    assert proc.returncode == 1
+    codes = [d["code"] for d in json.loads(proc.stdout)["diagnostics"]] if "diagnostics" in json.loads(proc.stdout) else None  # fmt: skip
+    assert codes is None or "CX101" in codes
+
+
+def test_check_against_needs_new_only(repo: Git) -> None:
+    proc = repo.cruxmap("check", "--against", "HEAD", subprocess_=True)
+    assert proc.returncode == 2 and "--against needs --new-only" in proc.stderr

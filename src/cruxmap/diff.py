@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -53,13 +53,13 @@ class DiffError(Exception):
 # --------------------------------------------------------------------------- facts
 
 
-def facts(result: Result | None, m: Map, rewrite: Any = None) -> Facts:
+def facts(result: Result | None, m: Map, rewrite: Callable[[str], str] | None = None) -> Facts:
     """What is compared of one analysed map: levels by name, IDs as keys.
 
     ``rewrite`` turns snapshot paths in diagnostics back into repository
     paths (for the revision side).
     """
-    fix = rewrite or (lambda s: s)
+    fix = rewrite or _same
     model = m.model
     blocking = [_diag_json(d, fix) for d in m.diagnostics if _is_blocking(d.code)]
     out: Facts = {
@@ -131,8 +131,11 @@ def _is_blocking(code: str) -> bool:
     return blocking(code)
 
 
-def _diag_json(d: Diagnostic, fix: Any = None) -> dict[str, Any]:
-    fix = fix or (lambda s: s)
+def _same(text: str) -> str:
+    return text
+
+
+def _diag_json(d: Diagnostic, fix: Callable[[str], str] = _same) -> dict[str, Any]:
     return {
         "code": d.code,
         "severity": str(getattr(d.severity, "value", d.severity)),
@@ -1071,50 +1074,46 @@ def _diff_snapshot(
     return report
 
 
-def load_revision_findings(
-    paths: list[str], against: str | None, options: Options
-) -> tuple[set[tuple[str, str, str]], Any]:
-    """Keys of the findings ``check`` reports at REV, and a function giving
-    the key of a working-tree finding: for ``check --new-only``."""
-    from cruxmap import gitrev
-    from cruxmap.api import Run
+def known_findings(
+    paths: list[str], options: Options, against: str | None = None
+) -> Callable[[Diagnostic], bool]:
+    """For ``check --new-only``: a test that is true of a working-tree
+    finding that the revision already had (same code, same file with renames
+    followed, same message but for line and column numbers).
 
+    The revision's maps are checked with the same options (its own
+    suppression comments apply); a ``--set`` claim or level the revision
+    lacks is left out there.
+    """
+    from cruxmap import gitrev
+    from cruxmap.api import analyse, load
+    from cruxmap.loader import Loader, discover
+
+    keys: set[tuple[str, str, str]] = set()
     try:
         repo = gitrev.find_repo()
         rev = gitrev.resolve(repo, against)
         moved = gitrev.renames(repo, rev.sha)
-        keys: set[tuple[str, str, str]] = set()
         with gitrev.checkout(repo, rev) as snap:
-            there = []
-            for p in paths:
-                t = snap.local(p)
-                if t.exists() or t.is_symlink():
-                    there.append(str(t))
-            if there:
-                # The scenario applies where its claims exist at REV.
-                run = Run(there, options.replace(scenario={}))
-                names: set[str] = set()
-                for f in run.files:
-                    m = run.load(f)
-                    names.update(m.model.claims)
-                run = Run(
-                    there,
-                    options.replace(
-                        scenario={k: v for k, v in options.scenario.items() if k in names}
-                    ),
-                )
-                for _res, fresh in run:
-                    for d in fresh:
-                        rel = snap.rel(Path(d.path)) or d.path
-                        keys.add((d.code, rel, _normal(snap.rewrite(d.message))))
+            there = [snap.local(p) for p in paths]
+            files, _ = discover(str(t) for t in there if t.exists() or t.is_symlink())
+            loader = Loader()
+            for f in files:
+                m = load(f, loader=loader)
+                scenario = {
+                    c: lv for c, lv in options.for_map(m.model).items() if lv in m.model.scale
+                }
+                for d in analyse(m, options.replace(scenario=scenario)).diagnostics:
+                    rel = snap.rel(Path(d.path)) or d.path
+                    keys.add((d.code, rel, _normal(snap.rewrite(d.message))))
     except gitrev.GitError as exc:
         raise DiffError(str(exc)) from exc
 
-    def key(d: Diagnostic) -> tuple[str, str, str]:
+    def known(d: Diagnostic) -> bool:
         rel = _repo_rel(Path(d.path), repo.top) or d.path
-        return (d.code, moved.get(rel, rel), _normal(d.message))
+        return (d.code, moved.get(rel, rel), _normal(d.message)) in keys
 
-    return keys, key
+    return known
 
 
 _POSITION = re.compile(r"(\.crux):\d+(?::\d+)?")

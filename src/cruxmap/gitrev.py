@@ -146,7 +146,9 @@ def renames(repo: Repo, sha: str) -> dict[str, str]:
     """``.crux`` files renamed between ``sha`` and the working tree, as
     {new path: old path} relative to the top (staged or committed renames;
     git sees a file moved but not yet added as deleted plus untracked)."""
-    out = repo.git("diff", "--no-relative", "--no-ext-diff", "--name-status", "-z", "-M", sha, "--")
+    out = repo.git(
+        "diff", "--no-relative", "--no-ext-diff", "--name-status", "-z", "-M", sha, "--", "*.crux"
+    )
     fields = out.split(b"\0")
     found: dict[str, str] = {}
     i = 0
