@@ -4,6 +4,7 @@ built from its reproducer, run through the CLI as a user runs it."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,8 @@ def test_import_of_a_non_crux_file_is_refused_unread(proj: Path, fmt: str) -> No
     code, out, err = cli(proj, "check", "a.crux", "--format", fmt)
     assert code == 2
     assert "wJalrXUtnFEMI" not in out + err
+    if fmt == "json":  # each map lists its findings, and the run lists them once
+        out = json.dumps(json.loads(out)["diagnostics"])
     assert out.count("only .crux files can be imported") == 2
 
 
@@ -193,3 +196,144 @@ def test_svg_check_accepts_what_graphviz_writes() -> None:
             b'<ellipse cx="1" cy="1" rx="1" ry="1" fill="none" stroke="red"/></g>'
         )
     )
+
+
+# --------------------------------------------------------------------------- 8: pyproject.toml
+
+
+def _config_case(proj: Path, tmp_path: Path, case: str) -> None:
+    pyproject = proj / "pyproject.toml"
+    pyproject.unlink()
+    if case == "nested":
+        pyproject.write_text("[tool.cruxmap]\nx = " + "[" * 1000 + "]" * 1000 + "\n")
+    elif case == "huge":
+        with open(pyproject, "wb") as fh:
+            fh.write(b"[tool.cruxmap]\n")
+            fh.truncate(3 * 1024**3)
+    elif case == "outside":
+        outside = tmp_path / "elsewhere"
+        outside.mkdir()
+        (outside / "pyproject.toml").write_text("[tool.cruxmap]\nkey_from_outside_xyz = 1\n")
+        pyproject.symlink_to(outside / "pyproject.toml")
+    elif case == "tool-not-a-table":
+        pyproject.write_text("tool = 5\n")
+    elif case == "not-utf8":
+        pyproject.write_bytes(b"[tool.cruxmap]\nfail-on = '\xff'\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks, sparse files, rlimits")
+@pytest.mark.parametrize("case", ["nested", "huge", "outside", "tool-not-a-table", "not-utf8"])
+def test_hostile_pyproject_is_a_clear_error(proj: Path, tmp_path: Path, case: str) -> None:
+    _config_case(proj, tmp_path, case)
+    (proj / "a.crux").write_text('claim a: "a"\n    assume: good\ngoal a >= good\n')
+    for args in (["check", "a.crux"], ["check"], ["fmt"], ["render", "a.crux", "--format", "dot"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "cruxmap", *args],
+            cwd=proj,
+            capture_output=True,
+            timeout=120,
+            check=False,
+            preexec_fn=_limit_memory,
+        )
+        out, err = proc.stdout.decode(), proc.stderr.decode()
+        assert "Traceback" not in err and "MemoryError" not in err, (args, err)
+        assert "key_from_outside_xyz" not in out + err
+        if case == "tool-not-a-table":
+            assert proc.returncode in (0, 1), (args, err)
+        else:
+            assert proc.returncode == 2, (args, out, err)
+            assert "pyproject.toml" in err
+
+
+def _limit_memory() -> None:  # pragma: no cover - runs in the child
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (1500 * 1024**2, 1500 * 1024**2))
+
+
+def test_config_named_with_option_is_trusted_through_a_symlink(proj: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "shared.toml"
+    outside.write_text('[tool.cruxmap]\nfail-on = "error"\n')
+    (proj / "a.crux").write_text('claim a: "a"\n')
+    code, _, err = cli(proj, "check", "a.crux", "--config", str(outside))
+    assert code == 0, err
+
+
+# --------------------------------------------------------------------------- 10: names alike
+
+
+def _bad_byte_name() -> str:
+    return os.fsdecode(b"bad\xff.crux")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="undecodable file names")
+def test_files_whose_names_display_alike_stay_apart(proj: Path) -> None:
+    """`bad<0xFF>.crux` and a file literally named `bad\\xff.crux` used to
+    share a display name, and so one suppression table."""
+    (proj / _bad_byte_name()).write_text(
+        'claim a: "a"  # cruxmap: ignore[CX202]\n    assume: good\ngoal a >= good\n'
+    )
+    (proj / "bad\\xff.crux").write_text('claim b: "b"\n    assume: good\ngoal b >= good\n')
+    code, out, err = cli(proj, "check", ".", "--select", "CX202")
+    assert code == 0, err  # CX202 is info
+    lines = [ln for ln in out.splitlines() if "CX202" in ln]
+    assert len(lines) == 1 and "claim `b`" in lines[0]
+    assert lines[0].startswith("bad\\\\xff.crux:")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="undecodable file names")
+def test_sarif_never_opens_a_file_by_its_display_name(
+    proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cruxmap import loader
+    from cruxmap.cli import main
+
+    outside = tmp_path / "outside.crux"
+    outside.write_text('claim zz: "outside"\n')
+    (proj / _bad_byte_name()).write_text('claim a: "a"\n')
+    (proj / "bad\\xff.crux").symlink_to(outside)
+    opened: list[Path] = []
+    real_read = loader.read_source
+
+    def spy(path: Path, *args: int) -> bytes:
+        opened.append(Path(path).resolve())
+        return real_read(path, *args)
+
+    monkeypatch.setattr(loader, "read_source", spy)
+    monkeypatch.chdir(proj)
+    assert main(["check", ".", "--format", "sarif"]) == 2
+    assert outside.resolve() not in opened
+    assert opened  # the spy saw the reads
+
+
+# --------------------------------------------------------------------------- 13: fmt
+
+
+UNFORMATTED = 'claim   a: "a"\n'
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and hard links")
+def test_fmt_leaves_a_read_only_file_alone(proj: Path) -> None:
+    target = proj / "ro.crux"
+    target.write_text(UNFORMATTED)
+    target.chmod(0o444)
+    (proj / "ok.crux").write_text(UNFORMATTED)
+    code, _, err = cli(proj, "fmt", ".")
+    assert code == 2
+    assert "ro.crux" in err and "read-only" in err
+    assert target.read_text() == UNFORMATTED and (target.stat().st_mode & 0o777) == 0o444
+    assert (proj / "ok.crux").read_text() != UNFORMATTED  # the others are formatted
+    assert sorted(p.name for p in proj.iterdir()) == ["ok.crux", "pyproject.toml", "ro.crux"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and hard links")
+def test_fmt_keeps_hard_links(proj: Path) -> None:
+    target = proj / "a.crux"
+    target.write_text(UNFORMATTED)
+    os.link(target, proj / "twin.txt")
+    code, _, err = cli(proj, "fmt", "a.crux")
+    assert code == 2 and "hard links" in err
+    assert target.stat().st_nlink == 2 and (proj / "twin.txt").samefile(target)
+    assert target.read_text() == UNFORMATTED
+    code, _, err = cli(proj, "fmt", "--check", "a.crux")  # checking reads, never writes
+    assert code == 1, err

@@ -130,6 +130,15 @@ def model(
         "claims": claims,
         "depth": depth,
         "maxOrder": max_order,
+        # The Python engine's cut sets at baseline, for goals whose search the
+        # page gives up on (the page's is by re-evaluation, within a budget).
+        "baselineCutSets": [
+            [list(s) for s in res.results[g.index[goal.claim]].cut_sets]
+            if res.results[g.index[goal.claim]].holds
+            and res.results[g.index[goal.claim]].cut_sets_complete
+            else None
+            for goal in res.goals
+        ],
     }
 
 
@@ -430,3 +439,30 @@ def _check_scenario(scenario: dict[str, str], amaps: list[Any]) -> None:
                 guess = did_you_mean(level, set(a.scale))
                 hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(a.scale)
                 raise UsageProblem(f"--set {claim}={level}: unknown level `{level}` ({hint})")
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def notebook_html(result: Any, height: int = 640) -> str | None:
+    """``cruxmap.api.Result._repr_html_``: the explorer of the result's map,
+    opened in the result's scenario, in a sandboxed iframe; ``None`` (no
+    HTML display) when the map was not analysed."""
+    from cruxmap import api
+
+    if not result.analysed:
+        return None
+    opts = result.options
+    base = result
+    if result.scenario or opts.objections:
+        # The page draws the baseline and applies the scenario itself.
+        base = api.analyse(result.map, opts.replace(scenario={}, objections=False))
+    page = build_page(
+        base.internal,
+        name=Path(result.map.root).name,
+        scenario=dict(result.scenario),
+        objections=bool(opts.objections),
+        depth=opts.depth,
+        max_order=opts.max_order,
+    )
+    return iframe(page, height)

@@ -9,12 +9,13 @@ per run however many maps import it.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import errno
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cruxmap import diagnostics as dg
@@ -35,8 +36,9 @@ from cruxmap.model import (
 from cruxmap.output import redact_credentials
 from cruxmap.parsing import decode, parse_text
 
-#: Codes after which values would be meaningless, so analysis is skipped.
-BLOCKING = frozenset({"CX001", "CX002", "CX003", "CX004", "CX005"})
+#: Codes after which values would be meaningless, so analysis is skipped
+#: (declared by each rule in :data:`cruxmap.diagnostics.RULES`).
+BLOCKING = dg.BLOCKING
 #: A 10,000-claim map with sources and warrants is about 1 MB. Parsing costs
 #: up to ~500 bytes of memory per byte of dense input, so this bounds one
 #: file at about 2 GB in the worst case (a bigger file fails fast, CX005).
@@ -49,8 +51,8 @@ class FileTooLarge(OSError):
     """A file over :data:`MAX_FILE_BYTES`; the message says how big."""
 
 
-def read_source(path: Path) -> bytes:
-    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`.
+def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
 
     Opened non-blocking, so that a FIFO cannot hang the run; anything but a
     regular file is refused, and nothing is read past the limit, so that a
@@ -61,10 +63,10 @@ def read_source(path: Path) -> bytes:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a device, FIFO or socket)")
-        data = fh.read(MAX_FILE_BYTES + 1) if info.st_size <= MAX_FILE_BYTES else b""
-    if info.st_size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        data = fh.read(limit + 1) if info.st_size <= limit else b""
+    if info.st_size > limit or len(data) > limit:
         size = max(info.st_size, len(data))
-        raise FileTooLarge(f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
+        raise FileTooLarge(f"file is too large ({size} bytes; the limit is {limit})")
     return data
 
 
@@ -111,7 +113,13 @@ def display_path(path: Path, base: Path | None = None) -> str:
 
 def printable_name(name: str) -> str:
     """A file name that is not valid UTF-8 with its bad bytes as ``\\xNN``,
-    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8."""
+    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8.
+
+    A literal backslash is doubled, so that distinct files never share a
+    name: ``bad\\xff.crux`` (four characters spelled out) cannot pose as the
+    file whose name has the byte 0xFF. Diagnostics and suppression tables are
+    keyed by this name, so it must be as unique as the real path."""
+    name = name.replace("\\", "\\\\")
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
@@ -187,9 +195,11 @@ def _sanitize(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
             value = getattr(d, key)
             if value is not None and "@" in value and redact_credentials(value) != value:
                 update[key] = redact_credentials(value)
-        if update:  # a pydantic model or a dataclass, whichever it is
-            copy = getattr(d, "model_copy", None)
-            d = copy(update=update) if copy else dataclasses.replace(d, **update)  # type: ignore[type-var, arg-type]
+        if update:
+            if "column" in update and d.end_line == d.line and d.end_column is not None:
+                shift = int(update["column"]) - d.column  # type: ignore[call-overload]
+                update["end_column"] = max(d.end_column + shift, int(update["column"]) + 1)  # type: ignore[call-overload]
+            d = dataclasses.replace(d, **update)  # type: ignore[arg-type]
         out.append(d)
     return out
 
@@ -202,21 +212,54 @@ class LoadedFile:
 
 @dataclass
 class Loader:
-    """Reads and parses files, once each, for all maps of one run."""
+    """Reads and parses files, once each, for all maps of one run.
+
+    ``overlay`` maps resolved paths to text that stands in for what is on
+    disk (an editor's unsaved buffers); imports still resolve, and are
+    contained, exactly as for files on disk.
+    """
 
     cache: dict[Path, LoadedFile] = field(default_factory=dict)
+    overlay: dict[Path, str] = field(default_factory=dict)
+    #: Merged maps by the files that contribute statements to them, so that
+    #: many roots importing one big file merge it once (issue: 500 one-line
+    #: roots sharing a 1,700-claim import).
+    merged: dict[tuple[int, ...], tuple[ArgumentMap, list[Diagnostic]]] = field(
+        default_factory=dict
+    )
+    _by_shown: dict[str, Document] = field(default_factory=dict)
 
     def read(self, real: Path, shown: str) -> LoadedFile:
         if real in self.cache:
             return self.cache[real]
         result = self._read_uncached(real, shown)
         self.cache[real] = result
+        if result.document is not None:
+            self._by_shown[result.document.path] = result.document
         return result
+
+    def document(self, shown: str) -> Document | None:
+        """The parsed file that diagnostics name ``shown``."""
+        return self._by_shown.get(shown)
+
+    def map_key(self, amap: ArgumentMap) -> tuple[int, ...]:
+        """Identity of what a map is made of: the parsed files that contribute
+        more than imports, in load order. Two maps with the same key have the
+        same claims, reductions and goals, so they can share one analysis."""
+        key = []
+        for shown in amap.files:
+            doc = self._by_shown.get(shown)
+            if doc is not None and any(not isinstance(st, Import) for st in doc.statements):
+                key.append(id(doc))
+        return tuple(key)
 
     def _read_uncached(self, real: Path, shown: str) -> LoadedFile:
         def fail(message: str, suggestion: str) -> LoadedFile:
             return LoadedFile(None, [dg.make("CX005", shown, 1, 1, message, suggestion=suggestion)])
 
+        if real in self.overlay:
+            doc, diags = parse_text(self.overlay[real], shown)
+            return LoadedFile(doc, diags)
         try:
             if real.is_dir():
                 return fail("is a directory, not a .crux file", "name a file")
@@ -286,8 +329,20 @@ class _MapBuilder:
             )  # fmt: skip
             return amap, self.diagnostics
         self._load(real, shown)
-        amap.files = [d.path for d in self.documents]
+        files = [d.path for d in self.documents]
+        key = tuple(
+            id(d) for d in self.documents if any(not isinstance(st, Import) for st in d.statements)
+        )
+        shareable = key and not self.diagnostics
+        if shareable and key in self.loader.merged:
+            first, diags = self.loader.merged[key]
+            amap = copy.copy(first)
+            amap.root, amap.files = shown, files
+            return amap, list(diags)
+        amap.files = files
         self._merge(amap)
+        if shareable:
+            self.loader.merged[key] = (amap, list(self.diagnostics))
         return amap, self.diagnostics
 
     def _load(self, real: Path, shown: str) -> None:
@@ -354,6 +409,8 @@ class _MapBuilder:
             refuse(f'import "{raw}" is a link to a file that is not a .crux file; not read',
                    not_crux[1])  # fmt: skip
             return None
+        if real in self.loader.overlay:
+            return real
         try:
             found, is_dir = real.exists(), real.is_dir()
         except OSError as exc:  # a name too long, say
@@ -380,15 +437,9 @@ class _MapBuilder:
 
         def duplicate(name: str, loc: Loc, first: Loc) -> None:
             self.diagnostics.append(
-                dg.make(
-                    "CX003",
-                    loc.path,
-                    loc.line,
-                    loc.column,
-                    f"duplicate ID `{name}` (first declared at {first.path}:{first.line}:{first.column})",
-                    suggestion="rename one of them",
-                )
-            )
+                dg.at("CX003", loc, suggestion="rename one of them",
+                      id=name, first=f"{first.path}:{first.line}:{first.column}")
+            )  # fmt: skip
 
         def declare(name: str, loc: Loc) -> bool:
             if name in names:
@@ -409,7 +460,7 @@ class _MapBuilder:
                 if not st.explicit_id:
                     # A copy: the parsed file is shared with other maps, where
                     # the same reduction may get another number.
-                    st = st.model_copy(update={"id": f"{st.conclusion}#{n}"})
+                    st = replace(st, id=f"{st.conclusion}#{n}")
                     amap.reductions[st.id] = st
                 elif declare(st.id, st.attr_locs.get("id", st.loc)):
                     amap.reductions[st.id] = st
@@ -420,11 +471,8 @@ class _MapBuilder:
                 if st.claim in goals_seen:
                     first = goals_seen[st.claim].loc
                     self.diagnostics.append(
-                        dg.make(
-                            "CX003", st.loc.path, st.loc.line, st.loc.column,
-                            f"second goal for `{st.claim}` (first at {first.path}:{first.line})",
-                            suggestion="keep one goal per claim",
-                        )
+                        dg.at("CX003", st.loc, form="goal", suggestion="keep one goal per claim",
+                              claim=st.claim, first=f"{first.path}:{first.line}")
                     )  # fmt: skip
                 else:
                     goals_seen[st.claim] = st
@@ -443,17 +491,15 @@ class _MapBuilder:
         loc = st.loc
         if len(st.levels) < 2:
             self.diagnostics.append(
-                dg.make("CX004", loc.path, loc.line, loc.column,
-                        "a scale needs at least two levels", suggestion="scale: low < high")
+                dg.at("CX004", loc, form="too-few", suggestion="scale: low < high")
             )  # fmt: skip
             return current
         seen: set[str] = set()
         for level, lloc in zip(st.levels, st.level_locs, strict=False):
             if level in seen:
                 self.diagnostics.append(
-                    dg.make("CX004", lloc.path, lloc.line, lloc.column,
-                            f"level `{level}` appears twice in the scale",
-                            suggestion="each level once, lowest first")
+                    dg.at("CX004", lloc, form="repeated", level=level,
+                          suggestion="each level once, lowest first")
                 )  # fmt: skip
                 return current
             seen.add(level)
@@ -462,10 +508,9 @@ class _MapBuilder:
         if current.levels != st.levels:
             first = current.loc
             self.diagnostics.append(
-                dg.make(
-                    "CX004", loc.path, loc.line, loc.column,
-                    f"a second, different scale (the first is at {first.path}:{first.line}: "
-                    f"{' < '.join(current.levels)})",
+                dg.at(
+                    "CX004", loc, form="second-scale",
+                    first=f"{first.path}:{first.line}", levels=" < ".join(current.levels),
                     suggestion="a map has one scale: remove this one or make them identical",
                 )
             )  # fmt: skip
@@ -483,8 +528,7 @@ class _MapBuilder:
             guess = dg.did_you_mean(name, levels)
             hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(amap.scale)
             self.diagnostics.append(
-                dg.make("CX004", loc.path, loc.line, loc.column,
-                        f"unknown level `{name}` in {what}", suggestion=hint)
+                dg.at("CX004", loc, level=name, context=what, suggestion=hint)
             )  # fmt: skip
 
         def claim(name: str, loc: Loc, what: str) -> None:
@@ -493,8 +537,7 @@ class _MapBuilder:
             guess = dg.did_you_mean(name, claims)
             hint = f"did you mean `{guess}`?" if guess else f'declare it: `claim {name}: "..."`'
             self.diagnostics.append(
-                dg.make("CX002", loc.path, loc.line, loc.column,
-                        f"undefined claim `{name}` in {what}", suggestion=hint)
+                dg.at("CX002", loc, name=name, context=what, suggestion=hint)
             )  # fmt: skip
 
         for c in amap.claims.values():
@@ -502,12 +545,8 @@ class _MapBuilder:
             if c.assume is not None and c.id in concluded:
                 loc = c.attr_locs.get("assume", c.loc)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX006", loc.path, loc.line, loc.column,
-                        f"`assume` on `{c.id}`, which a reduction concludes: "
-                        "its value comes from the reduction",
-                        suggestion="remove the `assume`, or the reduction",
-                    )
+                    dg.at("CX006", loc, claim=c.id,
+                          suggestion="remove the `assume`, or the reduction")
                 )  # fmt: skip
         for r in amap.reductions.values():
             claim(r.conclusion, r.conclusion_loc, f"reduction `{r.id}`")
@@ -521,20 +560,16 @@ class _MapBuilder:
         for o in amap.objections.values():
             if o.against is None:
                 self.diagnostics.append(
-                    dg.make(
-                        "CX001", o.loc.path, o.loc.line, o.loc.column,
-                        f"objection `{o.id}` has no `against:` target",
-                        suggestion="add an indented line `against: CLAIM_OR_REDUCTION`",
-                    )
+                    dg.at("CX001", o.loc, form="no-against", objection=o.id,
+                          suggestion="add an indented line `against: CLAIM_OR_REDUCTION`")
                 )  # fmt: skip
                 continue
             loc = o.attr_locs.get("against", o.loc)
             if o.against not in everything:
                 guess = dg.did_you_mean(o.against, everything)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX002", loc.path, loc.line, loc.column,
-                        f"undefined target `{o.against}` of objection `{o.id}`",
+                    dg.at(
+                        "CX002", loc, form="target", target=o.against, objection=o.id,
                         suggestion=f"did you mean `{guess}`?" if guess
                         else "name a claim, a reduction or an objection",
                     )
@@ -543,9 +578,8 @@ class _MapBuilder:
             if o.caps is not None and o.against in everything and o.against not in claims:
                 cloc = o.attr_locs.get("caps", o.loc)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX006", cloc.path, cloc.line, cloc.column,
-                        f"`caps` on objection `{o.id}`, whose target `{o.against}` is not a claim",
+                    dg.at(
+                        "CX006", cloc, form="caps", objection=o.id, target=o.against,
                         suggestion="remove `caps`: an objection against a reduction removes it",
                     )
                 )  # fmt: skip

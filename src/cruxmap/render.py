@@ -26,11 +26,13 @@ Three properties matter more than looks:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -41,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from cruxmap.diagnostics import did_you_mean
 from cruxmap.files import write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
@@ -242,6 +245,76 @@ class View:
     overrides: dict[int, int] = field(default_factory=dict)
     #: Goal values in the objections scenario, shown on goals in other views.
     with_objections: dict[int, int] = field(default_factory=dict)
+    #: Claims and reductions drawn, when only part of the map is (``None``: all).
+    shown: set[int] | None = None
+    shown_routes: set[int] | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which part of a map to draw: the support of some goals (``--goal``),
+    or the claims within ``radius`` reductions of one claim (``--focus``)."""
+
+    goals: tuple[str, ...] = ()
+    focus: str | None = None
+    radius: int = 2
+
+
+def select_part(res: MapResult, part: Part) -> tuple[set[int], set[int], str]:
+    """Claims and reductions of ``part``, and a title saying what was left out.
+
+    A reduction is drawn when its conclusion and all its premises are: the
+    values shown are still those of the whole map, so a claim at the edge of
+    a focus view whose routes are not drawn says so (see :func:`_claim`).
+    """
+    g = res.graph
+    assert g is not None
+    goal_claims = [goal.claim for goal in res.goals]
+    claims: set[int] = set()
+    words = []
+    for name in part.goals:
+        if name not in goal_claims:
+            guess = did_you_mean(name, set(goal_claims))
+            hint = (
+                f" (did you mean `{guess}`?)" if guess else ": goals are " + ", ".join(goal_claims)
+            )
+            raise RenderError(f"--goal {name}: `{name}` is not a goal of {res.amap.root}{hint}")
+        c = g.index[name]
+        claims |= {c} | g.ancestors(c)
+    if part.goals:
+        words.append("support of " + ", ".join(part.goals))
+    if part.focus is not None:
+        if part.focus not in g.index:
+            guess = did_you_mean(part.focus, set(g.index))
+            hint = f" (did you mean `{guess}`?)" if guess else ""
+            raise RenderError(
+                f"--focus {part.focus}: no claim `{part.focus}` in {res.amap.root}{hint}"
+            )
+        # Breadth-first over reductions: a reduction joins its conclusion and
+        # its premises, each one step from the others.
+        start = g.index[part.focus]
+        near = {start}
+        ring = [start]
+        for _ in range(part.radius):
+            nxt = []
+            for c in ring:
+                for r in g.routes_to[c] + g.routes_from[c]:
+                    route = g.routes[r]
+                    for d in [route.conclusion, *(p for p, _ in route.premises)]:
+                        if d not in near:
+                            near.add(d)
+                            nxt.append(d)
+            ring = nxt
+        claims = claims & near if part.goals else near
+        steps = "reduction" if part.radius == 1 else "reductions"
+        words.append(f"within {part.radius} {steps} of {part.focus}")
+    routes = {
+        r.index
+        for r in g.routes
+        if r.conclusion in claims and all(p in claims for p, _ in r.premises)
+    }
+    hidden = len(g.names) - len(claims)
+    return claims, routes, "; ".join(words) + f" ({hidden} of {len(g.names)} claims not drawn)"
 
 
 def build_view(
@@ -251,10 +324,11 @@ def build_view(
     objections: bool = False,
     depth: int = 1,
     max_order: int = 3,
+    part: Part | None = None,
 ) -> View:
     """The view of an analysed map: the scenario it was analysed in (the
     ``overrides`` it was checked with), or with ``objections`` that scenario
-    plus every standing objection."""
+    plus every standing objection; with ``part``, only that part is drawn."""
     g = res.graph
     if not res.analysed or g is None:
         raise RenderError(f"{res.amap.root}: the map has errors and was not analysed")
@@ -292,6 +366,9 @@ def build_view(
         view.title = prefix + "standing objections applied"
     elif res.standing:
         view.with_objections = {c: res.objection_values[c] for c, _ in goals}
+    if part is not None and (part.goals or part.focus is not None):
+        view.shown, view.shown_routes, what = select_part(res, part)
+        view.title += "; " + what
     return view
 
 
@@ -443,6 +520,10 @@ def _claim(ctx: _Ctx, c: int) -> None:
         notes.append(f"set to {g.levels[view.overrides[c]]} by the scenario")
     for oid in view.caps.get(c, []):
         notes.append(f"capped by objection {oid}")
+    if view.shown_routes is not None:
+        hidden = [r for r in g.routes_to[c] if r not in view.shown_routes]
+        if hidden:
+            notes.append(f"{len(hidden)} reduction{'s' if len(hidden) > 1 else ''} to it not drawn")
     if changed:
         classes.append("changed")
         border = CHANGED
@@ -642,19 +723,46 @@ def _objection(ctx: _Ctx, oid: str, status: Status) -> None:
 def _body(res: MapResult, view: View, prefix: str) -> list[str]:
     g = view.graph
     implicit = {goal.claim for goal in res.goals if goal.implicit}
-    goal_of = {c: (gr.required, g.names[c] in implicit) for c, gr in view.results.items()}
+    shown, routes = view.shown, view.shown_routes
+    goal_of = {
+        c: (gr.required, g.names[c] in implicit)
+        for c, gr in view.results.items()
+        if shown is None or c in shown
+    }
     ctx = _Ctx(res.amap, view, prefix, goal_of)
     for c in range(len(g.names)):
-        _claim(ctx, c)
+        if shown is None or c in shown:
+            _claim(ctx, c)
     for r in range(len(g.routes)):
-        _route(ctx, r)
+        if routes is None or r in routes:
+            _route(ctx, r)
+    drawn = _drawn_objections(res, view)
     for oid, status in res.statuses.items():
-        _objection(ctx, oid, status)
+        if oid in drawn:
+            _objection(ctx, oid, status)
     # Goals at the top, side by side.
     if goal_of:
         members = " ".join(_node(prefix, "claim", g.names[c]) + ";" for c in goal_of)
         ctx.lines.append(f"  {{rank=max; {members}}}")
     return ctx.lines
+
+
+def _drawn_objections(res: MapResult, view: View) -> set[str]:
+    """Objections against a drawn claim, reduction or objection."""
+    g = view.graph
+    amap = res.amap
+    if view.shown is None or view.shown_routes is None:
+        return set(amap.objections)
+    targets = {g.names[c] for c in view.shown} | {g.routes[r].id for r in view.shown_routes}
+    drawn: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for oid, o in amap.objections.items():
+            if oid not in drawn and (o.against in targets or o.against in drawn):
+                drawn.add(oid)
+                grew = True
+    return drawn
 
 
 _HEADER = """digraph cruxmap {{
@@ -767,11 +875,17 @@ def to_dot(
     objections: bool = False,
     depth: int = 1,
     max_order: int = 3,
+    part: Part | None = None,
 ) -> str:
     """DOT text of one analysed map; ``name`` titles it (a file name, not a
     path, so that the output does not depend on where cruxmap runs)."""
     view = build_view(
-        res, overrides=overrides, objections=objections, depth=depth, max_order=max_order
+        res,
+        overrides=overrides,
+        objections=objections,
+        depth=depth,
+        max_order=max_order,
+        part=part,
     )
     rankdir = direction([view.graph])
     lines = [_HEADER.format(title=_title(name, view.title), rankdir=rankdir, big=_big([res]))]
@@ -963,16 +1077,27 @@ def produce(dot: str, fmt: str, engine: Sequence[str] | None) -> bytes:
 
 def is_current(path: Path, data: bytes, dot: str, fmt: str) -> bool:
     """Whether the file at ``path`` already shows this map: an SVG by the
-    digest it carries (so any Graphviz build counts), others by bytes."""
+    digest it carries (so any Graphviz build counts), others by bytes.
+
+    Reads no more than it needs (an SVG's first 4 KiB, else one byte more
+    than the new drawing, and nothing when the sizes differ), only from a
+    regular file, and never through a symlink: a committed link to a 3 GB
+    file, a device or a file outside the project is simply stale.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        if not path.is_file():  # a FIFO, or a link to a device, is never read
+        if path.is_symlink():
             return False
-        old = path.read_bytes()
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
     except OSError:
         return False
-    if fmt == "svg":
-        return embedded_digest(old) == digest(dot)
-    return old == data
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        if fmt == "svg":
+            return embedded_digest(fh.read(4096)) == digest(dot)
+        return info.st_size == len(data) and fh.read(len(data) + 1) == data
 
 
 # --------------------------------------------------------------------------- files
@@ -993,22 +1118,29 @@ class Job:
     #: (file, name shown in the drawing) for each map drawn.
     maps: list[tuple[Path, str]]
     title: str = ""
+    #: The directory the user named (``-o DIR``) or the map's own directory:
+    #: trusted as given. The output must stay below it without passing
+    #: through a symlink (a repository can hold ``docs/maps/sub -> /tmp``).
+    root: Path | None = None
 
 
 @dataclass
 class Request:
     paths: list[str]
     output: str | None = None
-    fmt: str = "svg"
+    #: ``None``: from the ``-o`` file's extension, else svg.
+    fmt: str | None = None
     combine: bool = False
     objections: bool = False
     overrides: dict[str, str] = field(default_factory=dict)
-    #: "write" always writes; "check" writes nothing and reports stale
-    #: outputs; "update" writes only stale outputs and reports them.
+    #: "write" writes stale or missing outputs; "check" writes nothing and
+    #: reports them; "update" writes them and reports them (exit 1).
     mode: str = "write"
     engine: str | None = None
     depth: int = 1
     max_order: int = 3
+    #: ``--goal`` / ``--focus``: draw only part of one map.
+    part: Part | None = None
 
 
 def _discover(path: Path) -> list[Path]:
@@ -1018,11 +1150,81 @@ def _discover(path: Path) -> list[Path]:
     return files
 
 
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format asked for: ``--format``, else the ``-o`` file's extension
+    (``-o map.png`` writes PNG), else SVG. Both, disagreeing: a usage error."""
+    suffix = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
+    implied = suffix if suffix in FORMATS and not (output or "").endswith(("/", os.sep)) else None
+    if implied and Path(output or "").is_dir():
+        implied = None  # -o a directory named x.svg
+    if fmt and implied and fmt != implied:
+        raise UsageProblem(
+            f"--format {fmt} but -o {output} is a .{implied} file: drop --format, "
+            f"or name a .{fmt} file"
+        )
+    return fmt or implied or "svg"
+
+
 def plan(req: Request) -> list[Job]:
-    """Which maps go to which output file, before anything is read."""
-    ext = "." + req.fmt
+    """Which maps go to which output file, before anything is read or
+    written; every output is checked to stay inside its output root."""
+    req.fmt = output_format(req.fmt, req.output)
+    jobs = _plan(req, "." + req.fmt)
+    for job in jobs:
+        check_output(job)
+    return jobs
+
+
+def _below(root: Path, output: Path) -> list[str]:
+    """The directory names between ``root`` and ``output``."""
+    try:
+        rel = output.parent.relative_to(root)
+    except ValueError:
+        return []
+    return [part for part in rel.parts if part not in ("", ".")]
+
+
+def check_output(job: Job) -> None:
+    """Refuse an output that would leave its root: through a symlinked (or
+    non-directory) path component below the root, or onto a directory. A
+    symlink at the output path itself is fine: it is replaced, not followed."""
+    if job.output is None:
+        return
+    root = job.root if job.root is not None else job.output.parent
+    here = root
+    for part in _below(root, job.output):
+        if part == "..":
+            raise UsageProblem(f"refusing to write {shown(job.output)}: it leaves {shown(root)}")
+        here = here / part
+        try:
+            info = os.lstat(here)
+        except FileNotFoundError:
+            return  # created at write time, one level at a time
+        except OSError as exc:
+            raise UsageProblem(f"cannot use {shown(here)}: {exc.strerror or exc}") from exc
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageProblem(
+                f"refusing to write {shown(job.output)}: {shown(here)} is a symlink, and "
+                f"outputs stay inside {shown(root)}; remove the link or choose another -o"
+            )
+        if not stat.S_ISDIR(info.st_mode):
+            raise UsageProblem(
+                f"cannot write {shown(job.output)}: {shown(here)} is not a directory"
+            )
+    with contextlib.suppress(OSError):
+        if job.output.is_dir() and not job.output.is_symlink():
+            raise UsageProblem(f"cannot write {shown(job.output)}: it is a directory")
+
+
+def _plan(req: Request, ext: str) -> list[Job]:
     out = req.output
     to_stdout = out == "-"
+    # -o DIR/ names a directory even before it exists.
+    out_is_dir = (
+        bool(out)
+        and not to_stdout
+        and (Path(out or "").is_dir() or (out or "").endswith(("/", os.sep)))
+    )
     if not req.paths:
         raise UsageProblem("name a .crux file or a directory to render")
     if to_stdout and req.mode != "write":
@@ -1030,6 +1232,10 @@ def plan(req: Request) -> list[Job]:
     missing = [p for p in req.paths if not Path(p).exists()]
     if missing:
         raise UsageProblem(f"no such file or directory: {missing[0]}")
+    if req.part is not None and (req.combine or len(req.paths) != 1 or Path(req.paths[0]).is_dir()):
+        raise UsageProblem("--goal and --focus draw part of one map: name one .crux file")
+    if req.part is not None and req.part.radius < 0:
+        raise UsageProblem("--radius must be 0 or more")
     if req.combine:
         maps: list[tuple[Path, str]] = []
         for raw in req.paths:
@@ -1044,7 +1250,7 @@ def plan(req: Request) -> list[Job]:
         if to_stdout:
             target = None
         elif out:
-            target = Path(out) / (first.resolve().name + ext) if Path(out).is_dir() else Path(out)
+            target = Path(out) / (first.resolve().name + ext) if out_is_dir else Path(out)
         else:
             if len(req.paths) > 1 or first.name in ("", ".", ".."):
                 raise UsageProblem("name the combined output with -o FILE")
@@ -1054,7 +1260,7 @@ def plan(req: Request) -> list[Job]:
     single = len(req.paths) == 1 and not Path(req.paths[0]).is_dir()
     if to_stdout and not single:
         raise UsageProblem("-o - writes one drawing: name one file, or use --combine")
-    out_dir = Path(out) if out and not to_stdout and (not single or Path(out).is_dir()) else None
+    out_dir = Path(out) if out and not to_stdout and (not single or out_is_dir) else None
     for raw in req.paths:
         p = Path(raw)
         if p.is_dir():
@@ -1064,11 +1270,11 @@ def plan(req: Request) -> list[Job]:
             for f in files:
                 rel = f.relative_to(p)
                 target = (out_dir / rel).with_suffix(ext) if out_dir else f.with_suffix(ext)
-                jobs.append(Job(target, [(f, f.name)]))
+                jobs.append(Job(target, [(f, f.name)], root=out_dir))
         elif to_stdout:
             jobs.append(Job(None, [(p, p.name)]))
         elif out_dir is not None:
-            jobs.append(Job(out_dir / (p.stem + ext), [(p, p.name)]))
+            jobs.append(Job(out_dir / (p.stem + ext), [(p, p.name)], root=out_dir))
         elif out:
             jobs.append(Job(Path(out), [(p, p.name)]))
         else:
@@ -1102,7 +1308,8 @@ def render_jobs(
     req: Request, jobs: list[Job], results: dict[Path, MapResult]
 ) -> list[tuple[Job, str, bytes]]:
     """Every output in memory, so that one failure writes nothing at all."""
-    engine = find_graphviz(req.engine) if req.fmt != "dot" else None
+    fmt = req.fmt or "svg"
+    engine = find_graphviz(req.engine) if fmt != "dot" else None
     rendered: list[tuple[Job, str, bytes]] = []
     for job in jobs:
         if len(job.maps) == 1 and not req.combine:
@@ -1110,12 +1317,12 @@ def render_jobs(
             res = results[f]
             local = {k: v for k, v in req.overrides.items() if k in res.amap.claims}
             dot = to_dot(res, name=name, overrides=local, objections=req.objections,
-                         depth=req.depth, max_order=req.max_order)  # fmt: skip
+                         depth=req.depth, max_order=req.max_order, part=req.part)  # fmt: skip
         else:
             dot = to_dot_combined(_combined_items(job, results), title=job.title,
                                   overrides=req.overrides, objections=req.objections,
                                   depth=req.depth, max_order=req.max_order)  # fmt: skip
-        rendered.append((job, dot, produce(dot, req.fmt, engine)))
+        rendered.append((job, dot, produce(dot, fmt, engine)))
     return rendered
 
 
@@ -1126,31 +1333,53 @@ def shown(path: Path) -> str:
     return clean(display_path(path))  # a file name reaches the terminal
 
 
+def write_stdout(data: bytes, fmt: str) -> None:
+    """``-o -``: bytes to the binary stream under ``sys.stdout``, or text
+    when there is none (a notebook's or a test's ``StringIO``)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        sys.stdout.flush()
+        buffer.write(data)
+        buffer.flush()
+    elif fmt == "png":
+        raise RenderError("PNG is binary and standard output takes only text here: write to a file")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.flush()
+
+
 def finish(req: Request, rendered: list[tuple[Job, str, bytes]], out: object) -> int:
     """Write (or compare) the rendered outputs; the exit status."""
     stream = out if out is not None else sys.stdout
+    fmt = req.fmt or "svg"
     stale = [
         (job, data)
         for job, dot, data in rendered
-        if job.output is None or not is_current(job.output, data, dot, req.fmt)
+        if job.output is None or not is_current(job.output, data, dot, fmt)
     ]
     if req.mode == "check":
         for job, _ in stale:
             where = shown(job.output) if job.output else "<stdout>"
             print(f"{where}: stale or missing; run `cruxmap render` to redraw it", file=stream)  # type: ignore[arg-type]
         return 1 if stale else 0
-    todo = stale if req.mode == "update" else [(job, data) for job, _, data in rendered]
+    # Writing leaves a drawing that already shows the map untouched, so a
+    # fresh clone stays clean whichever Graphviz build is installed.
+    todo = [(job, data) for job, data in stale]
     for job, data in todo:
         if job.output is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            write_stdout(data, req.fmt or "svg")
             continue
         try:
-            write_atomic(job.output, data, follow_symlinks=False)
+            root = job.root if job.root is not None else job.output.parent
+            write_atomic(job.output, data, follow_symlinks=False, root=root)
         except OSError as exc:  # unwritable directory, disk full: no partial file
             raise RenderError(f"cannot write {shown(job.output)}: {exc.strerror or exc}") from exc
         verb = "redrew stale" if req.mode == "update" else "wrote"
         print(f"{verb} {shown(job.output)}", file=stream)  # type: ignore[arg-type]
+    if req.mode == "write":
+        for job, _, _ in rendered:
+            if job.output is not None and all(job is not j for j, _ in todo):
+                print(f"{shown(job.output)} is up to date", file=stream)  # type: ignore[arg-type]
     if req.mode == "update" and todo:
         print(f"{len(todo)} drawing(s) were stale and have been redrawn; add them to the commit",
               file=stream)  # type: ignore[arg-type]  # fmt: skip

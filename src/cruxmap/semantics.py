@@ -8,6 +8,7 @@ to the least fixed point only inside the (rare) cyclic ones.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -74,15 +75,24 @@ def evaluate(
             values[c] = _local(g, c, values, ceil, leaf, removed, pinned)
             continue
         # Kleene iteration from bottom: the least fixed point, so a cycle
-        # cannot lift itself without support from outside it.
-        changed = True
-        while changed:
-            changed = False
-            for c in comp:
-                v = _local(g, c, values, ceil, leaf, removed, pinned)
-                if v != values[c]:
-                    values[c] = v
-                    changed = True
+        # cannot lift itself without support from outside it. A worklist
+        # recomputes only the claims whose premises rose: each claim rises
+        # at most once per level, so a ring costs O(levels x ring), not a
+        # sweep of the ring per step that values travel round it.
+        members = set(comp)
+        queue = deque(comp)
+        queued = set(comp)
+        while queue:
+            c = queue.popleft()
+            queued.discard(c)
+            v = _local(g, c, values, ceil, leaf, removed, pinned)
+            if v != values[c]:
+                values[c] = v
+                for r in g.routes_from[c]:
+                    d = g.routes[r].conclusion
+                    if d in members and d not in queued:
+                        queued.add(d)
+                        queue.append(d)
     return values
 
 

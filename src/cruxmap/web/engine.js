@@ -19,8 +19,9 @@
  */
 "use strict";
 var CruxEngine = (function () {
-  /** Work per goal's cut-set search (evaluations) before it is reported incomplete. */
-  var CUT_SET_BUDGET = 20000;
+  /** Work per goal's cut-set search (calls and claim evaluations) before
+   *  it is reported incomplete: well under a second in a browser. */
+  var CUT_SET_BUDGET = 1000000;
 
   function prepare(M) {
     if (M._routesTo) return M;
@@ -44,6 +45,12 @@ var CruxEngine = (function () {
     M.names.forEach(function (name, i) {
       M._index[name] = i;
     });
+    M._compOf = new Array(n).fill(0);
+    M.comps.forEach(function (comp, k) {
+      comp[0].forEach(function (c) {
+        M._compOf[c] = k;
+      });
+    });
     M._routeIndex = Object.create(null);
     M.routes.forEach(function (r, k) {
       M._routeIndex[r.id] = k;
@@ -59,15 +66,6 @@ var CruxEngine = (function () {
     if (over) for (var i = 0; i < n; i++) o[i] = over[i] === undefined ? -1 : over[i];
     if (caps) for (var j = 0; j < n; j++) c[j] = caps[j];
     return { over: o, caps: c, removed: removed || Object.create(null) };
-  }
-
-  function withCaps(sc, extra) {
-    var caps = sc.caps.slice();
-    for (var key in extra) {
-      var c = +key;
-      if (extra[key] < caps[c]) caps[c] = extra[key];
-    }
-    return { over: sc.over, caps: caps, removed: sc.removed };
   }
 
   function local(M, c, values, sc) {
@@ -121,6 +119,91 @@ var CruxEngine = (function () {
       }
     }
     return values;
+  }
+
+  /** The value of ``goal`` under ``sc`` with ``extra`` caps on top, from
+   *  ``values`` (the values under ``sc``, restored before returning): only
+   *  claims downstream of a capped one are recomputed, component by
+   *  component in topological order, stopping at the goal's. ``work``
+   *  counts the calls and claim evaluations, for the cut-set budget. */
+  function goalWithCaps(M, sc, values, extra, goal, work) {
+    var n = M.names.length;
+    if (!M._extra) {
+      M._extra = new Array(n).fill(M._top);
+      M._dirty = new Uint8Array(M.comps.length);
+    }
+    var extraCap = M._extra;
+    var dirty = M._dirty;
+    var saved = [];
+    var touchedComps = [];
+    var first = M.comps.length;
+    var keys = Object.keys(extra);
+    for (var i = 0; i < keys.length; i++) {
+      var c = +keys[i];
+      if (extra[keys[i]] < extraCap[c]) extraCap[c] = extra[keys[i]];
+      if (values[c] > extraCap[c]) {
+        var k0 = M._compOf[c];
+        if (!dirty[k0]) {
+          dirty[k0] = 1;
+          touchedComps.push(k0);
+        }
+        if (k0 < first) first = k0;
+      }
+    }
+    var capped = { over: sc.over, caps: sc.caps, removed: sc.removed };
+    function evalOne(m) {
+      var v = local(M, m, values, capped);
+      work.n += 1;
+      return v < extraCap[m] ? v : extraCap[m];
+    }
+    var last = M._compOf[goal];
+    work.n += 1;
+    for (var k = first; k <= last; k++) {
+      if (!dirty[k]) continue;
+      var comp = M.comps[k][0];
+      var j;
+      var before = [];
+      for (j = 0; j < comp.length; j++) before.push(values[comp[j]]);
+      if (!M.comps[k][1]) {
+        var v0 = evalOne(comp[0]);
+        if (v0 !== values[comp[0]]) {
+          saved.push(comp[0], values[comp[0]]);
+          values[comp[0]] = v0;
+        }
+      } else {
+        for (j = 0; j < comp.length; j++) {
+          saved.push(comp[j], values[comp[j]]);
+          values[comp[j]] = 0;
+        }
+        var changed = true;
+        while (changed) {
+          changed = false;
+          for (j = 0; j < comp.length; j++) {
+            var v = evalOne(comp[j]);
+            if (v !== values[comp[j]]) {
+              values[comp[j]] = v;
+              changed = true;
+            }
+          }
+        }
+      }
+      for (j = 0; j < comp.length; j++) {
+        if (values[comp[j]] === before[j]) continue;
+        var rs = M._routesFrom[comp[j]];
+        for (var r = 0; r < rs.length; r++) {
+          var kc = M._compOf[M.routes[rs[r]].c];
+          if (!dirty[kc]) {
+            dirty[kc] = 1;
+            touchedComps.push(kc);
+          }
+        }
+      }
+    }
+    var result = values[goal];
+    for (var s2 = saved.length - 2; s2 >= 0; s2 -= 2) values[saved[s2]] = saved[s2 + 1];
+    for (var t = 0; t < touchedComps.length; t++) dirty[touchedComps[t]] = 0;
+    for (var e = 0; e < keys.length; e++) extraCap[+keys[e]] = M._top;
+    return result;
   }
 
   /** Grounded extension of the attack graph: id -> "in" | "out" | "undecided". */
@@ -216,8 +299,9 @@ var CruxEngine = (function () {
 
   /** Robustness of one holding goal: margins, cut sets, uniform margin. */
   function robustness(M, sc, values, c, req, depth, maxOrder) {
+    var work = { n: 0 };
     function holds(extra) {
-      return evaluate(M, withCaps(sc, extra))[c] >= req;
+      return goalWithCaps(M, sc, values, extra, c, work) >= req;
     }
     function lowered(p) {
       return Math.max(values[p] - depth, 0);
@@ -258,7 +342,7 @@ var CruxEngine = (function () {
       all[p] = lowered(p);
     });
     if (maxOrder >= 2 && candidates.length >= 2 && !holds(all)) {
-      var spent = 0;
+      var start = work.n;
       var higher = [];
       for (var k = 2; k <= maxOrder && complete; k++) {
         combinations(candidates.length, k, function (idx) {
@@ -266,7 +350,7 @@ var CruxEngine = (function () {
           for (var f = 0; f < higher.length; f++) {
             if (isSubset(higher[f], set)) return true;
           }
-          if (++spent > CUT_SET_BUDGET) {
+          if (work.n - start > CUT_SET_BUDGET) {
             complete = false;
             return false;
           }

@@ -130,6 +130,7 @@
       if (level) right = parseFloat(level.getAttribute("x")) + level.getComputedTextLength();
       var nameRight = bold[0] ? parseFloat(bold[0].getAttribute("x")) + bold[0].getComputedTextLength() : 0;
       var small = byFont(texts, 9);
+      var spare = byFont(texts, 8);
       var node = {
         g: g,
         shapes: Array.prototype.slice.call(g.querySelectorAll("path, polygon")),
@@ -139,7 +140,9 @@
         levelSize: level ? level.getAttribute("font-size") : "10",
         status: bold.slice(2),
         slots: small,
-        extra: [],
+        spare: spare,
+        spareText: spare.map(function (t) { return t.textContent; }),
+        spareFill: spare.length ? spare[0].getAttribute("fill") : null,
       };
       g.setAttribute("tabindex", "0");
       g.setAttribute("role", "button");
@@ -197,20 +200,27 @@
     });
   }
 
+  /** Write the claim's small rows (goal numbers, margins, notes) into the
+   *  lines the baseline drawing has for them. When a scenario needs more,
+   *  the source lines below are given up (the panel and tooltip keep the
+   *  source); what still does not fit is summarised in the last line. */
   function setSlots(node, rows) {
-    var slots = node.slots.concat(node.extra);
-    while (slots.length < rows.length && slots.length) {
-      // More rows than the baseline drawing had room for: add a line below.
-      var last = slots[slots.length - 1];
-      var copy = last.cloneNode(false);
-      copy.setAttribute("y", String(parseFloat(last.getAttribute("y")) + 10));
-      last.parentNode.appendChild(copy);
-      node.extra.push(copy);
-      slots.push(copy);
-    }
-    slots.forEach(function (t, n) {
+    var slots = node.slots;
+    var spare = node.spare;
+    var useSpare = rows.length > slots.length && spare.length > 0;
+    var lines = useSpare ? slots.concat(spare) : slots;
+    spare.forEach(function (t, n) {
+      t.textContent = useSpare ? "" : node.spareText[n];
+      attrs(t, { fill: useSpare ? "#37474f" : node.spareFill, "font-weight": null, "font-style": null });
+    });
+    lines.forEach(function (t, n) {
       var row = rows[n];
-      t.textContent = row ? row.text : "";
+      var text = row ? row.text : "";
+      if (n === lines.length - 1 && rows.length > lines.length) {
+        text = "+" + (rows.length - n) + " more (see the panel)";
+        row = null;
+      }
+      t.textContent = text;
       attrs(t, {
         "font-weight": row && row.bold ? "bold" : null,
         "font-style": row && row.italic ? "italic" : null,
@@ -409,6 +419,17 @@
 
   function update(writeHash) {
     view = CruxEngine.analyse(M, overridesArray(), state.objections);
+    if (!scenarioActive()) {
+      // Where the page's search gave up at baseline, cruxmap's own list.
+      view.goals.forEach(function (g, k) {
+        var known = (D.baselineCutSets || [])[k];
+        if (g.holds && !g.cutSetsComplete && known) {
+          g.cutSets = known;
+          g.cutSetsComplete = true;
+          g.cutSetsFromCheck = true;
+        }
+      });
+    }
     for (var i = 0; i < N.length; i++) paintClaim(i);
     for (var k = 0; k < M.routes.length; k++) paintRoute(k);
     $("objections").checked = state.objections;
@@ -541,7 +562,7 @@
         var cs = g.cutSets.map(function (s) {
           return s.map(function (c) { return N[c]; }).join(" + ");
         });
-        div.appendChild(el("p", "cut sets (depth " + M.depth + "): " + (cs.length ? cs.join("; ") : "none") + (g.cutSetsComplete ? "" : " (search stopped: incomplete)")));
+        div.appendChild(el("p", "cut sets (depth " + M.depth + "): " + (cs.length ? cs.join("; ") : "none") + (g.cutSetsComplete ? "" : " (the page's search stopped: incomplete)") + (g.cutSetsFromCheck ? " (as computed by cruxmap check)" : "")));
         var brittle = Object.keys(g.premises).filter(function (p) { return g.premises[p].margin === 0; })
           .map(function (p) { return N[p]; });
         if (brittle.length) div.appendChild(el("p", ICON_BRITTLE + " brittle: " + brittle.join(", "), "cx-brittle"));
