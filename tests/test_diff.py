@@ -802,8 +802,11 @@ def test_check_new_only_follows_renames_and_takes_a_revision(repo: Git) -> None:
     # Against the first commit, a's brittleness is new.
     proc = repo.cruxmap("check", "--new-only", "--against", "HEAD~1", "--format", "json", ".")
     assert proc.returncode == 1
-    codes = [d["code"] for d in json.loads(proc.stdout)["diagnostics"]] if "diagnostics" in json.loads(proc.stdout) else None  # fmt: skip
-    assert codes is None or "CX101" in codes
+    report = json.loads(proc.stdout)
+    [finding] = report["diagnostics"]
+    assert (finding["code"], finding["path"], finding["line"]) == ("CX101", "renamed.crux", 3)
+    assert [d["code"] for d in report["maps"][0]["diagnostics"]] == ["CX101"]
+    assert report["summary"]["warnings"] == 1 and report["summary"]["infos"] == 0
 
 
 def test_check_against_needs_new_only(repo: Git) -> None:

@@ -20,7 +20,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     import argparse
 
-    from cruxmap.api import Map, Options, Result
+    from cruxmap.api import Map, Options, Result, Run
     from cruxmap.diagnostics import Diagnostic
     from cruxmap.gitrev import Repo, Revision, Snapshot
 
@@ -1114,6 +1114,30 @@ def known_findings(
         return (d.code, moved.get(rel, rel), _normal(d.message)) in keys
 
     return known
+
+
+def only_new(
+    run: Run, paths: list[str], options: Options, against: str | None, new_only: bool
+) -> Iterator[tuple[Result, list[Diagnostic]]]:
+    """``check --new-only``: ``run``'s results without the findings the
+    revision already had, taken out of each map's report, of what the map is
+    first to report, and of ``run.reported`` (the summary and exit status)."""
+    from cruxmap.cli import UsageError
+
+    if not new_only:
+        raise UsageError("--against needs --new-only (or use `cruxmap diff --against REV`)")
+    try:
+        known = known_findings(paths, options, against)
+    except DiffError as exc:
+        raise UsageError(str(exc)) from exc
+    for result, fresh in run:
+        result.diagnostics = [d for d in result.diagnostics if not known(d)]
+        kept = [d for d in fresh if not known(d)]
+        if len(kept) != len(fresh):
+            # ``fresh`` is the tail of ``run.reported`` (the run has just added it).
+            del run.reported[len(run.reported) - len(fresh) :]
+            run.reported.extend(kept)
+        yield result, kept
 
 
 _POSITION = re.compile(r"(\.crux):\d+(?::\d+)?")
