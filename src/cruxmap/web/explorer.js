@@ -116,7 +116,15 @@
     });
   }
 
+  var titleText = null;
+
   function indexNodes() {
+    var graph = svg.querySelector("g.graph");
+    if (graph) {
+      titleText = Array.prototype.slice.call(graph.children).filter(function (t) {
+        return t.tagName === "text" && t.textContent === "baseline";
+      })[0] || null;
+    }
     D.claims.forEach(function (c, i) {
       var g = document.getElementById(c.svg);
       if (!g) {
@@ -433,6 +441,12 @@
     for (var i = 0; i < N.length; i++) paintClaim(i);
     for (var k = 0; k < M.routes.length; k++) paintRoute(k);
     $("objections").checked = state.objections;
+    if (titleText) {
+      var parts = Object.keys(state.over).map(function (i) { return N[i] + " = " + L[state.over[i]]; });
+      var title = parts.length ? "scenario: " + parts.join(", ") : "baseline";
+      if (state.objections) title = (parts.length ? title + "; " : "") + "standing objections applied";
+      titleText.textContent = title;
+    }
     renderScenario();
     renderGoals();
     renderClaim();
@@ -712,7 +726,13 @@
 
   function fit() {
     var r = mapBox.getBoundingClientRect();
-    var aspect = r.width / Math.max(r.height, 1);
+    if (r.width < 1 || r.height < 1) {
+      // Not laid out (a hidden or collapsed frame): the drawing as it is.
+      vb = { x: full.x, y: full.y, w: full.w, h: full.h };
+      setViewBox();
+      return;
+    }
+    var aspect = r.width / r.height;
     var w = full.w;
     var h = full.h;
     if (w / h < aspect) w = h * aspect;
@@ -723,6 +743,7 @@
 
   function zoom(factor, cx, cy) {
     var r = mapBox.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return;
     var px = cx === undefined ? 0.5 : (cx - r.left) / r.width;
     var py = cy === undefined ? 0.5 : (cy - r.top) / r.height;
     var w = Math.min(Math.max(vb.w / factor, full.w / 50), full.w * 4);
@@ -739,6 +760,7 @@
 
   function centerOn(g) {
     var r = mapBox.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return;
     var b = g.getBoundingClientRect();
     var cx = (b.left + b.width / 2 - r.left) / r.width;
     var cy = (b.top + b.height / 2 - r.top) / r.height;
@@ -771,6 +793,7 @@
       drag.moved = true;
       mapBox.classList.add("dragging");
       var r = mapBox.getBoundingClientRect();
+      if (r.width < 1 || r.height < 1) return;
       vb.x -= (dx * vb.w) / r.width;
       vb.y -= (dy * vb.h) / r.height;
       drag.x = ev.clientX;
