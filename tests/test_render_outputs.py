@@ -297,3 +297,11 @@ def test_one_graphviz_budget_for_the_whole_command(
     assert code == 2
     assert "did not finish within 2 s" in err.getvalue()
     assert not (proj / "all").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_explore_does_not_read_an_existing_page_through_a_link(proj: Path) -> None:
+    (proj / "m.html").symlink_to("/dev/zero")
+    code, out, err = cli(proj, "explore", "m.crux", "--check", limit_mb=1500)
+    assert code == 1, (out, err)
+    assert "stale" in out + err

@@ -343,13 +343,14 @@ def plan(paths: list[str], output: str | None) -> list[tuple[Path, Path | None, 
 
 
 def is_current(path: Path, page: Page) -> bool:
-    """Whether the page at ``path`` shows this map with this explorer."""
-    try:
-        if not path.is_file():
-            return False
-        return embedded_digest(path.read_text(encoding="utf-8", errors="replace")) == page.digest
-    except OSError:
+    """Whether the page at ``path`` shows this map with this explorer (its
+    first 4 KiB only, never through a symlink: see ``files.read_head``)."""
+    from cruxmap.files import read_head
+
+    head = read_head(path, 4096)
+    if head is None:
         return False
+    return embedded_digest(head[0].decode("utf-8", "replace")) == page.digest
 
 
 def run(
