@@ -812,3 +812,97 @@ def test_check_new_only_follows_renames_and_takes_a_revision(repo: Git) -> None:
 def test_check_against_needs_new_only(repo: Git) -> None:
     proc = repo.cruxmap("check", "--against", "HEAD", subprocess_=True)
     assert proc.returncode == 2 and "--against needs --new-only" in proc.stderr
+
+
+def test_claim_and_reduction_removed(repo: Git) -> None:
+    repo.write({"m.crux": BASE.replace(", b >= partial", "").replace('claim b: "Premise B"\n    source: "s"\n    assume: good\n', "")})  # fmt: skip
+    got = changes(repo.diff_json(code=0))
+    assert entry("claim_removed", "neutral", {"text": "Premise B", "assume": "good"}, None, subject="b") in got  # fmt: skip
+    repo.write({"m.crux": BASE.replace("reduction r1:", "reduction r9:")})
+    got = changes(repo.diff_json(code=0))
+    assert got == [
+        entry("reduction_added", "neutral", None,
+              {"conclusion": "goal_c", "premises": {"a": "good", "b": "partial"}, "yields": "perfect"}, subject="r9"),
+        entry("reduction_removed", "neutral",
+              {"conclusion": "goal_c", "premises": {"a": "good", "b": "partial"}, "yields": "perfect"}, None, subject="r1"),
+    ]  # fmt: skip
+
+
+def test_scale_change_entry(repo: Git) -> None:
+    scale = "scale: none < partial < good < great < near_perfect < perfect < total\n"
+    repo.write({"m.crux": scale + BASE})
+    got = changes(repo.diff_json(code=0))
+    old = ["none", "partial", "good", "great", "near_perfect", "perfect"]
+    assert got[0] == entry("scale_changed", "neutral", old, [*old, "total"])
+
+
+def test_cut_sets_complete_entry() -> None:
+    """The cut-set search budget is only hit by very large maps; the
+    comparison itself is checked on the facts it reads."""
+    goal = {"required": "good", "value": "perfect", "status": "holds",
+            "with_objections": {"level": "perfect", "status": "holds"},
+            "premises": {}, "cut_sets": [], "cut_sets_complete": True, "uniform_margin": 1}  # fmt: skip
+    side = {"ok": True, "errors": [], "scale": ["none", "good", "perfect"], "claims": {},
+            "reductions": {}, "objections": {}, "goals": {"g": goal}}  # fmt: skip
+    partial = dict(side, goals={"g": dict(goal, cut_sets_complete=False)})
+    [change] = diff.compare(side, partial)
+    assert change.to_json() == entry("cut_sets_complete", "neutral", True, False, "g")
+    assert diff.describe(change) == ("cut-set list", "complete", "partial (search budget hit)")
+
+
+def test_colour_on_a_terminal_only(repo: Git) -> None:
+    import pty
+
+    repo.write({"m.crux": BASE.replace("assume: great", "assume: good")})
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "cruxmap", "diff"],
+        cwd=repo.path, env=repo.env, stdout=follower, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    os.close(follower)
+    shown = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(leader, 65536):
+            shown += chunk
+    os.close(leader)
+    assert proc.returncode == 1
+    assert b"\x1b[1;31mREGRESSION" in shown
+    no_colour = subprocess.run(
+        [sys.executable, "-m", "cruxmap", "diff"],
+        cwd=repo.path, env=dict(repo.env, NO_COLOR="1"), capture_output=True,
+    )  # fmt: skip
+    assert b"\x1b[" not in no_colour.stdout
+
+
+def test_docs_example_is_real_output(tmp_path: Path) -> None:
+    """docs/diff.md's example: this repository's arguments/, with
+    other_oversight lowered in interpretability.crux."""
+    root = Path(__file__).resolve().parent.parent
+    docs = (root / "docs" / "diff.md").read_text(encoding="utf-8")
+    path = tmp_path / "repo"
+    g = Git(path, tmp_path)
+    path.mkdir()
+    g("init", "-q", "-b", "main")
+    maps = {f"arguments/{p.name}": p.read_text(encoding="utf-8") for p in (root / "arguments").glob("*.crux")}  # fmt: skip
+    g.commit({"pyproject.toml": "[project]\nname = 'x'\n", **maps}, "maps")
+    name = "arguments/interpretability.crux"
+    edited = maps[name].replace(
+        '(another bet besides interpretability)"\n    assume: good',
+        '(another bet besides interpretability)"\n    assume: partial',
+    )
+    assert edited != maps[name]
+    g.write({name: edited})
+    sha = g("rev-parse", "HEAD").strip()[:7]
+
+    def shown(block: str) -> str:
+        return block.replace("merge base 83028a2", f"merge base {sha}").replace("83028a2", sha)
+
+    text = _block_after(docs, "lowers `other_oversight`")
+    command, _, expected = text.partition("\n")
+    assert command == "$ cruxmap diff arguments/"
+    proc = g.cruxmap("diff", "arguments/")
+    assert proc.returncode == 1
+    assert proc.stdout == shown(expected)
+    start = docs.index("````markdown\n") + len("````markdown\n")
+    markdown = docs[start : docs.index("````\n", start)]
+    assert g.cruxmap("diff", "--format", "markdown", "arguments/").stdout == shown(markdown)
