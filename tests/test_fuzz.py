@@ -11,7 +11,6 @@ long campaign. Every file kept under ``tests/fuzz_corpus/`` is replayed.
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fuzz_campaign import (  # tests/ is on sys.path: pytest's rootdir-relative import
+from fuzz_campaign import (  # tests/ is on pytest's pythonpath
     CHECK_FORMATS,
     COMMANDS,
     CORPUS,
@@ -36,7 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM time bounds")
-EXAMPLES = int(os.environ.get("CRUXMAP_FUZZ_EXAMPLES", "150"))
+EXAMPLES = settings.default.max_examples * 3 // 2  # the hypothesis profile's (--hypothesis-profile)
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

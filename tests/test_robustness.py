@@ -10,18 +10,15 @@ hub, stacked diamonds, many goals, rings, back edges) at small sizes.
 from __future__ import annotations
 
 import itertools
-import sys
 from pathlib import Path
 
 import pytest
+from generate import SHAPES, generate  # benchmarks/ is on pytest's pythonpath
 
 from cruxmap.graph import build, goals
 from cruxmap.loader import BLOCKING, Loader
 from cruxmap.robustness import Analysis
 from cruxmap.semantics import Scenario, evaluate
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-from generate import SHAPES, generate
 
 
 def load(tmp_path: Path, text: str):
