@@ -646,6 +646,23 @@
       box.appendChild(el("p", "margins per goal:"));
       box.appendChild(ul);
     }
+    // Its routes, as the drawing shows them, in words.
+    var routes = el("ul", null, "cx-margins");
+    M._routesTo[i].forEach(function (k) {
+      var r = M.routes[k];
+      var word = view.removed[k] ? ICON_FAILS + " refuted" : view.routeWorks[k] ? "works" : "blocked";
+      var prem = r.p.map(function (pt) {
+        var met = view.values[pt[0]] >= pt[1];
+        return N[pt[0]] + " \u2265 " + L[pt[1]] + (met ? "" : " " + ICON_FAILS + " (is " + L[view.values[pt[0]]] + ")");
+      });
+      routes.appendChild(el("li", r.id + ": yields " + L[r.y] + " from " + prem.join(", ") + " \u2014 " + word));
+    });
+    if (routes.childNodes.length) {
+      box.appendChild(el("p", state.over[i] !== undefined ? "reductions to it (not counted: the scenario sets it):" : "reductions to it:"));
+      box.appendChild(routes);
+    }
+    var uses = M._routesFrom[i].map(function (k) { return M.routes[k].id + " (for " + N[M.routes[k].c] + ")"; });
+    if (uses.length) box.appendChild(el("p", "premise of: " + uses.join(", "), "cx-where"));
   }
 
   // ------------------------------------------------------------------ selection and picker
