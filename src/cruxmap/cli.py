@@ -384,7 +384,6 @@ def run_check(
 
 def cmd_check(args: argparse.Namespace) -> int:
     from cruxmap import output
-    from cruxmap.report import build_report, dump
 
     cfg = _load_config(args)
     paths = args.paths or cfg.paths or ["."]
@@ -393,6 +392,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     all_diags = [d for diags in per_map for d in diags]
     fmt = cfg.format
     if fmt == "json":
+        from cruxmap.report import build_report, dump  # pydantic: only for JSON
+
         reports = [
             dump(build_report(res, diags, {k: v for k, v in overrides.items() if k in res.amap.claims},
                               cfg.depth, cfg.max_order))
