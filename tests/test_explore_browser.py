@@ -102,8 +102,14 @@ def test_loads_from_file_without_errors_or_network(interp: Opened) -> None:
     # Play with it a little: select, set, search, zoom, toggle, reset.
     interp.page.click("#claim-interp")
     interp.page.click("#picker-levels button[data-level='partial']")
-    interp.page.fill("#search", "oversight")
+    interp.page.fill("#search", "Supervisor")  # by ID or text, any case
+    hits = interp.page.eval_on_selector_all(".cx-hit", "els => els.map(e => e.id)")
+    assert hits == ["claim-auto_supervisor"]
     interp.page.keyboard.press("Enter")
+    assert interp.page.text_content("#claim-title") == "auto_supervisor"
+    interp.page.fill("#search", "oversight")
+    hits = interp.page.eval_on_selector_all(".cx-hit", "els => els.map(e => e.id)")
+    assert hits == ["claim-other_oversight"]
     interp.page.click("#zoom-in")
     interp.page.check("#objections")
     interp.page.click("#reset")
@@ -128,6 +134,16 @@ def test_lowering_full_interp_fails_the_argument_as_made_only(interp: Opened) ->
     )
     assert "GOAL ≥ good: \u00d7 FAILS" in texts
     assert interp.node("claim-aligned_repaired", "data-status") == "holds"
+    # Not by colour alone (greyscale): a failing goal has a thick border, an
+    # unreached claim a dotted one, a changed level says what it was.
+    shape = "document.querySelector('#' + id + ' path').getAttribute(a)"
+    get = f"([id, a]) => {shape}"
+    assert interp.page.evaluate(get, [argued, "stroke-width"]) == "3"  # changed: thickest
+    assert interp.page.evaluate(get, ["claim-catch_every_problem", "stroke-dasharray"]) == "1,5"
+    levels = interp.page.evaluate(
+        "Array.from(document.querySelectorAll('#claim-full_interp text')).map(t => t.textContent)"
+    )
+    assert "\u0394 great (was perfect)" in levels
     assert interp.node("route-interp_reduction", "data-status") == "blocked"
     assert interp.page.evaluate("location.hash") == "#set=full_interp:great"
     assert interp.console == []
@@ -200,7 +216,8 @@ def _check_json(path: Path, sets: dict[str, str], capsys: Any) -> dict[str, Any]
     for k, v in sets.items():
         args += ["--set", f"{k}={v}"]
     main([*args, str(path)])
-    return json.loads(capsys.readouterr().out)
+    (entry,) = json.loads(capsys.readouterr().out)["maps"]
+    return dict(entry)
 
 
 def _expected(report: dict[str, Any]) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def test_ids_are_nfkc_normalised(write: Callable[..., Path], run: Run) -> None:
         "file reduces to full\ngoal file >= good\n",
     )
     _, out, _ = run("check", "--format", "json", path.name)
-    report = json.loads(out)
+    [report] = json.loads(out)["maps"]
     assert set(report["claims"]) == {"file", "full"}
     assert report["goals"]["file"]["status"] == "holds"
 
