@@ -203,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list the diagnostic codes")
     rules.set_defaults(handler=cmd_rules)
+
+    lsp = sub.add_parser(
+        "lsp",
+        help="run the language server (stdio), for editors",
+        description="Serve the Language Server Protocol over standard input and output (see docs/editors.md).",
+    )
+    lsp.set_defaults(handler=cmd_lsp)
     return parser
 
 
@@ -241,6 +248,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
     for rule in RULES.values():
         print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.description}")
     return 0
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from cruxmap.lsp import main as serve
+
+    return serve()
 
 
 # --------------------------------------------------------------------------- check
