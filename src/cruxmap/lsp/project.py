@@ -42,6 +42,7 @@ class Project:
         self._indexes: dict[Path, FileIndex] = {}
         self._disk_keys: dict[Path, tuple[int, int]] = {}
         self._files: dict[Path, list[Path]] = {}
+        self._lines: dict[Path, tuple[str, list[str]]] = {}
         self._lock = threading.RLock()
         #: Bumped whenever any text changes; caches below are keyed on it.
         self.generation = 0
@@ -57,7 +58,13 @@ class Project:
         if path in self.open:
             return True
         real = _real(path)
-        return any(real == f or f in real.parents for f in self.folders)
+        folders = self.folders or self._open_roots()
+        return any(real == f or f in real.parents for f in folders)
+
+    def _open_roots(self) -> list[Path]:
+        """Without workspace folders (an editor in single-file mode), the
+        project roots of the open files, as ``cruxmap check`` would use."""
+        return list({_real(project_root(p)) for p in list(self.open)})
 
     # -- texts --------------------------------------------------------------
 
@@ -79,6 +86,7 @@ class Project:
         with self._lock:
             self.open.pop(path, None)
             self._indexes.pop(path, None)
+            self._lines.pop(path, None)
             self.generation += 1
 
     def files_changed(self) -> None:
@@ -91,7 +99,21 @@ class Project:
 
     def overlay(self) -> dict[Path, str]:
         with self._lock:
-            return {p: t for p, (t, _) in self.open.items()}
+            return {p: index.clean_text(t) for p, (t, _) in self.open.items()}
+
+    def live_lines(self, path: Path) -> list[str] | None:
+        """The lines of an open buffer as the client has it now (split once
+        per version: hover and completion read them on every request)."""
+        with self._lock:
+            if path not in self.open:
+                return None
+            text = self.open[path][0]
+            cached = self._lines.get(path)
+            if cached is not None and cached[0] is text:
+                return cached[1]
+            lines = index.clean_text(text).split("\n")
+            self._lines[path] = (text, lines)
+            return lines
 
     # -- indexes ------------------------------------------------------------
 

@@ -393,8 +393,9 @@ def formatting(ls: CruxServer, params: lsp.DocumentFormattingParams) -> list[lsp
 def _live_lines(ls: CruxServer, uri: str, path: Path) -> list[str]:
     """The client's current text (hover and completion read the word under
     the cursor from it, whatever the state of the index)."""
-    if path in ls.project.open:
-        return ix.clean_text(ls.project.open[path][0]).split("\n")
+    lines = ls.project.live_lines(path)
+    if lines is not None:
+        return lines
     idx = ls.project.latest(path)
     return idx.lines if idx is not None else []
 
