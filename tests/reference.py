@@ -22,8 +22,11 @@ R1  Least fixed point.  The normative definition is the least fixed point.
 R2  Leaf = a claim that no reduction of the map concludes (structural, decided
     on the whole map).  A concluded claim whose reductions are all removed by
     objections is still not a leaf: max over no reductions = bottom.
-R3  Scenario ``claim=LEVEL``: for a leaf the value is LEVEL (even above its
-    ``assume``); for a concluded claim the value is ``min(computed, LEVEL)``.
+R3  Scenario ``claim=LEVEL`` (SPEC v0.2): the claim's value is LEVEL whatever
+    its routes give, for a leaf (even above its ``assume``) and for a concluded
+    claim alike (even above what its routes give).  Caps (objections, scaling
+    down) still apply on top with ``min``.  The claim stays a leaf or not as
+    the map says (R2, R9).
 R4  "Scaling p down to L" (margins, cut sets, uniform margin) caps p at L on
     top of the analysed scenario; every other claim is recomputed (the
     ``other claims as in the baseline`` wording can only mean the *inputs* are
@@ -131,7 +134,7 @@ def fixpoint(
 ) -> dict[str, int]:
     """Least fixed point of the SPEC equations, as level indices.
 
-    ``sets``: scenario overrides (index); sets a leaf, caps a concluded claim.
+    ``sets``: scenario overrides (index); the claim takes that level, routes or not.
     ``caps``: extra caps (index), applied to every claim with ``min``.
     ``removed``: ids of reductions that do not go through.
     """
@@ -142,22 +145,22 @@ def fixpoint(
     active = [r for r in m.reductions if r.id not in removed]
 
     def bound(c: str) -> int:
-        b = caps.get(c, top)
-        if c not in leaves:
-            b = min(b, sets.get(c, top))  # READING R3: a cap for concluded claims
-        return b
+        return caps.get(c, top)
 
+    # READING R3: a set claim takes its level (then caps); routes are ignored.
+    fixed = {c: min(lv, bound(c)) for c, lv in sets.items()}
     v: dict[str, int] = {}
     for c, assume in m.claims.items():
-        if c in leaves:
-            # READING R3: the scenario sets a leaf; caps only ever lower it.
-            v[c] = min(sets.get(c, m.idx(assume, top)), bound(c))
+        if c in fixed:
+            v[c] = fixed[c]
+        elif c in leaves:
+            v[c] = min(m.idx(assume, top), bound(c))
         else:
             v[c] = 0  # bottom: we want the *least* fixed point
     while True:
         new = dict(v)
         for c in m.claims:
-            if c in leaves:
+            if c in leaves or c in fixed:
                 continue
             best = 0  # max over no reductions = bottom
             for r in active:

@@ -9,6 +9,7 @@ written independently of the formatter's own safety check.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,7 @@ def _strip(value: Any) -> Any:
 
 
 def _model(doc: Document) -> list[Any]:
-    return [(type(s).__name__, _strip(s.model_dump())) for s in doc.statements]
+    return [(type(s).__name__, _strip(dataclasses.asdict(s))) for s in doc.statements]
 
 
 def _in_span(doc: Document) -> list[list[str]]:

@@ -100,15 +100,28 @@ def test_self_loop_with_bottom_threshold_and_plain_cycle():
     assert values(m2) == {"a": "none", "b": "none"}
 
 
-def test_scenario_sets_leaf_caps_conclusion():
+def test_scenario_overrides_leaf_and_conclusion():
     m = CruxMap(
         claims={"g": None, "a": "good"},
         reductions=[Reduction("r", "g", (("a", "good"),), "great")],
     )
     assert values(m, {"a": "perfect"}) == {"g": "great", "a": "perfect"}
     assert values(m, {"g": "partial"}) == {"g": "partial", "a": "good"}
-    assert values(m, {"g": "perfect"}) == {"g": "great", "a": "good"}
+    # SPEC v0.2: an override takes the claim at its level whatever its routes give.
+    assert values(m, {"g": "perfect"}) == {"g": "perfect", "a": "good"}
     assert values(m, {"a": "partial"}) == {"g": "none", "a": "partial"}
+    assert values(m, {"a": "partial", "g": "good"}) == {"g": "good", "a": "partial"}
+
+
+def test_override_lifts_a_cycle_member():
+    m = CruxMap(
+        claims={"a": None, "b": None},
+        reductions=[
+            Reduction("r1", "a", (("b", "partial"),)),
+            Reduction("r2", "b", (("a", "partial"),)),
+        ],
+    )
+    assert values(m, {"a": "good"}) == {"a": "good", "b": "perfect"}
 
 
 def test_objection_labels():

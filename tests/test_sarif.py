@@ -60,13 +60,15 @@ def test_empty_log_is_valid_and_lists_every_rule() -> None:
 def test_results_carry_rule_level_message_and_region(project: Path) -> None:
     (project / "maps").mkdir()
     (project / "maps" / "a map.crux").write_text('claim alignment: "x"\n', encoding="utf-8")
+    brittle = dict(premise="alignment", goal="g", level="perfect", breaks_at="near_perfect")
     diags = [
-        make("CX101", "maps/a map.crux", 1, 7, "premise `alignment` is brittle", suggestion="ask less"),
-        make("CX202", "maps/a map.crux", 1, 1, "claim `alignment` has no `source`"),
-        make("CX102", "maps/a map.crux", 1, 1, "goal fails"),
+        make("CX101", "maps/a map.crux", 1, 7, suggestion="ask less", end_line=1, end_column=16, **brittle),
+        make("CX202", "maps/a map.crux", 1, 1, claim="alignment", end_line=1, end_column=16),
+        make("CX102", "maps/a map.crux", 1, 1, goal="g", required="good", reached="none"),
     ]  # fmt: skip
     log = sarif.to_sarif(diags)
     validate(log)
+    assert log["runs"][0]["columnKind"] == "unicodeCodePoints"
     results = log["runs"][0]["results"]
     rules = log["runs"][0]["tool"]["driver"]["rules"]
     assert [r["level"] for r in results] == ["warning", "note", "error"]
@@ -76,19 +78,45 @@ def test_results_carry_rule_level_message_and_region(project: Path) -> None:
         loc = r["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"] == {"uri": "maps/a%20map.crux", "uriBaseId": "%SRCROOT%"}
         assert loc["region"]["startLine"] == 1
-    assert results[0]["message"]["text"] == "premise `alignment` is brittle (help: ask less)"
-    # The region covers the token at the column: the ID, or keyword and ID.
+    assert results[0]["message"]["text"] == (
+        "premise `alignment` is brittle for goal `g`: at perfect the goal holds, "
+        "at near_perfect it fails (help: ask less)"
+    )
+    # The region is the diagnostic's range.
     assert results[0]["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 1, "startColumn": 7, "endLine": 1, "endColumn": 16,
     }  # fmt: skip
     assert results[1]["locations"][0]["physicalLocation"]["region"]["endColumn"] == 16
-    # Fingerprints key alerts on what they say, not on the line they are at.
+    # Fingerprints key alerts on what they are about (code and IDs), not on
+    # the line they are at, the levels in the message, or its wording.
     moved = make(
-        "CX101", "maps/a map.crux", 9, 1, "premise `alignment` is brittle", suggestion="ask less"
+        "CX101", "maps/a map.crux", 9, 1, **{**brittle, "level": "great", "breaks_at": "good"}
     )
-    assert sarif.to_sarif([moved])["runs"][0]["results"][0]["partialFingerprints"] == (
-        results[0]["partialFingerprints"]
-    )  # fmt: skip
+    fingerprint = results[0]["partialFingerprints"]
+    assert sarif.to_sarif([moved])["runs"][0]["results"][0]["partialFingerprints"] == fingerprint
+    other = make("CX101", "maps/a map.crux", 1, 7, **{**brittle, "premise": "interp"})
+    assert sarif.to_sarif([other])["runs"][0]["results"][0]["partialFingerprints"] != fingerprint
+
+
+def test_regions_count_code_points_from_the_lexer(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]]
+) -> None:
+    """`claim été` is underlined whole (an ASCII-only re-lex stopped after
+    `claim`); a premise after a wide character starts where it is."""
+    write(
+        "u.crux", 'claim été: "summer"\nclaim 名前: "name"\nété reduces to 名前\ngoal été >= good\n'
+    )
+    _, out, _ = run("check", "--format", "sarif", "u.crux")
+    log = json.loads(out)
+    validate(log)
+    regions = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]):
+        r["locations"][0]["physicalLocation"]["region"]
+        for r in log["runs"][0]["results"]
+    }  # fmt: skip
+    assert regions["CX202", 1] == {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 10}
+    assert regions["CX202", 2] == {"startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 9}
+    assert regions["CX203", 3] == {"startLine": 3, "startColumn": 1, "endLine": 3, "endColumn": 4}
 
 
 def test_unreadable_file_still_gives_a_valid_region() -> None:

@@ -486,9 +486,10 @@ EXAMPLES = [
         },
         sets={"interpretability": "perfect"},
     ),
-    # Scenario caps the conclusion: alignment = partial, still >= partial.
+    # Scenario overrides the conclusion (SPEC v0.2): alignment = partial
+    # whatever its route gives, so the premise no longer matters.
     Example(
-        "interp_good_cap_conclusion",
+        "interp_good_override_conclusion",
         INTERP_GOOD,
         INTERP_GOOD_MAP,
         {
@@ -501,12 +502,34 @@ EXAMPLES = [
                     "partial",
                     "partial",
                     "holds",
-                    premises={"interpretability": ("great", 1, "partial")},
-                    um=1,
+                    premises={"interpretability": ("great", None, None)},
+                    um=None,
                 )
             },
         },
         sets={"alignment": "partial"},
+    ),
+    # Overriding the conclusion upward lifts it past what its route gives.
+    Example(
+        "interp_good_override_conclusion_up",
+        INTERP_GOOD,
+        INTERP_GOOD_MAP,
+        {
+            "claims": {
+                "alignment": {"baseline": "perfect"},
+                "interpretability": {"baseline": "great"},
+            },
+            "goals": {
+                "alignment": goal(
+                    "partial",
+                    "perfect",
+                    "holds",
+                    premises={"interpretability": ("great", None, None)},
+                    um=None,
+                )
+            },
+        },
+        sets={"alignment": "perfect"},
     ),
     # Scenario drops the leaf to partial: goal fails in the scenario.
     Example(

@@ -159,8 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         dest="render_format",
         choices=("svg", "dot", "png"),
-        default="svg",
-        help="output format (default svg; dot needs no Graphviz)",
+        default=None,
+        help="output format (default: the -o file's extension, else svg; dot needs no Graphviz)",
     )
     render.add_argument(
         "--set",
@@ -178,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument(
         "--combine", action="store_true", help="draw all the maps named or found in one drawing"
     )
+    render.add_argument("--goal", dest="part_goals", action="append", default=[], metavar="GOAL",
+                        help="draw only the support of this goal; repeatable")  # fmt: skip
+    render.add_argument("--focus", metavar="CLAIM", default=None,
+                        help="draw only the claims within --radius reductions of CLAIM")  # fmt: skip
+    render.add_argument("--radius", type=int, default=2, metavar="N",
+                        help="steps (reductions) around --focus (default 2)")  # fmt: skip
     render_mode = render.add_mutually_exclusive_group()
     render_mode.add_argument(
         "--check",
@@ -201,7 +207,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.set_defaults(handler=cmd_render, select=None, ignore=None)  # fmt: skip
 
-    rules = sub.add_parser("rules", help="list the diagnostic codes")
+    explore = sub.add_parser(
+        "explore",
+        help="write an interactive HTML page to explore a map's scenarios",
+        description="Write one self-contained HTML page per map: the drawing, with a level "
+        "picker on every claim that re-evaluates the map in the page.",
+    )
+    explore.add_argument("paths", nargs="+", metavar="PATH", help="a .crux file or a directory")
+    explore.add_argument("-o", "--output", metavar="OUT", default=None,
+                         help="output file; a directory for several maps; - for stdout "
+                         "(default: next to each map, .html)")  # fmt: skip
+    explore.add_argument("--set", dest="overrides", action="append", default=[],
+                         metavar="CLAIM=LEVEL",
+                         help="open the page in this scenario when its address has none")  # fmt: skip
+    explore.add_argument("--objections", action="store_true",
+                         help="open the page with the standing objections applied")  # fmt: skip
+    explore.add_argument("--check", action="store_true",
+                         help="write nothing; exit 1 naming pages that are stale or missing")  # fmt: skip
+    explore.add_argument("--graphviz", metavar="PROGRAM", default=None,
+                         help="dot, graphviz-pure, or a path (as for render)")  # fmt: skip
+    explore.add_argument("--config", type=Path, default=None,
+                         help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
+    explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
+
+    rules = sub.add_parser("rules", help="list the diagnostic codes, or explain one")
+    rules.add_argument(
+        "codes",
+        nargs="*",
+        metavar="CODE",
+        help="print the full help of these codes (e.g. CX101, or a name like brittle-premise)",
+    )
     rules.set_defaults(handler=cmd_rules)
 
     lsp = sub.add_parser(
@@ -243,10 +278,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from cruxmap.diagnostics import RULES
+    from cruxmap.diagnostics import RULES, explain, find_rule
 
-    for rule in RULES.values():
-        print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.description}")
+    if not args.codes:
+        for rule in RULES.values():
+            print(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<28} {rule.description}")
+        return 0
+    try:
+        found = [find_rule(code) for code in args.codes]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    print("\n".join(explain(rule) for rule in found).rstrip("\n"))
     return 0
 
 
@@ -310,7 +352,7 @@ def run_check(
 ) -> tuple[list[MapResult], list[list[Diagnostic]], int]:
     """Load, analyse and filter every map; the diagnostics of each map are
     those not already reported for an earlier one."""
-    from cruxmap.diagnostics import Severity
+    from cruxmap.diagnostics import INPUT_ERRORS, Severity
     from cruxmap.lint import Options, apply_filters, check_map
     from cruxmap.loader import Loader, discover
 
@@ -346,7 +388,7 @@ def run_check(
         per_map.append(problems)
     for diags in per_map:
         for d in diags:
-            if d.code in ("CX001", "CX005"):
+            if d.code in INPUT_ERRORS:
                 status = 2
             elif status == 0 and d.severity.rank >= fail_rank:
                 status = 1
@@ -376,7 +418,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             if not results and all_diags:
                 payload = {
                     "maps": {},
-                    "diagnostics": [d.model_dump(mode="json") for d in all_diags],
+                    "diagnostics": [d.to_json() for d in all_diags],
                 }
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "github":
@@ -439,14 +481,16 @@ def cmd_render(args: argparse.Namespace) -> int:
     """Plan the outputs, analyse every map, render all in memory, then write:
     a map with errors, or a Graphviz failure, writes nothing."""
     from cruxmap import output, render
-    from cruxmap.diagnostics import Severity
+    from cruxmap.diagnostics import INPUT_ERRORS, Severity
 
     cfg = _load_config(args)
     mode = "check" if args.check else "update" if args.fail_on_change else "write"
     req = render.Request(paths=args.paths, output=args.output, fmt=args.render_format,
                          combine=args.combine, objections=args.objections,
                          overrides=_parse_overrides(args.overrides), mode=mode,
-                         engine=args.graphviz, depth=cfg.depth, max_order=cfg.max_order)  # fmt: skip
+                         engine=args.graphviz, depth=cfg.depth, max_order=cfg.max_order,
+                         part=render.Part(tuple(args.part_goals), args.focus, args.radius)
+                         if args.part_goals or args.focus is not None else None)  # fmt: skip
     try:
         jobs = render.plan(req)
     except render.UsageProblem as exc:
@@ -462,10 +506,29 @@ def cmd_render(args: argparse.Namespace) -> int:
         names = ", ".join(output.clean(r.amap.root) for r, _ in broken)
         print(f"cruxmap: not rendered, fix the errors first: {names}; nothing was written",
               file=sys.stderr)  # fmt: skip
-        return 2 if any(d.code in ("CX001", "CX005") for d in errors) else 1
+        return 2 if any(d.code in INPUT_ERRORS for d in errors) else 1
     try:
         rendered = render.render_jobs(req, jobs, dict(zip(files, results, strict=True)))
         return render.finish(req, rendered, sys.stderr if args.output == "-" else sys.stdout)
+    except render.RenderError as exc:
+        print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)
+        return 2
+
+
+# --------------------------------------------------------------------------- explore
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    """The explorer page lives in cruxmap.explore; this only maps its errors."""
+    from cruxmap import explore, output, render
+
+    cfg = _load_config(args)
+    try:
+        return explore.run(args.paths, args.output, check=args.check, graphviz=args.graphviz,
+                           scenario=_parse_overrides(args.overrides), objections=args.objections,
+                           depth=cfg.depth, max_order=cfg.max_order)  # fmt: skip
+    except explore.UsageProblem as exc:
+        raise UsageError(str(exc)) from exc
     except render.RenderError as exc:
         print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)
         return 2

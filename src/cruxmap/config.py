@@ -44,19 +44,57 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+#: A ``pyproject.toml`` larger than this is refused unread (real ones are a
+#: few KiB; the file is untrusted and parsed whole).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def read_pyproject(path: Path, *, trusted: bool) -> dict[str, object]:
+    """The parsed TOML of ``path``, bounded: a regular file of at most
+    :data:`MAX_CONFIG_BYTES`, never (unless named with ``--config``) a
+    symlink leading out of its own directory, and no traceback for
+    pathological nesting (tomllib recurses once per nested array)."""
+    from cruxmap.loader import FileTooLarge, read_source
+
+    if not trusted:
+        try:
+            real, home = path.resolve(), path.parent.resolve()
+        except (OSError, RuntimeError) as exc:
+            raise ConfigError(f"{path}: cannot resolve the path (symlink loop?)") from exc
+        if real.parent != home and home not in real.parents:
+            raise ConfigError(
+                f"{path}: a symlink to a file outside the project; not read "
+                "(name it with --config if you mean it)"
+            )
+    try:
+        text = read_source(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except FileTooLarge as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: invalid TOML: not UTF-8 ({exc.reason} at byte {exc.start})"
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from exc
+    except MemoryError as exc:  # pragma: no cover - bounded by the size cap
+        raise ConfigError(f"{path}: too large to parse") from exc
+
+
 def load(explicit: Path | None = None, start: Path | None = None) -> Config:
     """Read the nearest ``pyproject.toml`` (or ``explicit``) if it has a
     ``[tool.cruxmap]`` table; otherwise defaults."""
     path = explicit or find_pyproject(start or Path.cwd())
     if path is None:
         return Config()
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    table = data.get("tool", {}).get("cruxmap")
+    data = read_pyproject(path, trusted=explicit is not None)
+    tool = data.get("tool", {})
+    table = tool.get("cruxmap") if isinstance(tool, dict) else None
     if table is None:
         if explicit is not None:
             raise ConfigError(f"{path}: no [tool.cruxmap] table")

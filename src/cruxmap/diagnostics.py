@@ -1,16 +1,32 @@
-"""Diagnostic codes and the diagnostic record.
+"""Rules and the diagnostic record.
 
 Codes are a public contract (CI configs and ignore comments name them), so
-each one is declared once here with its severity and a one-line description
-that SARIF rules and ``cruxmap rules`` reuse. A code never changes meaning.
+each rule is declared once here as a unit: code, name, severity, the message
+templates its findings are built from, which template arguments name the IDs
+a finding is about, long help with an example (``cruxmap rules CODE``),
+whether it stops the analysis, and the exit status class it maps to. Every
+other module (loader, lint, SARIF, the CLI, docs/language.md) derives from
+this table. A code never changes meaning.
+
+Positions are 1-based lines and 1-based columns counted in Unicode code
+points (Python ``str`` indices + 1); ``end_line``/``end_column`` point just
+past the last character of the range (exclusive), as SARIF regions do.
+
+Plain slotted dataclasses, no validation: a large map produces tens of
+thousands of findings, and every field is built here from typed values.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from string import Formatter
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
+if TYPE_CHECKING:
+    from cruxmap.model import Loc
 
 
 class Severity(StrEnum):
@@ -23,38 +39,401 @@ class Severity(StrEnum):
         return {"info": 0, "warning": 1, "error": 2}[self.value]
 
 
-class Rule(NamedTuple):
+#: Exit status classes (ruff's convention): 1 findings, 2 input that could
+#: not be read or parsed.
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One diagnostic code and everything said about it."""
+
     code: str
-    severity: Severity
+    #: Symbolic name, as ruff's rule names (``brittle-premise``).
     name: str
+    severity: Severity
+    #: One sentence: SARIF's short description and the rules list.
     description: str
+    #: Message templates by form (``""`` is the main one), with named
+    #: arguments in ``{braces}`` (``str.format`` syntax).
+    messages: Mapping[str, str]
+    #: Long help with an example: what ``cruxmap rules CODE`` prints.
+    help: str
+    #: Template arguments that say what a finding is about (the IDs of
+    #: claims, goals, objections, reductions; an unknown name and where it
+    #: was used), in order. SARIF fingerprints and editors key on them rather
+    #: than on the message text, so rewording a message or a changed level
+    #: does not re-key an alert.
+    subject: tuple[str, ...] = ()
+    #: A map with this error is not analysed, and it cannot be suppressed.
+    blocking: bool = False
+    #: Exit status when the finding is reported at or above ``fail-on``.
+    exit_class: int = EXIT_FINDINGS
+
+    @property
+    def message(self) -> str:
+        """The main message template."""
+        return self.messages[""]
+
+    def arguments(self, form: str = "") -> list[str]:
+        """Names a message form takes, in order."""
+        return [n for _, n, _, _ in Formatter().parse(self.messages[form]) if n]
 
 
-RULES: dict[str, Rule] = {
-    r.code: r
-    for r in [
-        Rule("CX001", Severity.ERROR, "syntax-error", "The file could not be parsed."),
-        Rule("CX002", Severity.ERROR, "undefined-name", "Reference to an undefined claim, reduction or objection."),
-        Rule("CX003", Severity.ERROR, "duplicate-id", "The same ID is declared twice."),
-        Rule("CX004", Severity.ERROR, "unknown-level", "Unknown level, or a second, different scale."),
-        Rule("CX005", Severity.ERROR, "bad-import", "Import missing, unreadable, or outside the project root."),
-        Rule("CX006", Severity.ERROR, "misplaced-attribute", "`assume` on a concluded claim, or `caps` on an objection whose target is not a claim."),
-        Rule("CX101", Severity.WARNING, "brittle-premise", "A premise is brittle for a goal: weakening it one step makes the goal fail."),
-        Rule("CX102", Severity.ERROR, "goal-fails", "A goal fails at baseline."),
-        Rule("CX103", Severity.WARNING, "circular-reduction", "Reductions form a cycle."),
-        Rule("CX104", Severity.WARNING, "goal-fails-with-objections", "A goal fails once the standing objections are applied."),
-        Rule("CX105", Severity.INFO, "single-point-of-failure", "The goal fails when this premise alone drops to the bottom level."),
-        Rule("CX201", Severity.INFO, "unused-claim", "Claim declared but never used."),
-        Rule("CX202", Severity.INFO, "claim-without-source", "Claim without `source`."),
-        Rule("CX203", Severity.INFO, "reduction-without-because", "Reduction without `because`."),
-    ]
-}  # fmt: skip
+#: Characters that must not reach a reader raw: C0 controls but tab and
+#: newline, DEL, C1 controls (U+0085 among them), the line and paragraph
+#: separators, bidirectional marks, embeddings, overrides and isolates, and
+#: lone surrogates (undecodable bytes in file names).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
-class Diagnostic(BaseModel):
-    """One finding, located at a file position (1-based line and column)."""
+def _escape_one(m: re.Match[str]) -> str:
+    n = ord(m.group(0))
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
 
-    model_config = ConfigDict(frozen=True)
+
+def escape(text: str) -> str:
+    """Display-safe text: each unsafe character as a visible ``\\xNN`` or
+    ``\\uNNNN`` escape, so that an excerpt or message quoting a hostile
+    file cannot reorder or hide what a reader of JSON or SARIF sees."""
+    return _UNSAFE.sub(_escape_one, text) if _UNSAFE.search(text) else text
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+_RULE_LIST = [
+    Rule(
+        "CX001", "syntax-error", _E,
+        "Syntax error: the message says what was expected, and shows the line with a caret.",
+        {
+            "": "{detail}",
+            "no-against": "objection `{objection}` has no `against:` target",
+        },
+        """\
+The text is not a .crux file as the language defines it: a statement that
+does not start in column 1, an unterminated string, an unknown attribute, a
+character an identifier may not hold (invisible or default-ignorable ones
+such as U+3164 or U+200B), a Unicode line separator, or an objection without
+`against:`. The message says what was expected and what was found, and the
+line is shown with a caret. Parsing resumes at the next statement, so one
+typo does not hide the rest of the file.
+
+Example:
+
+    claim alignment "AI systems do what we intend"    # CX001: expected `:`
+
+Fix:
+
+    claim alignment: "AI systems do what we intend"
+""",
+        subject=("objection",), blocking=True, exit_class=EXIT_INPUT,
+    ),
+    Rule(
+        "CX002", "undefined-name", _E,
+        "Reference to an undefined claim, reduction or objection (the nearest name suggested).",
+        {
+            "": "undefined claim `{name}` in {context}",
+            "target": "undefined target `{target}` of objection `{objection}`",
+        },
+        """\
+A reduction, goal or objection names an ID that no file of the map declares.
+The suggestion names the nearest existing ID. All files of a map (the root
+and everything it imports) share one namespace.
+
+Example:
+
+    claim alignment: "AI systems do what we intend"
+    claim interp: "interpretability succeeds"
+    alignment reduces to interpretation    # CX002: undefined claim `interpretation`
+
+Fix: declare the claim, or correct the name (`interp`).
+""",
+        subject=("name", "context", "target", "objection"), blocking=True,
+    ),
+    Rule(
+        "CX003", "duplicate-id", _E,
+        "The same ID is declared twice (both places named), or a second goal on one claim.",
+        {
+            "": "duplicate ID `{id}` (first declared at {first})",
+            "goal": "second goal for `{claim}` (first at {first})",
+        },
+        """\
+Claims, reductions and objections share one namespace per map, so an ID may
+be declared once across all files; a claim may also carry only one goal.
+Both places are named.
+
+Example:
+
+    claim safety: "the system is safe"
+    claim safety: "the system is secure"    # CX003: duplicate ID `safety`
+
+Fix: rename one of them (and its uses), or merge the two claims.
+""",
+        subject=("id", "claim"), blocking=True,
+    ),
+    Rule(
+        "CX004", "unknown-level", _E,
+        "Unknown level (the nearest suggested), a second, different scale, or a malformed scale.",
+        {
+            "": "unknown level `{level}` in {context}",
+            "too-few": "a scale needs at least two levels",
+            "repeated": "level `{level}` appears twice in the scale",
+            "second-scale": "a second, different scale (the first is at {first}: {levels})",
+        },
+        """\
+A level (in `>=`, `yields`, `assume`, `caps` or a goal) that is not on the
+map's scale, or a malformed scale: fewer than two levels, a level twice, or
+a second scale that differs from the first. The suggestion names the
+nearest level.
+
+Example:
+
+    scale: low < medium < high
+    claim alignment: "AI systems do what we intend"
+    goal alignment >= hihg    # CX004: unknown level `hihg`
+
+Fix: use a level of the scale (`high`), or extend the scale.
+""",
+        subject=("level", "context"), blocking=True,
+    ),
+    Rule(
+        "CX005", "bad-import", _E,
+        "Import missing, unreadable, or outside the project root; also an unreadable file named on the command line.",
+        {"": "{detail}"},
+        """\
+An imported file (or a file named on the command line) is missing, cannot be
+read, is not valid to read (a directory, a device, larger than the size
+limit), or resolves, after symlinks, outside the project root (the nearest
+ancestor holding pyproject.toml or .git). Nothing outside the root is read.
+
+Example:
+
+    import "../../etc/shared.crux"    # CX005: resolves outside the project root
+
+Fix: copy the file into the project, or correct the path.
+""",
+        blocking=True, exit_class=EXIT_INPUT,
+    ),
+    Rule(
+        "CX006", "misplaced-attribute", _E,
+        "`assume` on a concluded claim, or `caps` on an objection whose target is not a claim.",
+        {
+            "": "`assume` on `{claim}`, which a reduction concludes: its value comes from the reduction",
+            "caps": "`caps` on objection `{objection}`, whose target `{target}` is not a claim",
+        },
+        """\
+An attribute that cannot mean anything where it is written: `assume` sets
+the level of a leaf claim, so on a claim some reduction concludes it would
+be ignored; `caps` limits a claim, so on an objection against a reduction
+(which the objection removes) or against another objection it has no
+target.
+
+Example:
+
+    claim alignment: "aligned"
+        assume: great             # CX006: a reduction concludes `alignment`
+    claim interp: "interpretability succeeds"
+    alignment reduces to interp
+
+Fix: remove the attribute, or the reduction.
+""",
+        subject=("claim", "objection", "target"),
+    ),
+    Rule(
+        "CX101", "brittle-premise", _W,
+        "A premise is brittle for a goal (margin 0): weakening it one step makes the goal fail.",
+        {
+            "": "premise `{premise}` is brittle for goal `{goal}`: "
+            "at {level} the goal holds, at {breaks_at} it fails",
+        },
+        """\
+The goal holds, but only just: if this premise were achieved one level less
+well than the argument assumes, the goal would fail (margin 0). This is the
+"robust to scaling down" question: an argument that needs every premise
+perfect is brittle. Reported at the premise's `claim`.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"
+    alignment reduces to interp >= perfect
+    goal alignment >= good    # CX101 on `interp`: at perfect the goal holds,
+                              # at near_perfect it fails
+
+Fix: ask less of the premise (a lower `>=` threshold), or add a route to the
+goal that does not need it. Keep it on purpose with
+`# cruxmap: ignore[CX101]` and a comment saying why.
+""",
+        subject=("premise", "goal"),
+    ),
+    Rule(
+        "CX102", "goal-fails", _E, "A goal fails at baseline; reported at the goal.",
+        {"": "goal `{goal}` fails: it needs {required} but reaches {reached}"},
+        """\
+With every leaf at its assumed level (and any `--set` scenario applied), the
+goal's claim does not reach the level the goal requires. Reported at the
+goal.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"
+        assume: partial
+    alignment reduces to interp >= great
+    goal alignment >= good    # CX102: it needs good but reaches none
+
+Fix: strengthen a premise, lower a threshold, or add an alternative route.
+""",
+        subject=("goal",),
+    ),
+    Rule(
+        "CX103", "circular-reduction", _W,
+        "Reductions form a cycle (named); reported at a reduction of the cycle.",
+        {"": "circular reduction: {cycle}"},
+        """\
+Claims reduce to each other in a circle. A cycle cannot lift itself: its
+claims reach only what some route from outside the cycle gives them.
+Reported at the first reduction (in reading order) of the cycle.
+
+Example:
+
+    claim a: "one"
+    claim b: "two"
+    a reduces to b
+    b reduces to a    # CX103: circular reduction: a -> b -> a
+
+Fix: give one claim of the cycle a route from outside it, or remove a
+reduction.
+""",
+        subject=("cycle",),
+    ),
+    Rule(
+        "CX104", "goal-fails-with-objections", _W,
+        "A goal that holds fails once the standing objections are applied (they are named).",
+        {
+            "": "goal `{goal}` fails once the standing objections are applied "
+            "({level} < {required}): {objections}",
+        },
+        """\
+The goal holds at baseline, but in the objections scenario (every objection
+that stands, i.e. is not answered by a rebuttal, caps its claim or removes
+its reduction) it fails. The standing objections that touch the goal's
+support are named.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"
+    alignment reduces to interp >= good
+    goal alignment >= good
+    objection opaque: "features are not the model's concepts"
+        against: interp
+        caps: partial          # CX104: goal `alignment` fails once ...
+
+Fix: answer the objection (an `objection` whose `against:` names it), or
+repair the argument so the goal survives it.
+""",
+        subject=("goal",),
+    ),
+    Rule(
+        "CX105", "single-point-of-failure", _I,
+        "Single point of failure with slack: the goal fails when this premise alone drops to the bottom level.",
+        {
+            "": "premise `{premise}` is a single point of failure for goal `{goal}` "
+            "(slack {slack}: fails at {breaks_at})",
+        },
+        """\
+Not brittle (the premise can weaken by the slack without harm), but every
+route to the goal goes through it: if it alone drops far enough, the goal
+fails, whatever the other premises do.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"
+    alignment reduces to interp >= good
+    goal alignment >= good    # CX105 on `interp` (assumed perfect):
+                              # slack 3 steps, fails at partial
+
+Fix: add a route to the goal that does not go through the premise.
+""",
+        subject=("premise", "goal"),
+    ),
+    Rule(
+        "CX201", "unused-claim", _I,
+        "Claim declared but never used (in no reduction, goal or objection).",
+        {"": "claim `{claim}` is declared but never used"},
+        """\
+The claim appears in no reduction, goal or objection, so it takes no part in
+the argument.
+
+Example:
+
+    claim aside: "an interesting but unused point"    # CX201
+
+Fix: use it in a reduction or goal, or remove it.
+""",
+        subject=("claim",),
+    ),
+    Rule(
+        "CX202", "claim-without-source", _I, "Claim without `source`.",
+        {"": "claim `{claim}` has no `source`"},
+        """\
+A claim says nothing about where it comes from. A source (a URL or a
+citation) lets a reader check the premise the argument leans on.
+
+Example:
+
+    claim interp: "interpretability succeeds"    # CX202
+
+Fix:
+
+    claim interp: "interpretability succeeds"
+        source: "https://example.org/paper"
+""",
+        subject=("claim",),
+    ),
+    Rule(
+        "CX203", "reduction-without-because", _I, "Reduction without `because`.",
+        {"": "reduction `{reduction}` has no `because`"},
+        """\
+A reduction does not say why its premises suffice for its conclusion (the
+warrant). The warrant is where an argument is usually weakest.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"
+    alignment reduces to interp    # CX203
+
+Fix:
+
+    alignment reduces to interp
+        because: "a model we can read, we can correct"
+""",
+        subject=("reduction",),
+    ),
+]  # fmt: skip
+
+RULES: dict[str, Rule] = {r.code: r for r in _RULE_LIST}
+#: Codes after which values would be meaningless, so analysis is skipped.
+BLOCKING: frozenset[str] = frozenset(c for c, r in RULES.items() if r.blocking)
+#: Codes that mean the input could not be read or parsed (exit status 2).
+INPUT_ERRORS: frozenset[str] = frozenset(c for c, r in RULES.items() if r.exit_class == EXIT_INPUT)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding, located at a range of a file.
+
+    ``line``/``column`` start the range; ``end_line``/``end_column`` end it
+    (exclusive; ``None`` when only the start is known, such as a file that
+    could not be read). Columns count code points from 1.
+    """
 
     code: str
     severity: Severity
@@ -65,10 +444,48 @@ class Diagnostic(BaseModel):
     suggestion: str | None = None
     #: Source line shown under a syntax error, with a caret at ``column``.
     excerpt: str | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    #: Which of the rule's message forms (``""`` the main one).
+    form: str = ""
+    #: The template arguments, in the template's order.
+    args: tuple[tuple[str, str], ...] = ()
+    #: The IDs the finding is about (claims, goals, objections...).
+    subject: tuple[str, ...] = field(default=())
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.code, self.message)
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+    @property
+    def arguments(self) -> dict[str, str]:
+        return dict(self.args)
+
+    def to_json(self) -> dict[str, Any]:
+        """The diagnostic as the JSON report writes it: optional keys only
+        when set, display text made safe with :func:`escape`."""
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+        }
+        if self.end_line is not None:
+            out["end_line"] = self.end_line
+            out["end_column"] = self.end_column
+        out["message"] = escape(self.message)
+        if self.suggestion is not None:
+            out["suggestion"] = escape(self.suggestion)
+        if self.excerpt is not None:
+            out["excerpt"] = escape(self.excerpt)
+        if self.subject:
+            out["subject"] = list(self.subject)
+        return out
 
 
 def make(
@@ -76,25 +493,111 @@ def make(
     path: str,
     line: int,
     column: int,
-    message: str,
+    message: str | None = None,
     *,
     suggestion: str | None = None,
     excerpt: str | None = None,
+    end_line: int | None = None,
+    end_column: int | None = None,
+    form: str = "",
+    subject: tuple[str, ...] | None = None,
+    **args: object,
 ) -> Diagnostic:
-    """Build a diagnostic whose severity is the one its code declares.
+    """Build a diagnostic from its rule: the severity the code declares, the
+    message from the rule's template ``form`` filled with ``args``.
 
-    Constructed without validation: every field is built here from typed
-    values, and large maps produce tens of thousands of findings.
+    ``message`` given instead of ``args`` is the rule's ``{detail}`` (the
+    syntax and file errors, whose text says what was found). ``subject``
+    defaults to the arguments the rule lists as IDs.
     """
-    return Diagnostic.model_construct(
-        code=code,
-        severity=RULES[code].severity,
-        path=path,
-        line=max(1, line),
-        column=max(1, column),
-        message=message,
-        suggestion=suggestion,
-        excerpt=excerpt,
+    rule = RULES[code]
+    if message is not None:
+        if not args and "detail" in rule.arguments(form):
+            args = {"detail": message}
+    else:
+        message = rule.messages[form].format(**args)
+    pairs = tuple((k, str(v)) for k, v in args.items())
+    if subject is None:
+        subject = tuple(str(args[k]) for k in rule.subject if k in args)
+    line, column = max(1, line), max(1, column)
+    if end_line is not None and end_column is not None:
+        if (end_line, end_column) <= (line, column):
+            end_line, end_column = line, column + 1
+    else:
+        end_line = end_column = None
+    return Diagnostic(
+        code, rule.severity, path, line, column, message, suggestion, excerpt,
+        end_line, end_column, form, pairs, subject,
+    )  # fmt: skip
+
+
+def at(
+    code: str,
+    loc: Loc,
+    message: str | None = None,
+    *,
+    suggestion: str | None = None,
+    excerpt: str | None = None,
+    form: str = "",
+    subject: tuple[str, ...] | None = None,
+    **args: object,
+) -> Diagnostic:
+    """:func:`make` at a model position, its range included."""
+    return make(
+        code, loc.path, loc.line, loc.column, message,
+        suggestion=suggestion, excerpt=excerpt,
+        end_line=loc.end_line or None, end_column=loc.end_column or None,
+        form=form, subject=subject, **args,
+    )  # fmt: skip
+
+
+def rules_table() -> str:
+    """The rules as the Markdown table in docs/language.md (a test keeps the
+    two identical)."""
+    rows = [
+        "| code | name | severity | stops analysis | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in RULES.values():
+        stops = "yes" if r.blocking else "no"
+        rows.append(f"| {r.code} | `{r.name}` | {r.severity.value} | {stops} | {r.description} |")
+    return "\n".join(rows) + "\n"
+
+
+def find_rule(key: str) -> Rule:
+    """A rule by code (any case) or by name; ValueError saying what exists."""
+    wanted = key.strip()
+    if wanted.upper() in RULES:
+        return RULES[wanted.upper()]
+    for rule in RULES.values():
+        if rule.name == wanted.lower():
+            return rule
+    guess = did_you_mean(wanted.upper(), set(RULES)) or did_you_mean(
+        wanted.lower(), {r.name for r in RULES.values()}
+    )
+    hint = f" (did you mean {guess}?)" if guess else " (`cruxmap rules` lists them)"
+    shown = wanted.encode("ascii", "backslashreplace").decode("ascii")
+    raise ValueError(f"unknown rule {shown!r}{hint}")
+
+
+def explain(rule: Rule) -> str:
+    """The long form of a rule, as ``cruxmap rules CODE`` prints it."""
+    if rule.blocking:
+        stops = "yes: a map with this error is not analysed, and it cannot be suppressed"
+    else:
+        stops = (
+            f"no; suppress it on a statement with `# cruxmap: ignore[{rule.code}]`, "
+            f'or project-wide with `ignore = ["{rule.code}"]` under [tool.cruxmap]'
+        )
+    exit_text = {
+        EXIT_INPUT: "2 (the input could not be read or parsed)",
+        EXIT_FINDINGS: "1 when at or above `fail-on`",
+    }[rule.exit_class]
+    forms = "\n".join(f"    {t}" for t in rule.messages.values())
+    return (
+        f"{rule.code} {rule.name} ({rule.severity.value})\n\n{rule.description}\n\n"
+        f"{rule.help.rstrip()}\n\nMessage:\n{forms}\n"
+        f"Stops the analysis: {stops}.\nExit status: {exit_text}.\n"
     )
 
 

@@ -17,7 +17,8 @@ import difflib
 import sys
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -290,19 +291,25 @@ def _render(layout: _Layout) -> str:
 _POSITIONS = frozenset({"loc", "end_line", "attr_locs", "level_locs"})
 
 
+@cache
+def _meaningful(cls: type) -> tuple[str, ...]:
+    """The fields of a model class that say something (no positions)."""
+    return tuple(
+        f.name for f in fields(cls) if f.name not in _POSITIONS and not f.name.endswith("_loc")
+    )
+
+
 def _strip(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: _strip(v) for k, v in value.items() if k not in _POSITIONS and not k.endswith("_loc")
-        }
     if isinstance(value, list):
         return [_strip(v) for v in value]
+    if is_dataclass(value):
+        return {name: _strip(getattr(value, name)) for name in _meaningful(type(value))}
     return value
 
 
 def meaning(doc: Document) -> list[tuple[str, Any]]:
     """What a document says, with every position left out."""
-    return [(type(st).__name__, _strip(st.model_dump())) for st in doc.statements]
+    return [(type(st).__name__, _strip(st)) for st in doc.statements]
 
 
 def _places(layout: _Layout) -> list[Any]:
@@ -388,11 +395,13 @@ def _fail(shown: str, why: str) -> str:
 
 def _format_one(shown: str, path: Path | None, *, check: bool, diff: bool) -> str:
     """Format one file (``path`` None: standard input); the outcome word."""
-    from cruxmap.loader import escapes_project, read_source
+    from cruxmap.loader import escapes_project, links_to_non_crux, read_source
 
     shown = output.clean(shown)  # a file name reaches the terminal
     if path is not None and escapes_project(path):
         return _fail(shown, "symlink resolves outside the project root; not read")
+    if path is not None and links_to_non_crux(path):
+        return _fail(shown, "a link to a file that is not a .crux file; not read")
     try:
         data = sys.stdin.buffer.read() if path is None else read_source(path)
     except OSError as exc:

@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 from cruxmap import diagnostics as dg
-from cruxmap.diagnostics import Diagnostic
+from cruxmap.diagnostics import BLOCKING, Diagnostic
 from cruxmap.graph import ClaimGraph, find_cycle
 from cruxmap.graph import build as build_graph
 from cruxmap.graph import goals as goals_of
-from cruxmap.loader import BLOCKING
 from cruxmap.model import ArgumentMap, Document, Goal, Loc
 from cruxmap.robustness import Analysis, GoalResult
 from cruxmap.semantics import Scenario, Status, evaluate, grounded, objections_scenario
@@ -90,9 +89,8 @@ def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
         ]
         at = reds[0].loc if reds else amap.claims[names[0]].loc
         out.append(
-            dg.make(
-                "CX103", at.path, at.line, at.column,
-                "circular reduction: " + " -> ".join([*names, names[0]]),
+            dg.at(
+                "CX103", at, cycle=" -> ".join([*names, names[0]]), subject=tuple(names),
                 suggestion="a cycle cannot lift itself; give one claim a route from outside the cycle",
             )
         )  # fmt: skip
@@ -105,22 +103,19 @@ def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
     for c in amap.claims.values():
         if c.id not in used:
             out.append(
-                dg.make("CX201", c.loc.path, c.loc.line, c.loc.column,
-                        f"claim `{c.id}` is declared but never used",
-                        suggestion="use it in a reduction or goal, or remove it")
+                dg.at("CX201", c.loc, claim=c.id,
+                      suggestion="use it in a reduction or goal, or remove it")
             )  # fmt: skip
         if c.source is None:
             out.append(
-                dg.make("CX202", c.loc.path, c.loc.line, c.loc.column,
-                        f"claim `{c.id}` has no `source`",
-                        suggestion='add an indented line `source: "where this comes from"`')
+                dg.at("CX202", c.loc, claim=c.id,
+                      suggestion='add an indented line `source: "where this comes from"`')
             )  # fmt: skip
     for r in amap.reductions.values():
         if r.because is None:
             out.append(
-                dg.make("CX203", r.loc.path, r.loc.line, r.loc.column,
-                        f"reduction `{r.id}` has no `because`",
-                        suggestion='add an indented line `because: "why the premises suffice"`')
+                dg.at("CX203", r.loc, reduction=r.id,
+                      suggestion='add an indented line `because: "why the premises suffice"`')
             )  # fmt: skip
     return out
 
@@ -137,9 +132,8 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
         where: Loc = goal.loc
         if not gr.holds:
             out.append(
-                dg.make(
-                    "CX102", where.path, where.line, where.column,
-                    f"goal `{goal.claim}` fails: it needs {lv[gr.required]} but reaches {lv[gr.baseline]}",
+                dg.at(
+                    "CX102", where, goal=goal.claim, required=lv[gr.required], reached=lv[gr.baseline],
                     suggestion="strengthen a premise, lower a threshold, or add an alternative route",
                 )
             )  # fmt: skip
@@ -150,19 +144,18 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
             if pr.brittle:
                 assert pr.breaks_at is not None
                 out.append(
-                    dg.make(
-                        "CX101", at.path, at.line, at.column,
-                        f"premise `{claim.id}` is brittle for goal `{goal.claim}`: "
-                        f"at {lv[pr.baseline]} the goal holds, at {lv[pr.breaks_at]} it fails",
+                    dg.at(
+                        "CX101", at, premise=claim.id, goal=goal.claim,
+                        level=lv[pr.baseline], breaks_at=lv[pr.breaks_at],
                         suggestion="ask less of it (a lower `>=` threshold) or add a route that does not need it",
                     )
                 )  # fmt: skip
             elif pr.margin is not None:
                 out.append(
-                    dg.make(
-                        "CX105", at.path, at.line, at.column,
-                        f"premise `{claim.id}` is a single point of failure for goal `{goal.claim}` "
-                        f"(slack {pr.margin} step{'s' if pr.margin != 1 else ''}: fails at {lv[pr.breaks_at or 0]})",
+                    dg.at(
+                        "CX105", at, premise=claim.id, goal=goal.claim,
+                        slack=f"{pr.margin} step{'s' if pr.margin != 1 else ''}",
+                        breaks_at=lv[pr.breaks_at or 0],
                         suggestion="add a route to the goal that does not go through it",
                     )
                 )  # fmt: skip
@@ -173,10 +166,10 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
             route_ids = {r.id for r in g.routes if r.conclusion in support}
             relevant = [o for o in res.standing if amap.objections[o].against in names | route_ids]
             out.append(
-                dg.make(
-                    "CX104", where.path, where.line, where.column,
-                    f"goal `{goal.claim}` fails once the standing objections are applied "
-                    f"({lv[with_obj]} < {lv[gr.required]}): " + ", ".join(f"`{o}`" for o in relevant),
+                dg.at(
+                    "CX104", where, goal=goal.claim, level=lv[with_obj], required=lv[gr.required],
+                    objections=", ".join(f"`{o}`" for o in relevant),
+                    subject=(goal.claim, *relevant),
                     suggestion="answer an objection with a rebuttal (`objection ...` with `against:` it), or repair the argument",
                 )
             )  # fmt: skip

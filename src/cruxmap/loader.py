@@ -9,11 +9,12 @@ per run however many maps import it.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cruxmap import diagnostics as dg
@@ -31,22 +32,26 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
+from cruxmap.output import redact_credentials
 from cruxmap.parsing import decode, parse_text
 
-#: Codes after which values would be meaningless, so analysis is skipped.
-BLOCKING = frozenset({"CX001", "CX002", "CX003", "CX004", "CX005"})
+#: Codes after which values would be meaningless, so analysis is skipped
+#: (declared by each rule in :data:`cruxmap.diagnostics.RULES`).
+BLOCKING = dg.BLOCKING
 #: A 10,000-claim map with sources and warrants is about 1 MB. Parsing costs
 #: up to ~500 bytes of memory per byte of dense input, so this bounds one
 #: file at about 2 GB in the worst case (a bigger file fails fast, CX005).
 MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Only files with this suffix are imported; nothing else is ever echoed.
+CRUX_SUFFIX = ".crux"
 
 
 class FileTooLarge(OSError):
     """A file over :data:`MAX_FILE_BYTES`; the message says how big."""
 
 
-def read_source(path: Path) -> bytes:
-    """The bytes of a regular file of at most :data:`MAX_FILE_BYTES`.
+def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
 
     Opened non-blocking, so that a FIFO cannot hang the run; anything but a
     regular file is refused, and nothing is read past the limit, so that a
@@ -57,10 +62,10 @@ def read_source(path: Path) -> bytes:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a device, FIFO or socket)")
-        data = fh.read(MAX_FILE_BYTES + 1) if info.st_size <= MAX_FILE_BYTES else b""
-    if info.st_size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
+        data = fh.read(limit + 1) if info.st_size <= limit else b""
+    if info.st_size > limit or len(data) > limit:
         size = max(info.st_size, len(data))
-        raise FileTooLarge(f"file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})")
+        raise FileTooLarge(f"file is too large ({size} bytes; the limit is {limit})")
     return data
 
 
@@ -73,6 +78,15 @@ def escapes_project(path: Path) -> bool:
     except (OSError, RuntimeError):
         return False  # unresolvable: reading it fails with its own message
     return not (real == root_real or root_real in real.parents)
+
+
+def links_to_non_crux(path: Path) -> bool:
+    """True when ``path`` is named ``*.crux`` but resolves to a file that is
+    not (a link to a ``.env``, say): such a file is never read or echoed."""
+    try:
+        return is_crux_name(path.name) and not is_crux_name(path.resolve().name)
+    except (OSError, RuntimeError):
+        return False  # unresolvable: reading it fails with its own message
 
 
 def project_root(start: Path) -> Path:
@@ -98,7 +112,13 @@ def display_path(path: Path, base: Path | None = None) -> str:
 
 def printable_name(name: str) -> str:
     """A file name that is not valid UTF-8 with its bad bytes as ``\\xNN``,
-    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8."""
+    so that every output (JSON, SARIF, a strict terminal) stays valid UTF-8.
+
+    A literal backslash is doubled, so that distinct files never share a
+    name: ``bad\\xff.crux`` (four characters spelled out) cannot pose as the
+    file whose name has the byte 0xFF. Diagnostics and suppression tables are
+    keyed by this name, so it must be as unique as the real path."""
+    name = name.replace("\\", "\\\\")
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
@@ -150,6 +170,39 @@ def discover(paths: Iterable[str]) -> tuple[list[Path], list[Diagnostic]]:
     return found, problems
 
 
+def is_crux_name(name: str) -> bool:
+    return name.endswith(CRUX_SUFFIX) and len(name) > len(CRUX_SUFFIX)
+
+
+def _sanitize(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
+    """Diagnostics fit for any output (text, JSON, SARIF): no credentials
+    from URLs in messages and excerpts, and no excerpt at all from a file
+    that is not a ``.crux`` file (one named on the command line), so that
+    whatever it holds (a ``.env``, a key) is not echoed into logs."""
+    crux = is_crux_name(real.name)
+    out = []
+    for d in diags:
+        update: dict[str, object] = {}
+        if not crux and d.excerpt is not None:
+            update["excerpt"] = None
+        elif d.excerpt is not None and "@" in d.excerpt:
+            redacted = redact_credentials(d.excerpt)
+            if redacted != d.excerpt:  # the caret keeps pointing at the same text
+                update["excerpt"] = redacted
+                update["column"] = len(redact_credentials(d.excerpt[: d.column - 1])) + 1
+        for key in ("message", "suggestion"):
+            value = getattr(d, key)
+            if value is not None and "@" in value and redact_credentials(value) != value:
+                update[key] = redact_credentials(value)
+        if update:
+            if "column" in update and d.end_line == d.line and d.end_column is not None:
+                shift = int(update["column"]) - d.column  # type: ignore[call-overload]
+                update["end_column"] = max(d.end_column + shift, int(update["column"]) + 1)  # type: ignore[call-overload]
+            d = dataclasses.replace(d, **update)  # type: ignore[arg-type]
+        out.append(d)
+    return out
+
+
 @dataclass
 class LoadedFile:
     document: Document | None
@@ -187,10 +240,10 @@ class Loader:
             return fail(f"cannot read the file: {exc.strerror or exc}", "check the file")
         text, problem = decode(data, shown)
         if problem is not None:
-            return LoadedFile(None, [problem])
+            return LoadedFile(None, _sanitize([problem], real))
         assert text is not None
         doc, diags = parse_text(text, shown)
-        return LoadedFile(doc, diags)
+        return LoadedFile(doc, _sanitize(diags, real))
 
     def load_map(self, root_file: Path) -> tuple[ArgumentMap, list[Diagnostic]]:
         return _MapBuilder(self, root_file).build()
@@ -232,6 +285,13 @@ class _MapBuilder:
             self.diagnostics.append(
                 dg.make("CX005", shown, 1, 1, "symlink resolves outside the project root; not read",
                         suggestion=f"name the file it points to, or keep it inside {display_path(self.project)}/")
+            )  # fmt: skip
+            return amap, self.diagnostics
+        if links_to_non_crux(self.root_file):
+            # Found in a directory as x.crux, but a link to a .env or a key.
+            self.diagnostics.append(
+                dg.make("CX005", shown, 1, 1, "a link to a file that is not a .crux file; not read",
+                        suggestion="name the file itself if it really is a map")
             )  # fmt: skip
             return amap, self.diagnostics
         self._load(real, shown)
@@ -282,6 +342,11 @@ class _MapBuilder:
         if not raw or "\x00" in raw:
             refuse("import path is empty or invalid", 'write `import "other.crux"`')
             return None
+        not_crux = ("only .crux files can be imported; not read",
+                    'import a map file: `import "other.crux"`')  # fmt: skip
+        if not is_crux_name(Path(raw).name):
+            refuse(f'import "{raw}": {not_crux[0]}', not_crux[1])
+            return None
         candidate = importer.parent / raw
         try:
             real = candidate.resolve()
@@ -293,6 +358,10 @@ class _MapBuilder:
                 f'import "{raw}" resolves outside the project root',
                 f"imports must stay inside {display_path(self.project)}/; copy the file in",
             )
+            return None
+        if not is_crux_name(real.name):  # a .crux symlink to some other file
+            refuse(f'import "{raw}" is a link to a file that is not a .crux file; not read',
+                   not_crux[1])  # fmt: skip
             return None
         try:
             found, is_dir = real.exists(), real.is_dir()
@@ -320,15 +389,9 @@ class _MapBuilder:
 
         def duplicate(name: str, loc: Loc, first: Loc) -> None:
             self.diagnostics.append(
-                dg.make(
-                    "CX003",
-                    loc.path,
-                    loc.line,
-                    loc.column,
-                    f"duplicate ID `{name}` (first declared at {first.path}:{first.line}:{first.column})",
-                    suggestion="rename one of them",
-                )
-            )
+                dg.at("CX003", loc, suggestion="rename one of them",
+                      id=name, first=f"{first.path}:{first.line}:{first.column}")
+            )  # fmt: skip
 
         def declare(name: str, loc: Loc) -> bool:
             if name in names:
@@ -349,7 +412,7 @@ class _MapBuilder:
                 if not st.explicit_id:
                     # A copy: the parsed file is shared with other maps, where
                     # the same reduction may get another number.
-                    st = st.model_copy(update={"id": f"{st.conclusion}#{n}"})
+                    st = replace(st, id=f"{st.conclusion}#{n}")
                     amap.reductions[st.id] = st
                 elif declare(st.id, st.attr_locs.get("id", st.loc)):
                     amap.reductions[st.id] = st
@@ -360,11 +423,8 @@ class _MapBuilder:
                 if st.claim in goals_seen:
                     first = goals_seen[st.claim].loc
                     self.diagnostics.append(
-                        dg.make(
-                            "CX003", st.loc.path, st.loc.line, st.loc.column,
-                            f"second goal for `{st.claim}` (first at {first.path}:{first.line})",
-                            suggestion="keep one goal per claim",
-                        )
+                        dg.at("CX003", st.loc, form="goal", suggestion="keep one goal per claim",
+                              claim=st.claim, first=f"{first.path}:{first.line}")
                     )  # fmt: skip
                 else:
                     goals_seen[st.claim] = st
@@ -383,17 +443,15 @@ class _MapBuilder:
         loc = st.loc
         if len(st.levels) < 2:
             self.diagnostics.append(
-                dg.make("CX004", loc.path, loc.line, loc.column,
-                        "a scale needs at least two levels", suggestion="scale: low < high")
+                dg.at("CX004", loc, form="too-few", suggestion="scale: low < high")
             )  # fmt: skip
             return current
         seen: set[str] = set()
         for level, lloc in zip(st.levels, st.level_locs, strict=False):
             if level in seen:
                 self.diagnostics.append(
-                    dg.make("CX004", lloc.path, lloc.line, lloc.column,
-                            f"level `{level}` appears twice in the scale",
-                            suggestion="each level once, lowest first")
+                    dg.at("CX004", lloc, form="repeated", level=level,
+                          suggestion="each level once, lowest first")
                 )  # fmt: skip
                 return current
             seen.add(level)
@@ -402,10 +460,9 @@ class _MapBuilder:
         if current.levels != st.levels:
             first = current.loc
             self.diagnostics.append(
-                dg.make(
-                    "CX004", loc.path, loc.line, loc.column,
-                    f"a second, different scale (the first is at {first.path}:{first.line}: "
-                    f"{' < '.join(current.levels)})",
+                dg.at(
+                    "CX004", loc, form="second-scale",
+                    first=f"{first.path}:{first.line}", levels=" < ".join(current.levels),
                     suggestion="a map has one scale: remove this one or make them identical",
                 )
             )  # fmt: skip
@@ -423,8 +480,7 @@ class _MapBuilder:
             guess = dg.did_you_mean(name, levels)
             hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(amap.scale)
             self.diagnostics.append(
-                dg.make("CX004", loc.path, loc.line, loc.column,
-                        f"unknown level `{name}` in {what}", suggestion=hint)
+                dg.at("CX004", loc, level=name, context=what, suggestion=hint)
             )  # fmt: skip
 
         def claim(name: str, loc: Loc, what: str) -> None:
@@ -433,8 +489,7 @@ class _MapBuilder:
             guess = dg.did_you_mean(name, claims)
             hint = f"did you mean `{guess}`?" if guess else f'declare it: `claim {name}: "..."`'
             self.diagnostics.append(
-                dg.make("CX002", loc.path, loc.line, loc.column,
-                        f"undefined claim `{name}` in {what}", suggestion=hint)
+                dg.at("CX002", loc, name=name, context=what, suggestion=hint)
             )  # fmt: skip
 
         for c in amap.claims.values():
@@ -442,12 +497,8 @@ class _MapBuilder:
             if c.assume is not None and c.id in concluded:
                 loc = c.attr_locs.get("assume", c.loc)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX006", loc.path, loc.line, loc.column,
-                        f"`assume` on `{c.id}`, which a reduction concludes: "
-                        "its value comes from the reduction",
-                        suggestion="remove the `assume`, or the reduction",
-                    )
+                    dg.at("CX006", loc, claim=c.id,
+                          suggestion="remove the `assume`, or the reduction")
                 )  # fmt: skip
         for r in amap.reductions.values():
             claim(r.conclusion, r.conclusion_loc, f"reduction `{r.id}`")
@@ -461,20 +512,16 @@ class _MapBuilder:
         for o in amap.objections.values():
             if o.against is None:
                 self.diagnostics.append(
-                    dg.make(
-                        "CX001", o.loc.path, o.loc.line, o.loc.column,
-                        f"objection `{o.id}` has no `against:` target",
-                        suggestion="add an indented line `against: CLAIM_OR_REDUCTION`",
-                    )
+                    dg.at("CX001", o.loc, form="no-against", objection=o.id,
+                          suggestion="add an indented line `against: CLAIM_OR_REDUCTION`")
                 )  # fmt: skip
                 continue
             loc = o.attr_locs.get("against", o.loc)
             if o.against not in everything:
                 guess = dg.did_you_mean(o.against, everything)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX002", loc.path, loc.line, loc.column,
-                        f"undefined target `{o.against}` of objection `{o.id}`",
+                    dg.at(
+                        "CX002", loc, form="target", target=o.against, objection=o.id,
                         suggestion=f"did you mean `{guess}`?" if guess
                         else "name a claim, a reduction or an objection",
                     )
@@ -483,9 +530,8 @@ class _MapBuilder:
             if o.caps is not None and o.against in everything and o.against not in claims:
                 cloc = o.attr_locs.get("caps", o.loc)
                 self.diagnostics.append(
-                    dg.make(
-                        "CX006", cloc.path, cloc.line, cloc.column,
-                        f"`caps` on objection `{o.id}`, whose target `{o.against}` is not a claim",
+                    dg.at(
+                        "CX006", cloc, form="caps", objection=o.id, target=o.against,
                         suggestion="remove `caps`: an objection against a reduction removes it",
                     )
                 )  # fmt: skip

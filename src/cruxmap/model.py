@@ -2,54 +2,72 @@
 
 Every object carries the position it was written at, so that any later
 finding (a brittle premise, a failing goal) can point back at the text.
+
+Plain slotted dataclasses: the grammar already guarantees the types, and a
+10,000-claim map builds tens of thousands of these, so validation (pydantic
+stays at the boundaries: configuration and the JSON report) would only cost
+start-up and parse time. Keyword-only, so that fields can be added.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import NamedTuple
-
-from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_SCALE: tuple[str, ...] = ("none", "partial", "good", "great", "near_perfect", "perfect")
 
 
 class Loc(NamedTuple):
-    """A 1-based position in a file (a tuple: large maps have many)."""
+    """A position in a file (a tuple: large maps have many).
+
+    ``line`` and ``column`` are 1-based; columns count Unicode code points.
+    ``end_line``/``end_column`` end the range (exclusive); 0 when unknown.
+    """
 
     path: str
     line: int
     column: int
+    end_line: int = 0
+    end_column: int = 0
+
+    @property
+    def start(self) -> tuple[str, int, int]:
+        """Path, line and column: the position without its extent."""
+        return (self.path, self.line, self.column)
 
 
-class Node(BaseModel):
-    model_config = ConfigDict(frozen=False)
-
+@dataclass(slots=True, kw_only=True)
+class Node:
     loc: Loc
-    #: First and last line of the whole statement, attribute lines included.
+    #: Last line of the whole statement, attribute lines included.
     end_line: int = 0
     #: Where each attribute was written, for precise diagnostics.
-    attr_locs: dict[str, Loc] = Field(default_factory=dict)
+    attr_locs: dict[str, Loc] = field(default_factory=dict)
 
 
+@dataclass(slots=True, kw_only=True)
 class Scale(Node):
     levels: list[str]
-    level_locs: list[Loc] = Field(default_factory=list)
+    level_locs: list[Loc] = field(default_factory=list)
 
 
+@dataclass(slots=True, kw_only=True)
 class Import(Node):
     target: str
 
 
+@dataclass(slots=True, kw_only=True)
 class Claim(Node):
     id: str
     text: str
     source: str | None = None
     assume: str | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     note: str | None = None
 
 
-class Premise(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Premise:
     claim: str
     #: ``None`` means no ``>= LEVEL`` was written: the threshold is top.
     threshold: str | None = None
@@ -57,6 +75,7 @@ class Premise(BaseModel):
     threshold_loc: Loc | None = None
 
 
+@dataclass(slots=True, kw_only=True)
 class Reduction(Node):
     id: str
     #: False when the ID was generated as ``CONCLUSION#N``.
@@ -71,6 +90,7 @@ class Reduction(Node):
     note: str | None = None
 
 
+@dataclass(slots=True, kw_only=True)
 class Goal(Node):
     claim: str
     required: str
@@ -81,6 +101,7 @@ class Goal(Node):
     implicit: bool = False
 
 
+@dataclass(slots=True, kw_only=True)
 class Objection(Node):
     id: str
     text: str
@@ -93,7 +114,8 @@ class Objection(Node):
 Statement = Scale | Import | Claim | Reduction | Goal | Objection
 
 
-class Comment(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Comment:
     """A comment as written, kept for the formatter and ignore markers."""
 
     line: int
@@ -103,25 +125,27 @@ class Comment(BaseModel):
     own_line: bool
 
 
-class Document(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Document:
     """One parsed file, statements in source order."""
 
     path: str
-    statements: list[Statement] = Field(default_factory=list)
-    comments: list[Comment] = Field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
 
 
-class ArgumentMap(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ArgumentMap:
     """A root file and everything it imports: one namespace of IDs."""
 
     root: str
-    files: list[str] = Field(default_factory=list)
-    scale: list[str] = Field(default_factory=lambda: list(DEFAULT_SCALE))
+    files: list[str] = field(default_factory=list)
+    scale: list[str] = field(default_factory=lambda: list(DEFAULT_SCALE))
     scale_declared: bool = False
-    claims: dict[str, Claim] = Field(default_factory=dict)
-    reductions: dict[str, Reduction] = Field(default_factory=dict)
-    goals: list[Goal] = Field(default_factory=list)
-    objections: dict[str, Objection] = Field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
+    reductions: dict[str, Reduction] = field(default_factory=dict)
+    goals: list[Goal] = field(default_factory=list)
+    objections: dict[str, Objection] = field(default_factory=dict)
 
     def level_index(self, name: str | None, default_top: bool = True) -> int:
         """Position of a level on the scale; ``None`` is top (or bottom)."""

@@ -199,9 +199,6 @@ _session = _Session()
 
 @lru_cache(maxsize=1)
 def _lark() -> tuple[Lark, _Builder]:
-    # The builder makes models with model_construct: the grammar already
-    # guarantees their types, and validation would double the cost of
-    # parsing a large file.
     grammar = resources.files("cruxmap.grammars").joinpath("crux.lark").read_text("utf-8")
     builder = _Builder()
     options: dict[str, Any] = {}
@@ -298,7 +295,7 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
         doc.comments = _comments(text)
     else:
         doc.comments = [
-            Comment.model_construct(
+            Comment(
                 line=t.line, column=t.column, text=t.value.rstrip(),
                 own_line=not lines[(t.line or 1) - 1][: (t.column or 1) - 1].strip(),
             )
@@ -327,7 +324,7 @@ def _generated_id_references(
                     "CX001", path, c.line, m.start() + 1,
                     f"`{name}` cannot be written: `#` starts a comment, so generated reduction IDs cannot be named",
                     suggestion=f"give the reduction a name (`reduction NAME: {m.group(0)} reduces to ...`) and use it",
-                    excerpt=lines[c.line - 1],
+                    excerpt=lines[c.line - 1], end_line=c.line, end_column=m.start() + 1 + len(name),
                 )
             )  # fmt: skip
     return found
@@ -405,7 +402,22 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
         if hint is None:
             hint = _usage_hint(lines, line)
     excerpt = lines[line - 1] if 0 < line <= len(lines) else ""
-    return dg.make("CX001", path, line, column, message, suggestion=hint, excerpt=excerpt)
+    end_line, end_column = line, column + 1  # one character, unless a token says more
+    tok = getattr(exc, "token", None)
+    if (
+        tok is not None
+        and tok.type not in ("EOL", "_ATTR_NL", "$END")
+        and (tok.line, tok.column) == (line, column)
+        and tok.end_line
+        and tok.end_column
+    ):
+        end_line, end_column = tok.end_line, tok.end_column
+    elif column == 1 and excerpt[:1] in (" ", "\t"):  # the indentation itself
+        end_column = len(excerpt) - len(excerpt.lstrip(" \t")) + 1
+    return dg.make(
+        "CX001", path, line, column, message, suggestion=hint, excerpt=excerpt,
+        end_line=end_line, end_column=end_column,
+    )  # fmt: skip
 
 
 def _usage_hint(lines: list[str], line: int) -> str | None:
@@ -471,9 +483,16 @@ def _comments(text: str) -> list[Comment]:
 
 
 def _loc(path: str, tok: Token | Tree) -> Loc:
+    """Where a token (or node) starts and ends; columns in code points."""
     if isinstance(tok, Tree):
-        return Loc(path=path, line=tok.meta.line, column=tok.meta.column)
-    return Loc(path=path, line=tok.line or 1, column=tok.column or 1)
+        m = tok.meta
+        return Loc(path, m.line, m.column, m.end_line, m.end_column)
+    return Loc(path, tok.line or 1, tok.column or 1, tok.end_line or 0, tok.end_column or 0)
+
+
+def _span(path: str, first: Token, last: Token) -> Loc:
+    """From the start of one token to the end of another (``claim alignment``)."""
+    return Loc(path, first.line or 1, first.column or 1, last.end_line or 0, last.end_column or 0)
 
 
 class _String(str):
@@ -506,9 +525,10 @@ class _Builder(Transformer[Token, Any]):
         excerpt = self.lines[line - 1] if 0 < line <= len(self.lines) else None
         self.diagnostics.append(
             dg.make(
-                "CX001", self.path, line, column, message, suggestion=suggestion, excerpt=excerpt
+                "CX001", self.path, line, column, message, suggestion=suggestion, excerpt=excerpt,
+                end_line=at.end_line or None, end_column=at.end_column or None,
             )
-        )
+        )  # fmt: skip
 
     # strings -------------------------------------------------------------
 
@@ -533,7 +553,7 @@ class _Builder(Transformer[Token, Any]):
                         else (tok.column or 1) + len(before)
                     )
                     self._error(
-                        Loc(path=self.path, line=line, column=col),
+                        Loc(self.path, line, col, line, col + 2),
                         f"unknown escape `\\{nxt}` in a string",
                         suggestion='the escapes are \\" \\\\ and \\n; write \\\\ for a backslash',
                     )
@@ -608,42 +628,30 @@ class _Builder(Transformer[Token, Any]):
         return values
 
     def _finish(self, node: Any, eol: Token, kind: str, raw: list[Any]) -> Any:
-        # Straight into the instance dict: pydantic's __setattr__ is slow and
-        # these values were checked by _attributes.
-        fields = node.__dict__
-        fields["end_line"] = eol.line or node.loc.line
-        fields.update(self._attributes(kind, raw, node))
+        node.end_line = eol.line or node.loc.line
+        for key, value in self._attributes(kind, raw, node).items():
+            setattr(node, key, value)
         return node
 
     # statements ---------------------------------------------------------
 
     def scale_stmt(self, children: list[Any]) -> Scale:
         ids = [c for c in children if isinstance(c, Token) and c.type == "ID"]
-        node = Scale.model_construct(
-            end_line=0,
-            attr_locs={},
-            loc=_loc(self.path, children[0]),
+        node = Scale(
+            loc=_span(self.path, children[0], ids[-1] if ids else children[0]),
             levels=[t.value for t in ids],
             level_locs=[_loc(self.path, t) for t in ids],
         )
         return self._finish(node, children[-1], "scale_stmt", children[-2])
 
     def import_stmt(self, children: list[Any]) -> Import:
-        node = Import.model_construct(
-            end_line=0, attr_locs={}, loc=_loc(self.path, children[0]), target=str(children[1])
-        )
+        node = Import(loc=_span(self.path, children[0], children[1].token), target=str(children[1]))
         node.attr_locs["target"] = _loc(self.path, children[1].token)
         return self._finish(node, children[-1], "import_stmt", children[-2])
 
     def claim_stmt(self, children: list[Any]) -> Claim:
-        node = Claim.model_construct(
-            end_line=0,
-            source=None,
-            assume=None,
-            note=None,
-            attr_locs={},
-            tags=[],
-            loc=_loc(self.path, children[0]),
+        node = Claim(
+            loc=_span(self.path, children[0], children[1]),
             id=children[1].value,
             text=str(children[3]),
         )
@@ -658,14 +666,8 @@ class _Builder(Transformer[Token, Any]):
             rid, explicit, rest = children[1].value, True, children[3:]
         conclusion = rest[0]
         premises = [c for c in rest if isinstance(c, Premise)]
-        node = Reduction.model_construct(
-            end_line=0,
-            yields=None,
-            because=None,
-            source=None,
-            note=None,
-            attr_locs={},
-            loc=_loc(self.path, children[0]),
+        node = Reduction(
+            loc=_span(self.path, children[0], children[1] if explicit else conclusion),
             id=rid,
             explicit_id=explicit,
             conclusion=conclusion.value,
@@ -679,7 +681,7 @@ class _Builder(Transformer[Token, Any]):
     def premise(self, children: list[Token]) -> Premise:
         claim = children[0]
         level = children[2] if len(children) == 3 else None
-        return Premise.model_construct(
+        return Premise(
             claim=claim.value,
             threshold=level.value if level is not None else None,
             loc=_loc(self.path, claim),
@@ -688,12 +690,8 @@ class _Builder(Transformer[Token, Any]):
 
     def goal_stmt(self, children: list[Any]) -> Goal:
         claim, level = children[1], children[3]
-        node = Goal.model_construct(
-            end_line=0,
-            note=None,
-            implicit=False,
-            attr_locs={},
-            loc=_loc(self.path, children[0]),
+        node = Goal(
+            loc=_span(self.path, children[0], claim),
             claim=claim.value,
             required=level.value,
             claim_loc=_loc(self.path, claim),
@@ -702,14 +700,8 @@ class _Builder(Transformer[Token, Any]):
         return self._finish(node, children[-1], "goal_stmt", children[-2])
 
     def objection_stmt(self, children: list[Any]) -> Objection:
-        node = Objection.model_construct(
-            end_line=0,
-            against=None,
-            caps=None,
-            source=None,
-            note=None,
-            attr_locs={},
-            loc=_loc(self.path, children[0]),
+        node = Objection(
+            loc=_span(self.path, children[0], children[1]),
             id=children[1].value,
             text=str(children[3]),
         )

@@ -26,11 +26,13 @@ Three properties matter more than looks:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -41,10 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from cruxmap.diagnostics import did_you_mean
 from cruxmap.files import write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
 from cruxmap.model import ArgumentMap
+from cruxmap.output import redact_credentials
 from cruxmap.robustness import Analysis, GoalResult
 from cruxmap.semantics import Scenario, Status, evaluate, objections_scenario, route_yield
 
@@ -66,7 +70,30 @@ _UNSAFE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff"
     "\ud800-\udfff]"
 )
-_FORBIDDEN_TAGS = frozenset({"script", "foreignObject", "iframe", "object", "embed", "handler"})
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_XLINK_NS = "{http://www.w3.org/1999/xlink}"
+_XML_NS = "{http://www.w3.org/XML/1998/namespace}"
+_PAINT = ("fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "fill-opacity")
+_TEXT = ("x", "y", "text-anchor", "font-family", "font-size", "font-weight", "font-style",
+         "font-stretch", "text-decoration", "baseline-shift", "fill", "xml:space")  # fmt: skip
+#: The SVG vocabulary Graphviz's SVG renderer writes, and nothing else: the
+#: check is an allow-list, so anything new (``<set>``, ``<animate>``,
+#: ``<style>``, ``<image>``, gradients, CSS) is refused rather than missed.
+SVG_ALLOWED: dict[str, frozenset[str]] = {
+    tag: frozenset(attrs)
+    for tag, attrs in {
+        "svg": ("width", "height", "viewBox", "version", "preserveAspectRatio"),
+        "g": ("id", "class", "transform"),
+        "title": (),
+        "a": ("xlink:href", "href", "xlink:title", "target"),
+        "polygon": ("points", *_PAINT),
+        "polyline": ("points", *_PAINT),
+        "path": ("d", *_PAINT),
+        "ellipse": ("cx", "cy", "rx", "ry", *_PAINT),
+        "text": _TEXT,
+    }.items()
+}
+_LINK_TARGETS = frozenset({"_blank", "_self", "_parent", "_top"})
 
 
 class RenderError(Exception):
@@ -81,8 +108,9 @@ class GraphvizNotFound(RenderError):
 
 
 def _visible(text: str) -> str:
-    """Control, bidi and XML-forbidden characters as visible escapes."""
-    text = text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
+    """Control, bidi and XML-forbidden characters as visible escapes, and no
+    credentials in URLs."""
+    text = redact_credentials(text).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n")
     return _UNSAFE.sub(
         lambda m: (
             f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100 else f"\\u{ord(m.group(0)):04x}"
@@ -120,10 +148,21 @@ def dot_string(text: str) -> str:
     return f'"{text}"'
 
 
+def _percent(text: str, unsafe: str) -> str:
+    """``text`` with each character matching ``unsafe`` as ``%XX`` UTF-8
+    bytes. ``%`` is always escaped and is the only escape, so distinct texts
+    stay distinct: two claims can never merge into one node."""
+    return re.sub(
+        f"{unsafe}|%",
+        lambda m: "".join(f"%{b:02X}" for b in m.group(0).encode("utf-8", "surrogatepass")),
+        text,
+    )
+
+
 def dot_id(text: str) -> str:
-    """A quoted DOT identifier (node names are built from IDs, which the
-    grammar keeps to letters, digits, ``_``, ``-`` and a generated ``#``)."""
-    return '"' + re.sub(r"[^A-Za-z0-9_:#./-]", lambda m: f"_{ord(m.group(0)):x}_", text) + '"'
+    """A quoted DOT identifier, injective in ``text`` (node names are built
+    from IDs: Unicode letters and digits, ``_``, ``-`` and a generated ``#``)."""
+    return '"' + _percent(text, r"[^\w:#./-]") + '"'
 
 
 def safe_url(source: str | None) -> str | None:
@@ -132,7 +171,7 @@ def safe_url(source: str | None) -> str | None:
     percent-encoded and ``&`` entity-escaped, which Graphviz keeps as is."""
     if not source:
         return None
-    url = source.strip()
+    url = redact_credentials(source.strip())
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in url):
         return None
     try:
@@ -146,7 +185,9 @@ def safe_url(source: str | None) -> str | None:
 
 
 def wrap(text: str, width: int = WRAP, limit: int = MAX_TEXT) -> list[str]:
-    """Lines of at most ``width`` characters; paragraphs kept, long text cut."""
+    """Lines of at most ``width`` characters; paragraphs kept, long text cut
+    (credentials dropped from URLs first, before a line break can split one)."""
+    text = redact_credentials(text)
     text = " ".join(text.split(" ")) if "\n" not in text else text
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
@@ -204,6 +245,76 @@ class View:
     overrides: dict[int, int] = field(default_factory=dict)
     #: Goal values in the objections scenario, shown on goals in other views.
     with_objections: dict[int, int] = field(default_factory=dict)
+    #: Claims and reductions drawn, when only part of the map is (``None``: all).
+    shown: set[int] | None = None
+    shown_routes: set[int] | None = None
+
+
+@dataclass(frozen=True)
+class Part:
+    """Which part of a map to draw: the support of some goals (``--goal``),
+    or the claims within ``radius`` reductions of one claim (``--focus``)."""
+
+    goals: tuple[str, ...] = ()
+    focus: str | None = None
+    radius: int = 2
+
+
+def select_part(res: MapResult, part: Part) -> tuple[set[int], set[int], str]:
+    """Claims and reductions of ``part``, and a title saying what was left out.
+
+    A reduction is drawn when its conclusion and all its premises are: the
+    values shown are still those of the whole map, so a claim at the edge of
+    a focus view whose routes are not drawn says so (see :func:`_claim`).
+    """
+    g = res.graph
+    assert g is not None
+    goal_claims = [goal.claim for goal in res.goals]
+    claims: set[int] = set()
+    words = []
+    for name in part.goals:
+        if name not in goal_claims:
+            guess = did_you_mean(name, set(goal_claims))
+            hint = (
+                f" (did you mean `{guess}`?)" if guess else ": goals are " + ", ".join(goal_claims)
+            )
+            raise RenderError(f"--goal {name}: `{name}` is not a goal of {res.amap.root}{hint}")
+        c = g.index[name]
+        claims |= {c} | g.ancestors(c)
+    if part.goals:
+        words.append("support of " + ", ".join(part.goals))
+    if part.focus is not None:
+        if part.focus not in g.index:
+            guess = did_you_mean(part.focus, set(g.index))
+            hint = f" (did you mean `{guess}`?)" if guess else ""
+            raise RenderError(
+                f"--focus {part.focus}: no claim `{part.focus}` in {res.amap.root}{hint}"
+            )
+        # Breadth-first over reductions: a reduction joins its conclusion and
+        # its premises, each one step from the others.
+        start = g.index[part.focus]
+        near = {start}
+        ring = [start]
+        for _ in range(part.radius):
+            nxt = []
+            for c in ring:
+                for r in g.routes_to[c] + g.routes_from[c]:
+                    route = g.routes[r]
+                    for d in [route.conclusion, *(p for p, _ in route.premises)]:
+                        if d not in near:
+                            near.add(d)
+                            nxt.append(d)
+            ring = nxt
+        claims = claims & near if part.goals else near
+        steps = "reduction" if part.radius == 1 else "reductions"
+        words.append(f"within {part.radius} {steps} of {part.focus}")
+    routes = {
+        r.index
+        for r in g.routes
+        if r.conclusion in claims and all(p in claims for p, _ in r.premises)
+    }
+    hidden = len(g.names) - len(claims)
+    return claims, routes, "; ".join(words) + f" ({hidden} of {len(g.names)} claims not drawn)"
 
 
 def build_view(
@@ -213,10 +324,11 @@ def build_view(
     objections: bool = False,
     depth: int = 1,
     max_order: int = 3,
+    part: Part | None = None,
 ) -> View:
     """The view of an analysed map: the scenario it was analysed in (the
     ``overrides`` it was checked with), or with ``objections`` that scenario
-    plus every standing objection."""
+    plus every standing objection; with ``part``, only that part is drawn."""
     g = res.graph
     if not res.analysed or g is None:
         raise RenderError(f"{res.amap.root}: the map has errors and was not analysed")
@@ -254,6 +366,9 @@ def build_view(
         view.title = prefix + "standing objections applied"
     elif res.standing:
         view.with_objections = {c: res.objection_values[c] for c, _ in goals}
+    if part is not None and (part.goals or part.focus is not None):
+        view.shown, view.shown_routes, what = select_part(res, part)
+        view.title += "; " + what
     return view
 
 
@@ -276,9 +391,11 @@ def _node(prefix: str, kind: str, ident: str) -> str:
 
 def _elem_id(prefix: str, kind: str, ident: str) -> str:
     """SVG element ID, e.g. ``claim-interp``, ``route-alignment.2``, ``m1.claim-x``:
-    ``.`` stands for ``#`` and ``/``, which no written ID contains, so IDs stay unique."""
-    raw = f"{prefix}{kind}-{ident}".replace("#", ".").replace("/", ".")
-    return '"' + re.sub(r"[^A-Za-z0-9_.-]", "_", raw) + '"'
+    ``.`` stands for the generated ``#`` (and the prefix's ``/``), and
+    anything else outside letters, digits, ``_`` and ``-`` is ``%XX``, so
+    distinct IDs give distinct element IDs."""
+    ident = _percent(ident, r"[^\w#-]").replace("#", ".")
+    return f'"{prefix.replace("/", ".")}{kind}-{ident}"'
 
 
 def _attrs(**kw: str | None) -> str:
@@ -403,6 +520,10 @@ def _claim(ctx: _Ctx, c: int) -> None:
         notes.append(f"set to {g.levels[view.overrides[c]]} by the scenario")
     for oid in view.caps.get(c, []):
         notes.append(f"capped by objection {oid}")
+    if view.shown_routes is not None:
+        hidden = [r for r in g.routes_to[c] if r not in view.shown_routes]
+        if hidden:
+            notes.append(f"{len(hidden)} reduction{'s' if len(hidden) > 1 else ''} to it not drawn")
     if changed:
         classes.append("changed")
         border = CHANGED
@@ -602,19 +723,46 @@ def _objection(ctx: _Ctx, oid: str, status: Status) -> None:
 def _body(res: MapResult, view: View, prefix: str) -> list[str]:
     g = view.graph
     implicit = {goal.claim for goal in res.goals if goal.implicit}
-    goal_of = {c: (gr.required, g.names[c] in implicit) for c, gr in view.results.items()}
+    shown, routes = view.shown, view.shown_routes
+    goal_of = {
+        c: (gr.required, g.names[c] in implicit)
+        for c, gr in view.results.items()
+        if shown is None or c in shown
+    }
     ctx = _Ctx(res.amap, view, prefix, goal_of)
     for c in range(len(g.names)):
-        _claim(ctx, c)
+        if shown is None or c in shown:
+            _claim(ctx, c)
     for r in range(len(g.routes)):
-        _route(ctx, r)
+        if routes is None or r in routes:
+            _route(ctx, r)
+    drawn = _drawn_objections(res, view)
     for oid, status in res.statuses.items():
-        _objection(ctx, oid, status)
+        if oid in drawn:
+            _objection(ctx, oid, status)
     # Goals at the top, side by side.
     if goal_of:
         members = " ".join(_node(prefix, "claim", g.names[c]) + ";" for c in goal_of)
         ctx.lines.append(f"  {{rank=max; {members}}}")
     return ctx.lines
+
+
+def _drawn_objections(res: MapResult, view: View) -> set[str]:
+    """Objections against a drawn claim, reduction or objection."""
+    g = view.graph
+    amap = res.amap
+    if view.shown is None or view.shown_routes is None:
+        return set(amap.objections)
+    targets = {g.names[c] for c in view.shown} | {g.routes[r].id for r in view.shown_routes}
+    drawn: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for oid, o in amap.objections.items():
+            if oid not in drawn and (o.against in targets or o.against in drawn):
+                drawn.add(oid)
+                grew = True
+    return drawn
 
 
 _HEADER = """digraph cruxmap {{
@@ -727,11 +875,17 @@ def to_dot(
     objections: bool = False,
     depth: int = 1,
     max_order: int = 3,
+    part: Part | None = None,
 ) -> str:
     """DOT text of one analysed map; ``name`` titles it (a file name, not a
     path, so that the output does not depend on where cruxmap runs)."""
     view = build_view(
-        res, overrides=overrides, objections=objections, depth=depth, max_order=max_order
+        res,
+        overrides=overrides,
+        objections=objections,
+        depth=depth,
+        max_order=max_order,
+        part=part,
     )
     rankdir = direction([view.graph])
     lines = [_HEADER.format(title=_title(name, view.title), rankdir=rankdir, big=_big([res]))]
@@ -852,7 +1006,9 @@ def layout(dot: str, fmt: str, engine: Sequence[str]) -> bytes:
     except OSError as exc:
         raise RenderError(f"cannot run {engine[0]}: {exc.strerror or exc}") from exc
     if proc.returncode != 0 or not proc.stdout:
-        err = proc.stderr.decode("utf-8", "replace").strip()
+        # One line: the CLI escapes line breaks in anything it prints.
+        err = "; ".join(ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines()
+                        if ln.strip())[:2000]  # fmt: skip
         raise RenderError(f"{Path(engine[0]).name} failed (exit {proc.returncode}): {err}")
     return proc.stdout
 
@@ -878,24 +1034,33 @@ def finish_svg(svg: bytes, dot: str) -> bytes:
 
 
 def check_svg(svg: bytes) -> None:
-    """Well-formed XML, no script-capable elements, no event handlers, and
-    links only to http(s) URLs or fragments."""
+    """Well-formed XML made only of the elements and attributes Graphviz
+    writes (:data:`SVG_ALLOWED`), with links only to http(s) URLs."""
     try:
         root = ET.fromstring(svg)
     except ET.ParseError as exc:
         raise RenderError(f"Graphviz produced invalid SVG: {exc}") from exc
     for el in root.iter():
-        tag = el.tag.rsplit("}", 1)[-1]
-        if tag in _FORBIDDEN_TAGS:
-            raise RenderError(f"refusing to write SVG with a <{tag}> element")
+        if not isinstance(el.tag, str) or not el.tag.startswith(_SVG_NS):
+            raise RenderError(f"refusing to write SVG with a non-SVG element {str(el.tag)[:60]!r}")
+        tag = el.tag[len(_SVG_NS) :]
+        allowed = SVG_ALLOWED.get(tag)
+        if allowed is None:
+            raise RenderError(f"refusing to write SVG with a <{tag[:40]}> element")
         for key, value in el.attrib.items():
-            attr = key.rsplit("}", 1)[-1]
-            if attr.lower().startswith("on"):
-                raise RenderError(f"refusing to write SVG with an event handler ({attr})")
-            if attr == "href" and not (
-                value.lower().startswith(("http://", "https://", "#")) or value == ""
+            attr = key.replace(_XLINK_NS, "xlink:").replace(_XML_NS, "xml:")
+            if attr not in allowed:
+                raise RenderError(
+                    f"refusing to write SVG with a {attr[:40]!r} attribute on <{tag}>"
+                )
+            if attr in ("href", "xlink:href") and not value.lower().startswith(
+                ("http://", "https://")
             ):
                 raise RenderError(f"refusing to write SVG linking to {value[:40]!r}")
+            if attr == "target" and value not in _LINK_TARGETS:
+                raise RenderError(f"refusing to write SVG with link target {value[:40]!r}")
+            if attr != "xlink:title" and "script:" in "".join(value.lower().split()):
+                raise RenderError(f"refusing to write SVG with a script URL in {attr}")
 
 
 def produce(dot: str, fmt: str, engine: Sequence[str] | None) -> bytes:
@@ -912,16 +1077,27 @@ def produce(dot: str, fmt: str, engine: Sequence[str] | None) -> bytes:
 
 def is_current(path: Path, data: bytes, dot: str, fmt: str) -> bool:
     """Whether the file at ``path`` already shows this map: an SVG by the
-    digest it carries (so any Graphviz build counts), others by bytes."""
+    digest it carries (so any Graphviz build counts), others by bytes.
+
+    Reads no more than it needs (an SVG's first 4 KiB, else one byte more
+    than the new drawing, and nothing when the sizes differ), only from a
+    regular file, and never through a symlink: a committed link to a 3 GB
+    file, a device or a file outside the project is simply stale.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
-        if not path.is_file():  # a FIFO, or a link to a device, is never read
+        if path.is_symlink():
             return False
-        old = path.read_bytes()
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
     except OSError:
         return False
-    if fmt == "svg":
-        return embedded_digest(old) == digest(dot)
-    return old == data
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        if fmt == "svg":
+            return embedded_digest(fh.read(4096)) == digest(dot)
+        return info.st_size == len(data) and fh.read(len(data) + 1) == data
 
 
 # --------------------------------------------------------------------------- files
@@ -942,22 +1118,29 @@ class Job:
     #: (file, name shown in the drawing) for each map drawn.
     maps: list[tuple[Path, str]]
     title: str = ""
+    #: The directory the user named (``-o DIR``) or the map's own directory:
+    #: trusted as given. The output must stay below it without passing
+    #: through a symlink (a repository can hold ``docs/maps/sub -> /tmp``).
+    root: Path | None = None
 
 
 @dataclass
 class Request:
     paths: list[str]
     output: str | None = None
-    fmt: str = "svg"
+    #: ``None``: from the ``-o`` file's extension, else svg.
+    fmt: str | None = None
     combine: bool = False
     objections: bool = False
     overrides: dict[str, str] = field(default_factory=dict)
-    #: "write" always writes; "check" writes nothing and reports stale
-    #: outputs; "update" writes only stale outputs and reports them.
+    #: "write" writes stale or missing outputs; "check" writes nothing and
+    #: reports them; "update" writes them and reports them (exit 1).
     mode: str = "write"
     engine: str | None = None
     depth: int = 1
     max_order: int = 3
+    #: ``--goal`` / ``--focus``: draw only part of one map.
+    part: Part | None = None
 
 
 def _discover(path: Path) -> list[Path]:
@@ -967,11 +1150,81 @@ def _discover(path: Path) -> list[Path]:
     return files
 
 
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format asked for: ``--format``, else the ``-o`` file's extension
+    (``-o map.png`` writes PNG), else SVG. Both, disagreeing: a usage error."""
+    suffix = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
+    implied = suffix if suffix in FORMATS and not (output or "").endswith(("/", os.sep)) else None
+    if implied and Path(output or "").is_dir():
+        implied = None  # -o a directory named x.svg
+    if fmt and implied and fmt != implied:
+        raise UsageProblem(
+            f"--format {fmt} but -o {output} is a .{implied} file: drop --format, "
+            f"or name a .{fmt} file"
+        )
+    return fmt or implied or "svg"
+
+
 def plan(req: Request) -> list[Job]:
-    """Which maps go to which output file, before anything is read."""
-    ext = "." + req.fmt
+    """Which maps go to which output file, before anything is read or
+    written; every output is checked to stay inside its output root."""
+    req.fmt = output_format(req.fmt, req.output)
+    jobs = _plan(req, "." + req.fmt)
+    for job in jobs:
+        check_output(job)
+    return jobs
+
+
+def _below(root: Path, output: Path) -> list[str]:
+    """The directory names between ``root`` and ``output``."""
+    try:
+        rel = output.parent.relative_to(root)
+    except ValueError:
+        return []
+    return [part for part in rel.parts if part not in ("", ".")]
+
+
+def check_output(job: Job) -> None:
+    """Refuse an output that would leave its root: through a symlinked (or
+    non-directory) path component below the root, or onto a directory. A
+    symlink at the output path itself is fine: it is replaced, not followed."""
+    if job.output is None:
+        return
+    root = job.root if job.root is not None else job.output.parent
+    here = root
+    for part in _below(root, job.output):
+        if part == "..":
+            raise UsageProblem(f"refusing to write {shown(job.output)}: it leaves {shown(root)}")
+        here = here / part
+        try:
+            info = os.lstat(here)
+        except FileNotFoundError:
+            return  # created at write time, one level at a time
+        except OSError as exc:
+            raise UsageProblem(f"cannot use {shown(here)}: {exc.strerror or exc}") from exc
+        if stat.S_ISLNK(info.st_mode):
+            raise UsageProblem(
+                f"refusing to write {shown(job.output)}: {shown(here)} is a symlink, and "
+                f"outputs stay inside {shown(root)}; remove the link or choose another -o"
+            )
+        if not stat.S_ISDIR(info.st_mode):
+            raise UsageProblem(
+                f"cannot write {shown(job.output)}: {shown(here)} is not a directory"
+            )
+    with contextlib.suppress(OSError):
+        if job.output.is_dir() and not job.output.is_symlink():
+            raise UsageProblem(f"cannot write {shown(job.output)}: it is a directory")
+
+
+def _plan(req: Request, ext: str) -> list[Job]:
     out = req.output
     to_stdout = out == "-"
+    # -o DIR/ names a directory even before it exists.
+    out_is_dir = (
+        bool(out)
+        and not to_stdout
+        and (Path(out or "").is_dir() or (out or "").endswith(("/", os.sep)))
+    )
     if not req.paths:
         raise UsageProblem("name a .crux file or a directory to render")
     if to_stdout and req.mode != "write":
@@ -979,6 +1232,10 @@ def plan(req: Request) -> list[Job]:
     missing = [p for p in req.paths if not Path(p).exists()]
     if missing:
         raise UsageProblem(f"no such file or directory: {missing[0]}")
+    if req.part is not None and (req.combine or len(req.paths) != 1 or Path(req.paths[0]).is_dir()):
+        raise UsageProblem("--goal and --focus draw part of one map: name one .crux file")
+    if req.part is not None and req.part.radius < 0:
+        raise UsageProblem("--radius must be 0 or more")
     if req.combine:
         maps: list[tuple[Path, str]] = []
         for raw in req.paths:
@@ -993,7 +1250,7 @@ def plan(req: Request) -> list[Job]:
         if to_stdout:
             target = None
         elif out:
-            target = Path(out) / (first.resolve().name + ext) if Path(out).is_dir() else Path(out)
+            target = Path(out) / (first.resolve().name + ext) if out_is_dir else Path(out)
         else:
             if len(req.paths) > 1 or first.name in ("", ".", ".."):
                 raise UsageProblem("name the combined output with -o FILE")
@@ -1003,7 +1260,7 @@ def plan(req: Request) -> list[Job]:
     single = len(req.paths) == 1 and not Path(req.paths[0]).is_dir()
     if to_stdout and not single:
         raise UsageProblem("-o - writes one drawing: name one file, or use --combine")
-    out_dir = Path(out) if out and not to_stdout and (not single or Path(out).is_dir()) else None
+    out_dir = Path(out) if out and not to_stdout and (not single or out_is_dir) else None
     for raw in req.paths:
         p = Path(raw)
         if p.is_dir():
@@ -1013,11 +1270,11 @@ def plan(req: Request) -> list[Job]:
             for f in files:
                 rel = f.relative_to(p)
                 target = (out_dir / rel).with_suffix(ext) if out_dir else f.with_suffix(ext)
-                jobs.append(Job(target, [(f, f.name)]))
+                jobs.append(Job(target, [(f, f.name)], root=out_dir))
         elif to_stdout:
             jobs.append(Job(None, [(p, p.name)]))
         elif out_dir is not None:
-            jobs.append(Job(out_dir / (p.stem + ext), [(p, p.name)]))
+            jobs.append(Job(out_dir / (p.stem + ext), [(p, p.name)], root=out_dir))
         elif out:
             jobs.append(Job(Path(out), [(p, p.name)]))
         else:
@@ -1051,7 +1308,8 @@ def render_jobs(
     req: Request, jobs: list[Job], results: dict[Path, MapResult]
 ) -> list[tuple[Job, str, bytes]]:
     """Every output in memory, so that one failure writes nothing at all."""
-    engine = find_graphviz(req.engine) if req.fmt != "dot" else None
+    fmt = req.fmt or "svg"
+    engine = find_graphviz(req.engine) if fmt != "dot" else None
     rendered: list[tuple[Job, str, bytes]] = []
     for job in jobs:
         if len(job.maps) == 1 and not req.combine:
@@ -1059,12 +1317,12 @@ def render_jobs(
             res = results[f]
             local = {k: v for k, v in req.overrides.items() if k in res.amap.claims}
             dot = to_dot(res, name=name, overrides=local, objections=req.objections,
-                         depth=req.depth, max_order=req.max_order)  # fmt: skip
+                         depth=req.depth, max_order=req.max_order, part=req.part)  # fmt: skip
         else:
             dot = to_dot_combined(_combined_items(job, results), title=job.title,
                                   overrides=req.overrides, objections=req.objections,
                                   depth=req.depth, max_order=req.max_order)  # fmt: skip
-        rendered.append((job, dot, produce(dot, req.fmt, engine)))
+        rendered.append((job, dot, produce(dot, fmt, engine)))
     return rendered
 
 
@@ -1075,31 +1333,53 @@ def shown(path: Path) -> str:
     return clean(display_path(path))  # a file name reaches the terminal
 
 
+def write_stdout(data: bytes, fmt: str) -> None:
+    """``-o -``: bytes to the binary stream under ``sys.stdout``, or text
+    when there is none (a notebook's or a test's ``StringIO``)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None:
+        sys.stdout.flush()
+        buffer.write(data)
+        buffer.flush()
+    elif fmt == "png":
+        raise RenderError("PNG is binary and standard output takes only text here: write to a file")
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.flush()
+
+
 def finish(req: Request, rendered: list[tuple[Job, str, bytes]], out: object) -> int:
     """Write (or compare) the rendered outputs; the exit status."""
     stream = out if out is not None else sys.stdout
+    fmt = req.fmt or "svg"
     stale = [
         (job, data)
         for job, dot, data in rendered
-        if job.output is None or not is_current(job.output, data, dot, req.fmt)
+        if job.output is None or not is_current(job.output, data, dot, fmt)
     ]
     if req.mode == "check":
         for job, _ in stale:
             where = shown(job.output) if job.output else "<stdout>"
             print(f"{where}: stale or missing; run `cruxmap render` to redraw it", file=stream)  # type: ignore[arg-type]
         return 1 if stale else 0
-    todo = stale if req.mode == "update" else [(job, data) for job, _, data in rendered]
+    # Writing leaves a drawing that already shows the map untouched, so a
+    # fresh clone stays clean whichever Graphviz build is installed.
+    todo = [(job, data) for job, data in stale]
     for job, data in todo:
         if job.output is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            write_stdout(data, req.fmt or "svg")
             continue
         try:
-            write_atomic(job.output, data, follow_symlinks=False)
+            root = job.root if job.root is not None else job.output.parent
+            write_atomic(job.output, data, follow_symlinks=False, root=root)
         except OSError as exc:  # unwritable directory, disk full: no partial file
             raise RenderError(f"cannot write {shown(job.output)}: {exc.strerror or exc}") from exc
         verb = "redrew stale" if req.mode == "update" else "wrote"
         print(f"{verb} {shown(job.output)}", file=stream)  # type: ignore[arg-type]
+    if req.mode == "write":
+        for job, _, _ in rendered:
+            if job.output is not None and all(job is not j for j, _ in todo):
+                print(f"{shown(job.output)} is up to date", file=stream)  # type: ignore[arg-type]
     if req.mode == "update" and todo:
         print(f"{len(todo)} drawing(s) were stale and have been redrawn; add them to the commit",
               file=stream)  # type: ignore[arg-type]  # fmt: skip

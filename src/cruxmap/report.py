@@ -6,6 +6,8 @@ fail in the analysed scenario carry no premises, cut sets or uniform margin.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from cruxmap.diagnostics import Diagnostic
@@ -52,7 +54,8 @@ class MapReport(_Model):
     scenario: dict[str, str]
     depth: int
     max_order: int
-    diagnostics: list[Diagnostic]
+    #: ``Diagnostic.to_json()`` dicts (the record is a plain dataclass).
+    diagnostics: list[dict[str, Any]]
     claims: dict[str, ClaimReport]
     goals: dict[str, GoalReport]
     objections: dict[str, str]
@@ -74,7 +77,7 @@ def build_report(
         scenario=scenario,
         depth=depth,
         max_order=max_order,
-        diagnostics=diagnostics,
+        diagnostics=[d.to_json() for d in diagnostics],
         claims={},
         goals={},
         objections={},
@@ -124,8 +127,4 @@ def dump(report: MapReport) -> dict[str, object]:
         if report.goals[name].premises is None:
             for key in ("premises", "cut_sets", "cut_sets_complete", "uniform_margin"):
                 goal.pop(key, None)
-    for d in data["diagnostics"]:
-        for key in ("suggestion", "excerpt"):
-            if d.get(key) is None:
-                d.pop(key, None)
     return data

@@ -1,56 +1,67 @@
 """Robustness to scaling down (SPEC section 3): margins, cut sets, uniform margin.
 
-The work is organised so that its cost follows the shape of the argument
-rather than the square of its size:
+One bottom-up pass serves every goal, whatever the shape of the argument.
 
-* **Margins.** For a goal ``g`` and a premise ``p``, ``need(p)`` is the lowest
-  level ``p`` may be capped at with ``g`` still holding. Everything ``p``
-  does to ``g`` passes through ``p``'s immediate post-dominator ``d`` (every
-  path from ``p`` to ``g`` meets ``d``), so ``need(p)`` follows from how
-  ``d``'s value responds to capping ``p`` -- computed by propagating a small
-  vector (one value per level of ``p``) through the nodes between ``p`` and
-  ``d`` only, stopping wherever the change dies out -- and from ``need(d)``,
-  already known. A chain or tree costs one step per claim.
-* **Cut sets.** Order-1 cut sets are read off the margins. Higher orders come
-  from a bottom-up MOCUS over the reduction structure (a claim fails when all
-  its working routes fail; a route fails when any premise falls below its
-  threshold), memoised per (claim, level), truncated at the maximum order,
-  with single points of failure left out since no minimal set of order 2 or
-  more can contain one.
-* **Cycles.** Where the goal's support has a cycle, the claims on a cycle (and
-  those whose post-dominator is on one) get their margins by re-evaluating the
-  least fixed point of the support; the rest still take the fast path. Cut
-  sets there come from re-evaluating candidate sets, within a budget.
+A *condition* ``(c, y)`` is "claim ``c`` is at least ``y``"; the ones that
+matter are the goals' requirements and, below them, the thresholds of the
+routes that work. An *event* caps one premise. For every condition and every
+level ``L`` below top, ``fails[L]`` is the set of premises whose cap at ``L``
+makes the condition false, as a bitset (a Python int, one bit per claim in
+topological order). A route fails when any premise condition fails (union);
+a claim falls below ``y`` when its own cap is below ``y`` or every route that
+could carry it there fails (intersection). Capping lower only does more harm,
+so ``fails[0] ⊇ fails[1] ⊇ ...``, and for a goal the lowest cap on ``p``
+that keeps it is the number of levels whose set holds ``p``: every margin of
+every goal from ``top`` bitsets per condition.
+
+Cut sets use the events "``p`` scaled down ``depth`` steps". Order 1 is read
+off the same bitsets. Orders 2..k follow the same recursion on families of
+sets (a set of claims is a bitset too): union of the premises' families for
+a route, the pairwise product, truncated at order k and kept minimal, for a
+claim. This part can be large for real (a claim with two routes of a hundred
+single points of failure each has ten thousand cut sets of order 2), so it
+runs under a work budget and a size limit; where one is hit the affected
+goals report their exact order-1 sets and ``cut_sets_complete = False``.
+
+Cycles: values are least fixed points, so a condition on a cycle survives an
+event only if it has a well-founded derivation. Its failure sets are the
+*greatest* fixed point of the equations above; the conditions of a cyclic
+component are started at "fails on anything" and iterated downwards with a
+worklist until nothing changes. Acyclic components take one step each.
+
+Cost (``n`` claims, ``e`` premise occurrences, ``s`` levels): the margin pass
+is ``O(s * e)`` word-parallel set operations on sets of at most ``n`` bits,
+i.e. ``O(s * e * n / 64)`` word operations in the worst case, shared by all
+goals; cyclic components add at most one re-computation per bit a set can
+lose. Reading the results costs the size of the report (every goal's whole
+support). The uniform margin is ``O(s)`` evaluations of the map.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
+from collections import deque
 from dataclasses import dataclass, field
 
 from cruxmap.graph import ClaimGraph
 from cruxmap.semantics import Scenario, evaluate
 
-Family = frozenset[frozenset[int]]
-EMPTY: Family = frozenset()
-ALREADY_FAILS: Family = frozenset({frozenset()})
-
-#: Upper bound on set operations spent on one goal's cut sets.
-CUT_SET_BUDGET = 4_000_000
-#: Upper bound on the sets held at once (memory: a big --max-order or depth on
-#: many alternative routes would otherwise build millions of them).
-CUT_SET_FAMILY_LIMIT = 200_000
-#: Upper bound on claim evaluations spent on one goal's cut sets where its
-#: support has a cycle (re-evaluation of the support per candidate set).
-EVALUATION_WORK_BUDGET = 5_000_000
+#: Work units (one set built, compared or combined) the order >= 2 cut-set
+#: search may spend per analysis, across all goals.
+CUT_SET_BUDGET = 3_000_000
+#: Largest family of cut sets kept for one condition (and so listed for one
+#: goal); a bigger one is cut.
+CUT_SET_FAMILY_LIMIT = 10_000
 
 
 class BudgetExceeded(Exception):
-    pass
+    """The analysis-wide cut-set budget is spent."""
 
 
-@dataclass
+class _TooBig(Exception):
+    """One condition's family of cut sets is over the size limit."""
+
+
+@dataclass(frozen=True, slots=True)
 class PremiseResult:
     baseline: int
     #: Steps ``p`` can drop with the goal holding; ``None``: holds at bottom.
@@ -70,13 +81,21 @@ class GoalResult:
     baseline: int
     premises: dict[int, PremiseResult] = field(default_factory=dict)
     cut_sets: list[tuple[int, ...]] = field(default_factory=list)
-    #: False when the cut-set search hit its budget: the list is partial.
+    #: False when the cut-set search hit its budget: the list is partial
+    #: (order 1 is always complete).
     cut_sets_complete: bool = True
     uniform_margin: int | None = None
 
     @property
     def holds(self) -> bool:
         return self.baseline >= self.required
+
+
+#: A family of cut sets of order 2..k (bitsets), ``TOP`` ("fails on nothing
+#: at all", the start of the fixed-point iteration on a cycle) or ``None``
+#: (cut by the budget: unknown).
+_TOP = frozenset({0})
+Multi = frozenset[int] | None
 
 
 class Analysis:
@@ -91,259 +110,116 @@ class Analysis:
         self.max_order = max(1, max_order)
         self.ceil = scenario.ceiling(g)
         self.values = evaluate(g, scenario, self.ceil)
-        #: Per wide route: premises failing at baseline, thresholds by claim.
-        self._route_info: dict[int, tuple[int, dict[int, list[int]]]] = {}
-        #: Per goal with a cycle in its support: the components to re-evaluate.
-        self._region: dict[int, list[tuple[list[int], bool]]] = {}
+        n = len(g.names)
+        #: Bit of each claim: its rank in topological order, so a condition's
+        #: sets only hold bits below its own and stay short low in the map.
+        self.bit_of = [0] * n
+        self.claim_of = [0] * n
+        k = 0
+        for comp in g.components:
+            for c in comp:
+                self.bit_of[c] = k
+                self.claim_of[k] = c
+                k += 1
+
+    def _lowered(self, p: int) -> int:
+        return max(self.values[p] - self.depth, 0)
 
     # -- entry point ------------------------------------------------------
 
     def goals(self, goals: list[tuple[int, int]]) -> dict[int, GoalResult]:
         results: dict[int, GoalResult] = {}
         for c, req in goals:
-            res = GoalResult(c, req, self.values[c])
-            results[c] = res
-            if res.holds:
-                self._analyse(res)
-        self._uniform_margins([r for r in results.values() if r.holds])
+            results[c] = GoalResult(c, req, self.values[c])
+        holding = [r for r in results.values() if r.holds]
+        if holding:
+            sweep = _Sweep(self, [(r.claim, r.required) for r in holding])
+            support = self._supports([r.claim for r in holding])
+            for res in holding:
+                self._report(res, sweep, support[res.claim])
+        self._uniform_margins(holding)
         return results
 
-    def _analyse(self, res: GoalResult) -> None:
-        g, goal = self.g, res.claim
-        support = g.ancestors(goal)
-        nodes = support | {goal}
-        cyclic = any(g.in_cycle(n) for n in nodes)
-        if cyclic:
-            self._restrict_to(goal, nodes)
-        need = self._need_by_dominators(goal, res.required, support, cyclic)
-        for p in sorted(support):
-            base = self.values[p]
-            t = need.get(p, 0)
-            if t <= 0:
-                res.premises[p] = PremiseResult(base, None, None)
-            else:
-                res.premises[p] = PremiseResult(base, base - t, t - 1)
-        spf = {p for p in support if self._lowered(p) < need.get(p, 0)}
-        cuts: list[tuple[int, ...]] = [(p,) for p in sorted(spf)]
+    def _report(self, res: GoalResult, sweep: _Sweep, support: int) -> None:
+        g, values, claim_of = self.g, self.values, self.claim_of
+        x = sweep.cond_of[(res.claim, res.required)]
+        fails = sweep.levels[x]
+        own = 1 << self.bit_of[res.claim]
+        support &= ~own
+        premises: dict[int, PremiseResult] = {}
+        unaffected = [PremiseResult(v, None, None) for v in range(len(g.levels))]
+        for b in _bits(support):
+            c = claim_of[b]
+            premises[c] = unaffected[values[c]]
+        # need(p) = number of levels whose set holds p; the sets are nested,
+        # so the premises with need exactly L + 1 are fails[L] - fails[L + 1].
+        for lv in range(len(fails)):
+            exact = fails[lv] & ~(fails[lv + 1] if lv + 1 < len(fails) else 0) & support
+            need = lv + 1
+            for b in _bits(exact):
+                c = claim_of[b]
+                premises[c] = PremiseResult(values[c], values[c] - need, need - 1)
+        res.premises = dict(sorted(premises.items()))
+        singles = sweep.single[x] & support
+        cuts: list[tuple[int, ...]] = [(claim_of[b],) for b in _bits(singles)]
         if self.max_order >= 2:
-            try:
-                if cyclic:
-                    more = self._cut_sets_by_evaluation(goal, res.required, support, spf)
-                else:
-                    family = _Mocus(self, goal, spf).family(goal, res.required)
-                    more = [tuple(sorted(s)) for s in family if len(s) >= 2]
-            except BudgetExceeded:
-                more = []
+            multi = sweep.multi.get(x) if sweep.multi is not None else None
+            if multi is None:
                 res.cut_sets_complete = False
-            cuts.extend(more)
-        # Members alphabetically, then sets smallest first and alphabetically.
-        named = {tuple(sorted(s, key=lambda i: g.names[i])) for s in cuts}
-        res.cut_sets = sorted(named, key=lambda s: (len(s), [g.names[i] for i in s]))
-
-    def _lowered(self, p: int) -> int:
-        return max(self.values[p] - self.depth, 0)
-
-    # -- margins, acyclic -----------------------------------------------
-
-    def _need_by_dominators(
-        self, goal: int, required: int, support: set[int], cyclic: bool = False
-    ) -> dict[int, int]:
-        """``need`` for every premise of ``goal``.
-
-        Where the support has cycles, claims on a cycle, and claims whose
-        post-dominator is on one or is the goal, are settled by
-        re-evaluation; they then count as post-dominated by the goal alone.
-        Any other post-dominator found lies before every path's first such
-        claim, so the regions the fast path propagates through hold no cycle.
-        """
-        g = self.g
-        nodes = support | {goal}
-        succ: dict[int, list[int]] = {}
-        for n in support:
-            outs = []
-            for r in g.routes_from[n]:
-                if r in self.scenario.removed:
-                    continue
-                c = g.routes[r].conclusion
-                if c in nodes and c not in outs:
-                    outs.append(c)
-            succ[n] = outs
-        # Immediate post-dominators (Cooper, Harvey and Kennedy's algorithm on
-        # the reversed graph): acyclic, and visited conclusions first, so one
-        # pass settles every claim.
-        rank = {goal: 0}
-        ipdom = {goal: goal}
-        need: dict[int, int] = {goal: required}
-        for p in sorted(support, key=lambda n: -g.position[n]):
-            if cyclic and g.in_cycle(p):
-                need[p] = self._need_one_by_evaluation(goal, required, p)
-                rank[p], ipdom[p] = len(rank), goal
-                continue
-            d = -1
-            for s in succ[p]:
-                if s not in rank:
-                    continue
-                if d < 0:
-                    d = s
-                    continue
-                a, b = s, d
-                while a != b:
-                    while rank[a] > rank[b]:
-                        a = ipdom[a]
-                    while rank[b] > rank[a]:
-                        b = ipdom[b]
-                d = a
-            if d < 0:
-                need[p] = 0
-                continue
-            if cyclic and (d == goal or g.in_cycle(d)):
-                # Past a claim on a cycle the chain jumps to the goal, so a
-                # region ending at the goal may hold a cycle: re-evaluate.
-                need[p] = self._need_one_by_evaluation(goal, required, p)
-                rank[p], ipdom[p] = len(rank), goal
-                continue
-            rank[p] = len(rank)
-            ipdom[p] = d
-            nd = need.get(d, 0)
-            need[p] = self._need_through(p, d, nd, succ) if nd > 0 else 0
-        return need
-
-    def _need_through(self, p: int, d: int, need_d: int, succ: dict[int, list[int]]) -> int:
-        """Lowest cap on ``p`` that keeps ``d`` at or above ``need_d``."""
-        g, values, ceil = self.g, self.values, self.ceil
-        base = values[p]
-        width = base + 1
-        vec: dict[int, list[int]] = {p: list(range(width))}
-        heap: list[tuple[int, int]] = []
-        queued: set[int] = set()
-        for s in succ.get(p, ()):
-            heapq.heappush(heap, (g.position[s], s))
-            queued.add(s)
-        removed = self.scenario.removed
-        while heap:
-            _, e = heapq.heappop(heap)
-            row = [0] * width
-            for r in g.routes_to[e]:
-                if r in removed:
-                    continue
-                route = g.routes[r]
-                varying = self._varying(r, vec)
-                if varying is None:
-                    continue
-                for x in range(width):
-                    if route.yields > row[x] and all(vec[q][x] >= th for q, th in varying):
-                        row[x] = route.yields
-            cap = ceil[e]
-            row = [min(v, cap) for v in row]
-            if all(v == values[e] for v in row):
-                continue
-            vec[e] = row
-            if e == d:
-                continue
-            for s in succ.get(e, ()):
-                if s not in queued:
-                    queued.add(s)
-                    heapq.heappush(heap, (g.position[s], s))
-        f_d = vec.get(d)
-        if f_d is None:
-            return 0
-        for x in range(width):
-            if f_d[x] >= need_d:
-                return x
-        return width  # unreachable while the goal holds at baseline
-
-    def _varying(self, r: int, vec: dict[int, list[int]]) -> list[tuple[int, int]] | None:
-        """The premises of route ``r`` that ``vec`` varies, or ``None`` when a
-        premise outside ``vec`` already fails at baseline. Only the varying
-        ones are checked per level, so a reduction with thousands of premises
-        costs a lookup per call, not a pass over all of them."""
-        route, values = self.g.routes[r], self.values
-        if len(route.premises) <= len(vec):
-            varying = []
-            for q, th in route.premises:
-                if q in vec:
-                    varying.append((q, th))
-                elif values[q] < th:
-                    return None
-            return varying
-        info = self._route_info.get(r)
-        if info is None:
-            by_claim: dict[int, list[int]] = {}
-            for q, th in route.premises:
-                by_claim.setdefault(q, []).append(th)
-            failing = sum(1 for q, th in route.premises if values[q] < th)
-            info = self._route_info[r] = (failing, by_claim)
-        failing, by_claim = info
-        varying = [(q, th) for q in vec if q in by_claim for th in by_claim[q]]
-        if failing > sum(1 for q, th in varying if values[q] < th):
-            return None
-        return varying
-
-    # -- margins, cyclic fallback ---------------------------------------
-
-    def _holds_with(self, goal: int, required: int, caps: dict[int, int]) -> bool:
-        ceil = list(self.ceil)
-        for c, lv in caps.items():
-            ceil[c] = min(ceil[c], lv)
-        region = self._region.get(goal)
-        return evaluate(self.g, self.scenario, ceil, region)[goal] >= required
-
-    def _restrict_to(self, goal: int, nodes: set[int]) -> None:
-        """Re-evaluate only the goal and its support (closed under premises,
-        so their values come out exact) when probing this goal."""
-        g = self.g
-        self._region[goal] = [
-            (comp, cyclic)
-            for comp, cyclic in zip(g.components, g.cyclic, strict=True)
-            if comp[0] in nodes
-        ]
-
-    def _need_by_evaluation(self, goal: int, required: int, support: set[int]) -> dict[int, int]:
-        """``need`` by definition alone: the reference the fast path is tested against."""
-        return {p: self._need_one_by_evaluation(goal, required, p) for p in support}
-
-    def _need_one_by_evaluation(self, goal: int, required: int, p: int) -> int:
-        """Binary search over caps on ``p``, re-evaluating the goal's support."""
-        if self._holds_with(goal, required, {p: 0}):
-            return 0
-        lo, hi = 1, self.values[p]  # the goal holds at hi
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._holds_with(goal, required, {p: mid}):
-                hi = mid
             else:
-                lo = mid + 1
-        return hi
+                for m in multi:
+                    if m & own:
+                        continue  # the goal is never in its own support
+                    cuts.append(tuple(claim_of[b] for b in _bits(m)))
+        names = g.names
+        named = [tuple(sorted(s, key=lambda i: names[i])) for s in cuts]
+        res.cut_sets = sorted(named, key=lambda s: (len(s), [names[i] for i in s]))
 
-    def _cut_sets_by_evaluation(
-        self, goal: int, required: int, support: set[int], spf: set[int]
-    ) -> list[tuple[int, ...]]:
-        candidates = sorted(
-            p for p in support if p not in spf and self._lowered(p) < self.values[p]
-        )
-        # Monotone: if the goal survives every candidate lowered at once, no
-        # set of them is a cut set (one evaluation settles robust supports).
-        if self._holds_with(goal, required, {p: self._lowered(p) for p in candidates}):
-            return []
-        found: list[frozenset[int]] = []
-        spent = 0
-        # Each evaluation costs about the size of the goal's support.
-        allowed = max(1_000, EVALUATION_WORK_BUDGET // max(1, len(support)))
-        for k in range(2, self.max_order + 1):
-            for combo in itertools.combinations(candidates, k):
-                s = frozenset(combo)
-                if any(f <= s for f in found):
-                    continue
-                spent += 1
-                if spent > allowed:
-                    raise BudgetExceeded
-                if not self._holds_with(goal, required, {p: self._lowered(p) for p in combo}):
-                    found.append(s)
-        return [tuple(sorted(s)) for s in found]
+    def _supports(self, goals: list[int]) -> dict[int, int]:
+        """Structural ancestors of each goal, as bitsets (one topological pass;
+        a set is dropped once every claim it feeds has been built)."""
+        g, bit_of = self.g, self.bit_of
+        wanted = set(goals)
+        pending = [0] * len(g.names)
+        feeds: list[list[int]] = [[] for _ in g.names]
+        for r in g.routes:
+            for p in {p for p, _ in r.premises}:
+                feeds[r.conclusion].append(p)
+                pending[p] += 1
+        anc: dict[int, int] = {}
+        out: dict[int, int] = {}
+        for comp, cyclic in zip(g.components, g.cyclic, strict=True):
+            acc = 0
+            members = set(comp) if cyclic else ()
+            for c in comp:
+                for p in feeds[c]:
+                    if p in members:
+                        continue
+                    acc |= anc[p] | (1 << bit_of[p])
+            if cyclic:
+                for c in comp:
+                    acc |= 1 << bit_of[c]
+            for c in comp:
+                anc[c] = acc
+                if c in wanted:
+                    out[c] = acc
+            for c in comp:
+                for p in feeds[c]:
+                    if p in members:
+                        continue
+                    pending[p] -= 1
+                    if pending[p] == 0:
+                        del anc[p]
+            for c in comp:
+                if pending[c] == 0 and c in anc:
+                    del anc[c]
+        return out
 
     # -- uniform margin -------------------------------------------------
 
     def _uniform_margins(self, holding: list[GoalResult]) -> None:
+        """Lower every leaf ``d`` steps for ``d = 1, 2, ...``: one evaluation
+        of the map per level, shared by all goals."""
         g = self.g
         if not holding:
             return
@@ -351,11 +227,10 @@ class Analysis:
         deepest = max((self.values[c] for c in leaves), default=0)
         open_goals = list(holding)
         for d in range(1, deepest + 1):
-            overrides = dict(self.scenario.overrides)
+            ceil = list(self.ceil)
             for c in leaves:
-                overrides[c] = max(self.values[c] - d, 0)
-            lowered = Scenario(overrides, self.scenario.caps, self.scenario.removed)
-            vals = evaluate(g, lowered, self.ceil)
+                ceil[c] = min(ceil[c], max(self.values[c] - d, 0))
+            vals = evaluate(g, self.scenario, ceil)
             still = []
             for res in open_goals:
                 if vals[res.claim] < res.required:
@@ -369,111 +244,351 @@ class Analysis:
             res.uniform_margin = None
 
 
-class _Mocus:
-    """Minimal cut sets of order 2..k, bottom-up with memoisation."""
+def _bits(x: int) -> list[int]:
+    """Positions of the set bits of ``x``, ascending."""
+    if not x:
+        return []
+    s = bin(x)[:1:-1]
+    out = []
+    i = s.find("1")
+    while i >= 0:
+        out.append(i)
+        i = s.find("1", i + 1)
+    return out
 
-    def __init__(self, analysis: Analysis, goal: int, spf: set[int]) -> None:
-        self.a = analysis
-        self.goal = goal
-        self.spf = spf
-        self.k = analysis.max_order
-        self.memo: dict[tuple[int, int], Family] = {}
+
+class _Sweep:
+    """The conditions the goals depend on, and their failure sets."""
+
+    def __init__(self, a: Analysis, goals: list[tuple[int, int]]) -> None:
+        self.a = a
+        g = a.g
+        self.steps = g.top  # levels L = 0 .. top - 1 can cap a claim
+        self.cond_of: dict[tuple[int, int], int] = {}
+        self.claim: list[int] = []
+        self.level: list[int] = []
+        #: Per condition: the routes that can carry it (each a tuple of
+        #: premise conditions), or None when no route can fail (a leaf, a
+        #: claim pinned by the scenario, a route whose premises all have
+        #: threshold bottom).
+        self.routes: list[list[tuple[int, ...]] | None] = []
+        self._discover(goals)
+        self.levels: list[list[int]] = [[] for _ in self.claim]
+        #: Per condition: the order-1 cut sets (premises whose own scaling
+        #: down by ``depth`` makes it fail).
+        self.single: list[int] = [0] * len(self.claim)
+        self._masks = self._lowered_masks()
+        k = a.max_order
+        self.k = k
+        self.multi: dict[int, Multi] | None = {} if k >= 2 else None
         self.spent = 0
+        self._run(goals)
 
-    def family(self, claim: int, level: int) -> Family:
-        # Iterative post-order over the (claim, level) conditions needed.
-        stack: list[tuple[int, int]] = [(claim, level)]
+    # -- building the condition graph ------------------------------------
+
+    def _cond(self, c: int, y: int, stack: list[int]) -> int:
+        key = (c, y)
+        x = self.cond_of.get(key)
+        if x is None:
+            x = len(self.claim)
+            self.cond_of[key] = x
+            self.claim.append(c)
+            self.level.append(y)
+            self.routes.append(None)
+            stack.append(x)
+        return x
+
+    def _discover(self, goals: list[tuple[int, int]]) -> None:
+        a, g = self.a, self.a.g
+        values, pinned, removed = a.values, a.scenario.overrides, a.scenario.removed
+        stack: list[int] = []
+        for c, y in goals:
+            self._cond(c, y, stack)
         while stack:
-            c, y = stack[-1]
-            if (c, y) in self.memo:
-                stack.pop()
+            x = stack.pop()
+            c, y = self.claim[x], self.level[x]
+            if y <= 0 or c in pinned or not g.routes_to[c]:
                 continue
-            missing = [dep for dep in self._deps(c, y) if dep not in self.memo]
-            if missing:
-                stack.extend(missing)
-                continue
-            stack.pop()
-            self.memo[(c, y)] = self._compute(c, y)
-        return self.memo[(claim, level)]
+            routes: list[tuple[int, ...]] = []
+            free = False
+            for r in g.routes_to[c]:
+                route = g.routes[r]
+                if r in removed or route.yields < y:
+                    continue
+                if any(values[q] < th for q, th in route.premises):
+                    continue
+                prem = tuple(self._cond(q, th, stack) for q, th in route.premises if th > 0)
+                if not prem:
+                    free = True  # this route cannot fail
+                routes.append(prem)
+            self.routes[x] = None if free else routes
 
-    def _working_routes(self, c: int, y: int) -> list[int]:
-        a = self.a
+    # -- the pass ---------------------------------------------------------
+
+    def _run(self, goals: list[tuple[int, int]]) -> None:
+        g = self.a.g
+        position = g.position
+        uses = [0] * len(self.claim)
+        for rs in self.routes:
+            for route in rs or ():
+                for q in route:
+                    uses[q] += 1
+        for c, y in goals:
+            uses[self.cond_of[(c, y)]] += 1
+        by_component: dict[int, list[int]] = {}
+        for x, c in enumerate(self.claim):
+            by_component.setdefault(position[c], []).append(x)
+        for pos in sorted(by_component):
+            group = by_component[pos]
+            if g.cyclic[pos]:
+                self._cyclic(group, pos)
+            else:
+                for x in group:
+                    self.levels[x] = self._levels(x)
+                    self.single[x] = self._singles(x)
+                    if self.multi is not None:
+                        self.multi[x] = self._multi(x, self.multi)
+            # Free what no later condition reads (goals keep theirs).
+            for x in group:
+                for route in self.routes[x] or ():
+                    for q in route:
+                        uses[q] -= 1
+                        if uses[q] == 0:
+                            self._free(q)
+
+    def _free(self, x: int) -> None:
+        self.levels[x] = []
+        self.single[x] = 0
+        if self.multi is not None:
+            self.multi.pop(x, None)
+
+    def _levels(self, x: int) -> list[int]:
+        c, y = self.claim[x], self.level[x]
+        own = 1 << self.a.bit_of[c]
+        routes = self.routes[x]
+        steps = self.steps
+        if routes is None:
+            return [own if lv < y else 0 for lv in range(steps)]
+        levels = self.levels
+        if len(routes) == 1 and len(routes[0]) == 1:
+            below = levels[routes[0][0]]
+            return [below[lv] | own if lv < y else below[lv] for lv in range(steps)]
         out = []
-        for r in a.g.routes_to[c]:
-            if r in a.scenario.removed:
-                continue
-            route = a.g.routes[r]
-            if route.yields < y:
-                continue
-            if all(a.values[q] >= th for q, th in route.premises):
-                out.append(r)
+        live = True
+        for lv in range(steps):
+            acc = 0
+            if live:
+                first = True
+                for route in routes:
+                    u = 0
+                    for q in route:
+                        u |= levels[q][lv]
+                    acc = u if first else acc & u
+                    first = False
+                    if not acc:
+                        break
+                live = acc != 0  # nested: nothing fails at a higher cap either
+            out.append(acc | own if lv < y else acc)
         return out
 
-    def _deps(self, c: int, y: int) -> list[tuple[int, int]]:
-        if y <= 0 or self.a.values[c] < y:
-            return []
-        deps = []
-        for r in self._working_routes(c, y):
-            deps.extend(self.a.g.routes[r].premises)
-        return deps
+    def _singles(self, x: int) -> int:
+        """p is an order-1 cut set of ``x`` iff p in fails[lowered(p)]."""
+        out = 0
+        for mask, fails in zip(self._masks, self.levels[x], strict=False):
+            out |= fails & mask
+        return out
 
-    def _compute(self, c: int, y: int) -> Family:
+    def _lowered_masks(self) -> list[int]:
+        """Claims by the level scaling down takes them to (bitsets); claims
+        at bottom cannot be scaled down and are in none."""
         a = self.a
-        if y <= 0:
-            return EMPTY  # nothing is below bottom: this cannot fail
-        if a.values[c] < y:
-            return ALREADY_FAILS
-        own: set[frozenset[int]] = set()
-        if c != self.goal and c not in self.spf and a._lowered(c) < y:
-            own.add(frozenset((c,)))
-        routes = self._working_routes(c, y)
-        if routes:
-            acc: Family = ALREADY_FAILS
-            for r in routes:
-                alternatives: set[frozenset[int]] = set()
-                for q, th in a.g.routes[r].premises:
-                    alternatives |= self.memo[(q, th)]
-                acc = self._product(acc, _minimal(alternatives))
-                if not acc:
-                    break
-            own |= acc
-        return _minimal(own)
+        masks = [0] * self.steps
+        for c in range(len(a.g.names)):
+            if a.values[c] > 0:
+                masks[a._lowered(c)] |= 1 << a.bit_of[c]
+        return masks
 
-    def _product(self, left: Family, right: Family) -> Family:
-        self.spent += len(left) * len(right)
+    # -- families of order 2..k ----------------------------------------
+
+    def _charge(self, work: int) -> None:
+        self.spent += work
         if self.spent > CUT_SET_BUDGET:
             raise BudgetExceeded
-        out: set[frozenset[int]] = set()
+
+    def _multi(self, x: int, fam: dict[int, Multi]) -> Multi:
+        """The order-2..k cut sets of condition ``x`` (singles excluded), from
+        the families ``fam`` of the conditions it reads."""
+        routes = self.routes[x]
+        if routes is None:
+            return frozenset()
+        try:
+            acc_s = 0
+            acc_m: Multi = _TOP
+            for route in routes:
+                rs, rm = self._route_family(route, fam)
+                acc_s, acc_m = self._product(acc_s, acc_m, rs, rm)
+                if acc_m is None:
+                    return None
+            if acc_m is _TOP or acc_m is None:
+                return acc_m
+            singles = self.single[x]
+            return frozenset(m for m in acc_m if not m & singles)
+        except _TooBig:
+            return None
+        except BudgetExceeded:
+            self.spent = CUT_SET_BUDGET + 1  # every later search is cut too
+            return None
+
+    def _route_family(self, route: tuple[int, ...], fam: dict[int, Multi]) -> tuple[int, Multi]:
+        """A route fails when any premise condition fails: the union."""
+        s = 0
+        parts: list[frozenset[int]] = []
+        single = self.single
+        for q in route:
+            m = fam.get(q)
+            if m is _TOP:
+                return 0, _TOP
+            if m is None:
+                return 0, None
+            s |= single[q]
+            if m:
+                parts.append(m)
+        if not parts:
+            return s, frozenset()
+        union: set[int] = set()
+        for m in parts:
+            self._charge(len(m))
+            union.update(m)
+        kept = [m for m in union if not m & s]
+        return s, self._minimal(kept)
+
+    def _product(self, sa: int, ma: Multi, sb: int, mb: Multi) -> tuple[int, Multi]:
+        """Both families fail: every union of one set of each, up to order k."""
+        if ma is _TOP:
+            return sb, mb
+        if mb is _TOP:
+            return sa, ma
+        if ma is None or mb is None:
+            if (ma is not None and not ma and not sa) or (mb is not None and not mb and not sb):
+                return 0, frozenset()  # one side never fails: neither does both
+            return sa & sb, None
         k = self.k
-        for s in left:
-            for t in right:
-                u = s | t
-                if len(u) <= k:
-                    out.add(u)
-            if len(out) > CUT_SET_FAMILY_LIMIT:
-                raise BudgetExceeded
-        return _minimal(out)
+        only_a, only_b = sa & ~sb, sb & ~sa
+        na, nb = only_a.bit_count(), only_b.bit_count()
+        out: set[int] = set()
+        if na and nb:
+            self._charge(na * nb)
+            if na * nb > CUT_SET_FAMILY_LIMIT:
+                raise _TooBig
+            bs = [1 << b for b in _bits(only_b)]
+            for i in _bits(only_a):
+                bi = 1 << i
+                out.update(bi | bj for bj in bs)
+        for m, other_s, other_only in ((ma, sb, only_b), (mb, sa, only_a)):
+            bs = None
+            for t in m:
+                if t & other_s:
+                    out.add(t)
+                elif t.bit_count() < k and other_only:
+                    if bs is None:
+                        bs = [1 << b for b in _bits(other_only)]
+                    self._charge(len(bs))
+                    out.update(t | b for b in bs)
+        if k == 2:
+            out.update(ma & mb)
+        else:
+            self._charge(len(ma) * len(mb))
+            for t in ma:
+                for u in mb:
+                    tu = t | u
+                    if tu.bit_count() <= k:
+                        out.add(tu)
+        singles = sa & sb
+        kept = [m for m in out if not m & singles]
+        if len(kept) > CUT_SET_FAMILY_LIMIT:
+            raise _TooBig
+        return singles, self._minimal(kept)
+
+    def _minimal(self, sets: list[int]) -> frozenset[int]:
+        """Drop every set that strictly contains another (order >= 3 only:
+        sets of equal size never contain one another)."""
+        if self.k <= 2 or len(sets) <= 1:
+            return frozenset(sets)
+        sets.sort(key=int.bit_count)
+        kept: list[int] = []
+        for s in sets:
+            self._charge(len(kept) + 1)
+            if any(t & s == t for t in kept if t.bit_count() < s.bit_count()):
+                continue
+            kept.append(s)
+        return frozenset(kept)
+
+    # -- cycles ---------------------------------------------------------
+
+    def _cyclic(self, group: list[int], pos: int) -> None:
+        """Greatest fixed point of the failure sets of a cyclic component:
+        start from "fails on anything", recompute with a worklist."""
+        a = self.a
+        members = set(group)
+        top_bit = max(a.bit_of[c] for c in a.g.components[pos])
+        everything = (1 << (top_bit + 1)) - 1
+        readers: dict[int, list[int]] = {x: [] for x in group}
+        for x in group:
+            for route in self.routes[x] or ():
+                for q in route:
+                    if q in members:
+                        readers[q].append(x)
+        for x in group:
+            self.levels[x] = [everything] * self.steps
+        queue = deque(group)
+        queued = set(group)
+        while queue:
+            x = queue.popleft()
+            queued.discard(x)
+            new = self._levels(x)
+            if new != self.levels[x]:
+                self.levels[x] = new
+                for r in readers[x]:
+                    if r not in queued:
+                        queued.add(r)
+                        queue.append(r)
+        for x in group:
+            self.single[x] = self._singles(x)
+        if self.multi is None:
+            return
+        current: dict[int, Multi] = {x: _TOP for x in group}
+        fam = self.multi
+        view = _Overlay(current, fam)
+        queue = deque(group)
+        queued = set(group)
+        while queue:
+            x = queue.popleft()
+            queued.discard(x)
+            new = self._multi(x, view)  # type: ignore[arg-type]
+            if new is None:
+                for y in group:
+                    current[y] = None
+                break
+            if new != current[x]:
+                current[x] = new
+                for r in readers[x]:
+                    if r not in queued:
+                        queued.add(r)
+                        queue.append(r)
+        for x in group:
+            m = current[x]
+            fam[x] = None if m is _TOP else m
 
 
-def _minimal(family: set[frozenset[int]] | Family) -> Family:
-    """Drop every set that strictly contains another set of the family."""
-    if len(family) <= 1:
-        return frozenset(family)
-    if frozenset() in family:
-        return ALREADY_FAILS
-    keep = []
-    members = set(family)
-    # Only sizes some member has can hold a subset: a family of equal-sized
-    # sets (alternative routes of equal length) needs no subset search, which
-    # would otherwise cost 2^k per set with a large --max-order.
-    sizes = sorted({len(s) for s in members})
-    for s in family:
-        if len(s) > sizes[0] and any(
-            frozenset(sub) in members
-            for size in sizes
-            if size < len(s)
-            for sub in itertools.combinations(s, size)
-        ):
-            continue
-        keep.append(s)
-    return frozenset(keep)
+class _Overlay:
+    """Read ``current`` first, then ``base`` (a cyclic group's iterates over
+    the settled families below it), without copying either."""
+
+    def __init__(self, current: dict[int, Multi], base: dict[int, Multi]) -> None:
+        self.current = current
+        self.base = base
+
+    def get(self, x: int) -> Multi:
+        if x in self.current:
+            return self.current[x]
+        return self.base.get(x)

@@ -10,22 +10,15 @@ would not match the checkout GitHub annotates, and would leak local paths.
 from __future__ import annotations
 
 import hashlib
-import re
-from functools import cache
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote
 
 from cruxmap import __version__
-from cruxmap.diagnostics import RULES, Diagnostic, Severity
-from cruxmap.loader import BLOCKING
+from cruxmap.diagnostics import RULES, Diagnostic, Severity, escape
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-#: An identifier, level or keyword, or a string literal, at a diagnostic's column.
-_TOKEN = re.compile(r'"""|"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_\-]*|\S')
-#: A statement keyword and the ID after it (``claim alignment``), underlined together.
-_KEYWORD_ID = re.compile(r"(?:claim|objection|reduction|goal)[ \t]+[A-Za-z_][A-Za-z0-9_\-]*")
 
 
 def information_uri() -> str | None:
@@ -44,7 +37,7 @@ def information_uri() -> str | None:
 def _rules() -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for rule in RULES.values():
-        if rule.code in BLOCKING:
+        if rule.blocking:
             help_text = (
                 f"{rule.description} Fix it: a map with this error is not analysed, "
                 "and it cannot be suppressed."
@@ -90,46 +83,35 @@ def artifact_uri(path: str, base: Path | None = None) -> tuple[str, bool]:
     return quote(rel.as_posix(), safe="/"), True
 
 
-@cache
-def _lines(path: str) -> tuple[str, ...] | None:
-    from cruxmap.loader import read_source  # bounded, regular files only
-
-    try:
-        text = read_source(Path(path)).decode("utf-8-sig")
-        return tuple(text.replace("\r\n", "\n").split("\n"))  # lines as the parser counts them
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-
-
 def _region(d: Diagnostic) -> dict[str, int]:
-    """The token a diagnostic points at (an ID, a level, a string), so that
-    code scanning underlines it; one character when the file cannot be read."""
-    end = d.column + 1
-    if d.excerpt is not None:
-        lines: tuple[str, ...] | None = (d.excerpt,)
-    else:  # CX005: a file that could not, or must not, be read
-        lines = _lines(d.path) if d.code != "CX005" else None
-    index = 0 if d.excerpt is not None else d.line - 1
-    if lines is not None and 0 <= index < len(lines):
-        text = lines[index]
-        start = d.column - 1
-        m = None
-        if start < len(text):
-            m = _KEYWORD_ID.match(text, start) or _TOKEN.match(text, start)
-        if m and m.end() > m.start():
-            end = m.end() + 1
-    return {"startLine": d.line, "startColumn": d.column, "endLine": d.line, "endColumn": end}
+    """The range the diagnostic carries (an ID, a level, ``claim ID``, a
+    string), from the lexer's tokens; one character when only the start is
+    known (a file that could not be read). Columns are code points, as the
+    run's ``columnKind`` declares."""
+    if d.end_line is not None and d.end_column is not None:
+        end_line, end_column = d.end_line, d.end_column
+    else:
+        end_line, end_column = d.line, d.column + 1
+    return {
+        "startLine": d.line,
+        "startColumn": d.column,
+        "endLine": end_line,
+        "endColumn": end_column,
+    }
 
 
 def _fingerprint(d: Diagnostic, uri: str) -> str:
-    """Stable across line moves: the message names the claims and goals."""
-    key = "\x1f".join((d.code, uri, d.message))
+    """Stable across line moves, rewording and changed levels: the code, the
+    file, the message form and what the finding is about (the IDs), never the
+    message text. Findings with no subject (syntax and file errors) key on
+    their template arguments (a message built by hand, on its text)."""
+    about = d.subject or tuple(v for _, v in d.args) or (d.message,)
+    key = "\x1f".join((d.code, uri, d.form, *about))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def to_sarif(diagnostics: list[Diagnostic]) -> dict[str, object]:
     """One SARIF log with one run: every rule, and one result per diagnostic."""
-    _lines.cache_clear()
     index = {code: i for i, code in enumerate(RULES)}
     results: list[dict[str, object]] = []
     for d in diagnostics:
@@ -137,9 +119,9 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict[str, object]:
         location: dict[str, object] = {"uri": uri}
         if relative:
             location["uriBaseId"] = "%SRCROOT%"
-        text = d.message
+        text = escape(d.message)
         if d.suggestion:
-            text += f" (help: {d.suggestion})"
+            text += f" (help: {escape(d.suggestion)})"
         result: dict[str, object] = {
             "ruleId": d.code,
             "level": LEVELS[d.severity],
@@ -147,7 +129,7 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict[str, object]:
             "locations": [
                 {"physicalLocation": {"artifactLocation": location, "region": _region(d)}}
             ],
-            "partialFingerprints": {"cruxmapFingerprint/v1": _fingerprint(d, uri)},
+            "partialFingerprints": {"cruxmapFingerprint/v2": _fingerprint(d, uri)},
         }
         if d.code in index:
             result["ruleIndex"] = index[d.code]

@@ -8,6 +8,7 @@ to the least fixed point only inside the (rare) cyclic ones.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -17,7 +18,8 @@ from cruxmap.model import ArgumentMap
 
 @dataclass
 class Scenario:
-    #: ``--set`` overrides: a leaf takes the level, any other claim is capped.
+    #: ``--set`` overrides: the claim takes the level whatever its routes give
+    #: (for a leaf this replaces ``assume``); caps still apply on top.
     overrides: dict[int, int] = field(default_factory=dict)
     #: Upper bounds applied to any claim (objections, scaling down).
     caps: dict[int, int] = field(default_factory=dict)
@@ -25,21 +27,19 @@ class Scenario:
     removed: frozenset[int] = frozenset()
 
     def ceiling(self, g: ClaimGraph) -> list[int]:
-        """Per-claim upper bound from overrides on concluded claims and caps."""
+        """Per-claim upper bound from caps."""
         ceil = [g.top] * len(g.names)
-        for c, lv in self.overrides.items():
-            if not g.is_leaf(c):
-                ceil[c] = min(ceil[c], lv)
         for c, lv in self.caps.items():
             ceil[c] = min(ceil[c], lv)
         return ceil
 
     def leaf_values(self, g: ClaimGraph) -> list[int]:
-        """Value each leaf starts from (``assume`` unless overridden)."""
+        """Value each leaf or overridden claim takes before caps (``assume``
+        for a leaf unless overridden; an overridden concluded claim ignores
+        its routes, so it is evaluated as a leaf)."""
         vals = list(g.assume)
         for c, lv in self.overrides.items():
-            if g.is_leaf(c):
-                vals[c] = lv
+            vals[c] = lv
         return vals
 
 
@@ -66,23 +66,33 @@ def evaluate(
     ceil = ceiling if ceiling is not None else scenario.ceiling(g)
     leaf = scenario.leaf_values(g)
     removed = scenario.removed
+    pinned = scenario.overrides
     values = [0] * len(g.names)
     todo = components if components is not None else zip(g.components, g.cyclic, strict=True)
     for comp, cyclic in todo:
         if not cyclic:
             c = comp[0]
-            values[c] = _local(g, c, values, ceil, leaf, removed)
+            values[c] = _local(g, c, values, ceil, leaf, removed, pinned)
             continue
         # Kleene iteration from bottom: the least fixed point, so a cycle
-        # cannot lift itself without support from outside it.
-        changed = True
-        while changed:
-            changed = False
-            for c in comp:
-                v = _local(g, c, values, ceil, leaf, removed)
-                if v != values[c]:
-                    values[c] = v
-                    changed = True
+        # cannot lift itself without support from outside it. A worklist
+        # recomputes only the claims whose premises rose: each claim rises
+        # at most once per level, so a ring costs O(levels x ring), not a
+        # sweep of the ring per step that values travel round it.
+        members = set(comp)
+        queue = deque(comp)
+        queued = set(comp)
+        while queue:
+            c = queue.popleft()
+            queued.discard(c)
+            v = _local(g, c, values, ceil, leaf, removed, pinned)
+            if v != values[c]:
+                values[c] = v
+                for r in g.routes_from[c]:
+                    d = g.routes[r].conclusion
+                    if d in members and d not in queued:
+                        queued.add(d)
+                        queue.append(d)
     return values
 
 
@@ -93,9 +103,10 @@ def _local(
     ceil: list[int],
     leaf: list[int],
     removed: frozenset[int],
+    pinned: dict[int, int],
 ) -> int:
     routes = g.routes_to[c]
-    if not routes:
+    if not routes or c in pinned:
         return min(leaf[c], ceil[c])
     best = 0
     for r in routes:

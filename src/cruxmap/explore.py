@@ -1,0 +1,468 @@
+"""``cruxmap explore``: one self-contained HTML page to turn a map's knobs.
+
+The page shows the drawing ``cruxmap render`` makes (the same DOT, laid out
+by the same Graphviz) and evaluates the map itself, in a small JavaScript
+port of the engine (``cruxmap/web/engine.js``), so that a reader can lower a
+premise and watch which goals fail without running anything. Everything it
+needs is inline: it works from ``file://``, on GitHub Pages and inside a
+notebook's output, and makes no network request.
+
+Safety is by construction rather than by escaping at every use:
+
+* all map text reaches the page as JSON in a ``<script
+  type="application/json">`` block with ``<``, ``>`` and ``&`` written as
+  ``\\u`` escapes (so no string can close the block), and the page builds its
+  DOM from it with ``textContent`` only;
+* the drawing is render's checked SVG, parsed by the browser as XML
+  (``DOMParser``), never as HTML;
+* a Content-Security-Policy meta tag allows only the page's own inline
+  script and style, by hash: no network, no inline handlers, no ``eval``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cruxmap import render
+from cruxmap.lint import MapResult
+
+#: Bumped when the page's layout or data changes meaning, so committed pages go stale.
+PAGE_VERSION = "1"
+_DIGEST_RE = re.compile(r'<meta name="cruxmap-source" content="sha256:([0-9a-f]{64})">')
+
+
+def asset(name: str) -> str:
+    """The text of a file shipped in ``cruxmap/web/``."""
+    return resources.files("cruxmap").joinpath("web", name).read_text(encoding="utf-8")
+
+
+def _elem_id(kind: str, ident: str) -> str:
+    """The SVG element ID render gives a node (render quotes it for DOT)."""
+    return render._elem_id("", kind, ident).strip('"')
+
+
+def model(
+    res: MapResult,
+    *,
+    depth: int = 1,
+    max_order: int = 3,
+) -> dict[str, Any]:
+    """The map as the page's engine and panels read it: indices for the
+    engine (claims in the order of :class:`~cruxmap.graph.ClaimGraph`),
+    text for the panels."""
+    g = res.graph
+    if not res.analysed or g is None:
+        raise render.RenderError(f"{res.amap.root}: the map has errors and was not analysed")
+    amap = res.amap
+    lv = {name: i for i, name in enumerate(g.levels)}
+    claims = []
+    for i, name in enumerate(g.names):
+        c = amap.claims[name]
+        claims.append(
+            {
+                "id": name,
+                "text": c.text,
+                "source": c.source,
+                "url": render.safe_url(c.source) is not None,
+                "note": c.note,
+                "tags": list(c.tags),
+                "where": f"{Path(c.loc.path).name}:{c.loc.line}",
+                "svg": _elem_id("claim", name),
+                "leaf": g.is_leaf(i),
+            }
+        )
+    routes = []
+    for r in g.routes:
+        red = amap.reductions[r.id]
+        routes.append(
+            {
+                "id": r.id,
+                "c": r.conclusion,
+                "p": [list(pt) for pt in r.premises],
+                "y": r.yields,
+                "explicit": red.explicit_id,
+                "because": red.because,
+                "svg": _elem_id("route", r.id),
+            }
+        )
+    route_index = {r.id: r.index for r in g.routes}
+    objections = []
+    for oid, o in amap.objections.items():
+        target = o.against or ""
+        if target in g.index:
+            kind, t = "claim", g.index[target]
+        elif target in route_index:
+            kind, t = "route", route_index[target]
+        elif target in amap.objections:
+            kind, t = "objection", None
+        else:
+            kind, t = "none", None
+        objections.append(
+            {
+                "id": oid,
+                "text": o.text,
+                "against": target,
+                "kind": kind,
+                "t": t,
+                "caps": lv.get(o.caps or "", 0),
+                "source": o.source,
+                "note": o.note,
+                "svg": _elem_id("objection", oid),
+            }
+        )
+    return {
+        "levels": list(g.levels),
+        "names": list(g.names),
+        "assume": list(g.assume),
+        "leaf": [g.is_leaf(i) for i in range(len(g.names))],
+        "routes": routes,
+        "comps": [[comp, cyc] for comp, cyc in zip(g.components, g.cyclic, strict=True)],
+        "goals": [[g.index[goal.claim], lv[goal.required], goal.implicit] for goal in res.goals],
+        "objections": objections,
+        "claims": claims,
+        "depth": depth,
+        "maxOrder": max_order,
+        # The Python engine's cut sets at baseline, for goals whose search the
+        # page gives up on (the page's is by re-evaluation, within a budget).
+        "baselineCutSets": [
+            [list(s) for s in res.results[g.index[goal.claim]].cut_sets]
+            if res.results[g.index[goal.claim]].holds
+            and res.results[g.index[goal.claim]].cut_sets_complete
+            else None
+            for goal in res.goals
+        ],
+    }
+
+
+def _json_for_html(data: object) -> str:
+    """JSON that cannot end its ``<script>`` block or open a comment in it."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _svg_body(svg: bytes) -> str:
+    """Render's SVG from its ``<svg`` element on (no XML declaration or DTD)."""
+    text = svg.decode("utf-8")
+    return text[text.index("<svg") :]
+
+
+@dataclass
+class Page:
+    html: str
+    #: Digest of what the page shows (map, scenario, explorer code), not of
+    #: Graphviz's layout, so that any Graphviz build counts as current.
+    digest: str
+    dot: str = field(repr=False, default="")
+
+
+def build_page(
+    res: MapResult,
+    *,
+    name: str,
+    engine: list[str] | None = None,
+    scenario: dict[str, str] | None = None,
+    objections: bool = False,
+    depth: int = 1,
+    max_order: int = 3,
+) -> Page:
+    """The explorer page of a map analysed at baseline (``res`` was checked
+    without a scenario: the page draws the baseline and applies scenarios
+    itself).
+
+    ``scenario`` and ``objections`` are the state the page opens in when its
+    URL has no fragment (a notebook result's scenario, for instance).
+    """
+    data = model(res, depth=depth, max_order=max_order)
+    # The drawing is the baseline: the page applies any scenario itself.
+    dot = render.to_dot(res, name=name, depth=depth, max_order=max_order)
+    data["title"] = name
+    data["initial"] = {
+        "set": {k: v for k, v in (scenario or {}).items() if k in data["names"]},
+        "objections": objections,
+    }
+    script = asset("engine.js") + "\n" + asset("explorer.js")
+    style = asset("explorer.css")
+    digest = hashlib.sha256(
+        "\n".join([PAGE_VERSION, dot, _json_for_html(data), script, style]).encode()
+    ).hexdigest()
+    svg = render.produce(dot, "svg", engine or render.find_graphviz())
+    data["svg"] = _svg_body(svg)
+    csp = (
+        "default-src 'none'; "
+        f"script-src {_csp_hash(script)}; "
+        f"style-src {_csp_hash(style)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    title = html.escape(f"{name} · cruxmap explorer", quote=True)
+    page = _TEMPLATE.format(
+        csp=csp,
+        digest=digest,
+        title=title,
+        heading=html.escape(name),
+        style=style,
+        data=_json_for_html(data),
+        script=script,
+    )
+    return Page(page, digest, dot)
+
+
+def embedded_digest(text: str) -> str | None:
+    m = _DIGEST_RE.search(text[:4096])
+    return m.group(1) if m else None
+
+
+def iframe(page: Page, height: int = 640) -> str:
+    """The page inside a sandboxed ``<iframe srcdoc>``, for notebook output:
+    its own document, so its CSP applies and its script cannot reach the
+    notebook."""
+    doc = html.escape(page.html, quote=True)
+    return (
+        f'<iframe sandbox="allow-scripts" srcdoc="{doc}" '
+        f'style="width:100%;height:{height}px;border:1px solid #ccc" '
+        'title="cruxmap explorer"></iframe>'
+    )
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="cruxmap-source" content="sha256:{digest}">
+<title>{title}</title>
+<style>{style}</style>
+</head>
+<body>
+<header id="bar">
+  <h1>{heading}</h1>
+  <label class="search">Search <input id="search" type="search" placeholder="ID or text  ( / )" autocomplete="off" aria-controls="results"></label>
+  <label class="toggle"><input id="objections" type="checkbox"> apply standing objections</label>
+  <button id="reset" type="button" title="clear the scenario (r)">Reset</button>
+  <span class="zoom" role="group" aria-label="zoom">
+    <button id="zoom-out" type="button" title="zoom out (-)">&minus;</button>
+    <button id="zoom-fit" type="button" title="fit to window (0)">fit</button>
+    <button id="zoom-in" type="button" title="zoom in (+)">+</button>
+  </span>
+</header>
+<ul id="results" hidden></ul>
+<main>
+  <div id="map" tabindex="0" aria-label="argument map: drag to pan, wheel to zoom"><p class="cx-loading">Loading the map… (this page needs JavaScript)</p></div>
+  <aside id="panel" aria-live="polite">
+    <section id="scenario-box"><h2>Scenario</h2><p id="scenario"></p></section>
+    <section id="claim-box" hidden><h2 id="claim-title"></h2><div id="claim"></div></section>
+    <section><h2>Goals</h2><div id="goals"></div></section>
+    <section class="help"><h2>Keys</h2><p>Click a claim, or Tab to it and press Enter, to set its level.
+    <kbd>/</kbd> search · <kbd>+</kbd>/<kbd>&minus;</kbd> zoom · <kbd>0</kbd> fit · arrows pan ·
+    <kbd>o</kbd> objections · <kbd>r</kbd> reset · <kbd>Esc</kbd> close.
+    The scenario is kept in the address (<code>#set=claim:level,…</code>): copy it to share.</p></section>
+  </aside>
+</main>
+<div id="picker" role="dialog" aria-modal="false" aria-labelledby="picker-title" hidden>
+  <p id="picker-title"></p><div id="picker-levels" role="group"></div>
+</div>
+<script type="application/json" id="cruxmap-data">{data}</script>
+<script>{script}</script>
+</body>
+</html>
+"""
+
+
+# --------------------------------------------------------------------------- command
+
+
+class UsageProblem(Exception):
+    """Misuse of ``cruxmap explore`` (the CLI reports it and exits 2)."""
+
+
+def plan(paths: list[str], output: str | None) -> list[tuple[Path, Path | None]]:
+    """(map file, page) pairs: a file's page goes next to it (``.html``) or
+    to ``-o``; a directory gives one page per ``.crux`` file under it, next
+    to each or under ``-o DIR``; ``-o -`` is standard output (one map)."""
+    from cruxmap.loader import discover
+
+    if not paths:
+        raise UsageProblem("name a .crux file or a directory to explore")
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageProblem(f"no such file or directory: {missing[0]}")
+    single = len(paths) == 1 and not Path(paths[0]).is_dir()
+    if output == "-" and not single:
+        raise UsageProblem("-o - writes one page: name one file")
+    out_dir = (
+        Path(output) if output and output != "-" and (not single or Path(output).is_dir()) else None
+    )
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise UsageProblem(f"-o {output}: several pages need a directory")
+    jobs: list[tuple[Path, Path | None]] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files, _ = discover([raw])
+            if not files:
+                raise UsageProblem(f"no .crux files under {raw}")
+            for f in files:
+                rel = f.relative_to(p).with_suffix(".html")
+                jobs.append((f, out_dir / rel if out_dir else f.with_suffix(".html")))
+        elif output == "-":
+            jobs.append((p, None))
+        elif out_dir is not None:
+            jobs.append((p, out_dir / (p.stem + ".html")))
+        else:
+            jobs.append((p, Path(output) if output else p.with_suffix(".html")))
+    for f, out in jobs:
+        if out is not None and out.absolute() == f.absolute():
+            raise UsageProblem(f"refusing to overwrite the map {out} itself")
+    return jobs
+
+
+def is_current(path: Path, page: Page) -> bool:
+    """Whether the page at ``path`` shows this map with this explorer."""
+    try:
+        if not path.is_file():
+            return False
+        return embedded_digest(path.read_text(encoding="utf-8", errors="replace")) == page.digest
+    except OSError:
+        return False
+
+
+def run(
+    paths: list[str],
+    output: str | None = None,
+    *,
+    check: bool = False,
+    graphviz: str | None = None,
+    scenario: dict[str, str] | None = None,
+    objections: bool = False,
+    depth: int = 1,
+    max_order: int = 3,
+    stdout: Any = None,
+    stderr: Any = None,
+) -> int:
+    """``cruxmap explore``: build every page in memory, then write them (or
+    with ``check`` compare them); a map with errors writes nothing."""
+    import sys
+
+    from cruxmap import output as out_fmt
+    from cruxmap.diagnostics import Diagnostic, Severity
+    from cruxmap.files import write_atomic
+    from cruxmap.lint import Options, check_map
+    from cruxmap.loader import Loader, display_path
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    jobs = plan(paths, output)
+    if check and any(o is None for _, o in jobs):
+        raise UsageProblem("--check compares files: -o - has none")
+    loader = Loader()
+    results: list[MapResult] = []
+    errors: list[Diagnostic] = []
+    for f, _ in jobs:
+        amap, diags = loader.load_map(f)
+        res = check_map(amap, diags, Options(depth, max_order))
+        results.append(res)
+        if not res.analysed:
+            errors.extend(d for d in res.diagnostics if d.severity is Severity.ERROR)
+    if errors:
+        print(out_fmt.format_text(errors), file=stderr)
+        names = ", ".join(out_fmt.clean(r.amap.root) for r in results if not r.analysed)
+        print(f"cruxmap: not explored, fix the errors first: {names}; nothing was written",
+              file=stderr)  # fmt: skip
+        return 2 if any(d.code in ("CX001", "CX005") for d in errors) else 1
+    if scenario:
+        _check_scenario(scenario, [r.amap for r in results])
+    engine = render.find_graphviz(graphviz)
+    pages = [
+        build_page(res, name=f.name, engine=engine, scenario=scenario, objections=objections,
+                   depth=depth, max_order=max_order)
+        for (f, _), res in zip(jobs, results, strict=True)
+    ]  # fmt: skip
+    stale = [(o, page) for (_, o), page in zip(jobs, pages, strict=True)
+             if o is None or not is_current(o, page)]  # fmt: skip
+    if check:
+        for o, _ in stale:
+            assert o is not None
+            print(f"{out_fmt.clean(display_path(o))}: stale or missing; run `cruxmap explore` "
+                  "to rebuild it", file=stdout)  # fmt: skip
+        return 1 if stale else 0
+    for (_, o), page in zip(jobs, pages, strict=True):
+        data = page.html.encode("utf-8")
+        if o is None:
+            stream = getattr(stdout, "buffer", None)
+            if stream is not None:
+                stream.write(data)
+                stream.flush()
+            else:
+                stdout.write(page.html)
+            continue
+        try:
+            write_atomic(o, data, follow_symlinks=False)
+        except OSError as exc:
+            raise render.RenderError(
+                f"cannot write {out_fmt.clean(display_path(o))}: {exc.strerror or exc}"
+            ) from exc
+        print(f"wrote {out_fmt.clean(display_path(o))}", file=stderr if output == "-" else stdout)
+    return 0
+
+
+def _check_scenario(scenario: dict[str, str], amaps: list[Any]) -> None:
+    from cruxmap.diagnostics import did_you_mean
+
+    for claim, level in scenario.items():
+        maps = [a for a in amaps if claim in a.claims]
+        if not maps:
+            names = set().union(*(a.claims for a in amaps))
+            guess = did_you_mean(claim, names)
+            hint = f" (did you mean `{guess}`?)" if guess else ""
+            raise UsageProblem(f"--set {claim}={level}: no claim `{claim}` in the maps{hint}")
+        for a in maps:
+            if level not in a.scale:
+                guess = did_you_mean(level, set(a.scale))
+                hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(a.scale)
+                raise UsageProblem(f"--set {claim}={level}: unknown level `{level}` ({hint})")
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def notebook_html(result: Any, height: int = 640) -> str | None:
+    """``cruxmap.api.Result._repr_html_``: the explorer of the result's map,
+    opened in the result's scenario, in a sandboxed iframe; ``None`` (no
+    HTML display) when the map was not analysed."""
+    from cruxmap import api
+
+    if not result.analysed:
+        return None
+    opts = result.options
+    base = result
+    if result.scenario or opts.objections:
+        # The page draws the baseline and applies the scenario itself.
+        base = api.analyse(result.map, opts.replace(scenario={}, objections=False))
+    page = build_page(
+        base.internal,
+        name=Path(result.map.root).name,
+        scenario=dict(result.scenario),
+        objections=bool(opts.objections),
+        depth=opts.depth,
+        max_order=opts.max_order,
+    )
+    return iframe(page, height)

@@ -1,0 +1,105 @@
+"""Rules as units: one table (`RULES`) that the loader, the CLI, SARIF and
+docs/language.md derive from, messages built from its templates, and the
+long help `cruxmap rules CODE` prints, whose examples really trigger it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cruxmap import diagnostics as dg
+from cruxmap import loader
+from cruxmap.diagnostics import RULES, make
+
+DOCS = Path(__file__).parent.parent / "docs" / "language.md"
+
+
+def cruxmap(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cruxmap", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_docs_table_is_the_rules_table() -> None:
+    text = DOCS.read_text("utf-8")
+    m = re.search(r"<!-- rules table:[^\n]*-->\n(.*?)<!-- end of rules table -->", text, re.S)
+    assert m, "docs/language.md lost its rules table markers"
+    assert m.group(1) == dg.rules_table(), (
+        "regenerate with: python -c 'from cruxmap.diagnostics import rules_table; "
+        'print(rules_table(), end="")\''
+    )
+
+
+def test_blocking_and_exit_classes_derive_from_the_rules() -> None:
+    assert loader.BLOCKING == dg.BLOCKING == {c for c, r in RULES.items() if r.blocking}
+    assert {"CX001", "CX002", "CX003", "CX004", "CX005"} == dg.BLOCKING
+    assert {"CX001", "CX005"} == dg.INPUT_ERRORS
+    for r in RULES.values():
+        assert r.exit_class in (dg.EXIT_FINDINGS, dg.EXIT_INPUT)
+        assert r.code.startswith("CX") and re.fullmatch(r"[a-z]+(-[a-z]+)*", r.name)
+        assert "" in r.messages and r.help.strip() and r.description.endswith(".")
+        # Every subject names an argument of some message form.
+        taken = {a for form in r.messages for a in r.arguments(form)}
+        assert set(r.subject) <= taken, r.code
+
+
+def test_messages_are_built_from_templates_with_their_arguments() -> None:
+    d = make("CX101", "a.crux", 3, 1, premise="interp", goal="alignment", level="perfect",
+             breaks_at="near_perfect", end_line=3, end_column=13)  # fmt: skip
+    assert d.message == (
+        "premise `interp` is brittle for goal `alignment`: at perfect the goal holds, "
+        "at near_perfect it fails"
+    )
+    assert d.severity is dg.Severity.WARNING
+    assert d.subject == ("interp", "alignment")
+    assert d.arguments["breaks_at"] == "near_perfect"
+    assert (d.end_line, d.end_column) == (3, 13)
+    with pytest.raises(KeyError):
+        make("CX101", "a.crux", 1, 1, premise="x")  # a missing argument is a bug
+    # A range that ends before it starts becomes one character.
+    assert make("CX201", "a.crux", 2, 5, claim="c", end_line=1, end_column=1).end_column == 6
+
+
+def _examples(rule: dg.Rule) -> str:
+    m = re.search(r"Example:\n\n((?:    .*\n|\n)+)", rule.help)
+    assert m, f"{rule.code}: its help has no example"
+    return textwrap.dedent(m.group(1))
+
+
+@pytest.mark.parametrize("code", list(RULES))
+def test_each_help_example_triggers_its_rule(
+    code: str, project: Path, write: Callable[..., Path], run: Callable[..., tuple[int, str, str]]
+) -> None:
+    """The example in `cruxmap rules CODE` is a real map that gets CODE."""
+    path = write("example.crux", _examples(RULES[code]))
+    status, out, err = run("check", "--format", "json", "--max-order", "1", path.name)
+    assert (status == 2) == (code in dg.INPUT_ERRORS), err
+    doc = json.loads(out)
+    assert code in {d["code"] for d in doc["diagnostics"]}, doc["diagnostics"]
+
+
+def test_rules_command_explains_one_rule() -> None:
+    out = cruxmap("rules", "CX101")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("CX101 brittle-premise (warning)\n")
+    assert "Example:" in out.stdout and "ignore[CX101]" in out.stdout
+    assert RULES["CX101"].message in out.stdout
+    by_name = cruxmap("rules", "brittle-premise")
+    assert by_name.stdout == out.stdout
+    blocking = cruxmap("rules", "cx001")
+    assert "cannot be suppressed" in blocking.stdout and "Exit status: 2" in blocking.stdout
+
+
+def test_rules_command_lists_and_refuses_unknown_codes() -> None:
+    listed = cruxmap("rules")
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == list(RULES)
+    bad = cruxmap("rules", "CX10")
+    assert bad.returncode == 2 and "unknown rule 'CX10'" in bad.stderr
+    assert "did you mean" in bad.stderr
