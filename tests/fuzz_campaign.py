@@ -176,9 +176,7 @@ def _codes(doc: object, kind: str) -> set[str]:
         assert isinstance(doc, dict)
         return {r["ruleId"] for run in doc["runs"] for r in run["results"]}
     assert isinstance(doc, dict)
-    reports = list(doc["maps"].values()) if "maps" in doc else [doc]
-    codes = {d["code"] for r in reports for d in r["diagnostics"]}
-    return codes | {d["code"] for d in doc.get("diagnostics", [])} if "maps" in doc else codes
+    return {d["code"] for d in doc["diagnostics"]}
 
 
 def _meaning(path: str) -> dict[str, object] | None:
@@ -186,7 +184,7 @@ def _meaning(path: str) -> dict[str, object] | None:
     o = run_cli(["check", "--format", "json", "--no-summary", path])
     if o.crash is not None or o.status not in (0, 1):
         return None
-    doc = json.loads(o.stdout)
+    (doc,) = json.loads(o.stdout)["maps"]
     if not doc.get("analysed"):
         return None
     return {k: doc[k] for k in ("scale", "claims", "goals", "objections")}

@@ -59,6 +59,7 @@ def test_json_report_has_the_spec_keys(write: Callable[..., Path], report) -> No
     } <= set(goal)
     assert goal["premises"]["interp"] == {
         "baseline": "great",
+        "value": "great",
         "margin": None,
         "breaks_at": None,
         "brittle": False,
@@ -76,9 +77,14 @@ def test_several_maps_are_keyed_by_path_and_shared_findings_reported_once(
     write("b.crux", 'import "shared.crux"\n')
     code, out, _ = run("check", "--format", "json", ".")
     data = json.loads(out)
-    assert sorted(data["maps"]) == ["a.crux", "b.crux", "shared.crux"]
-    brittle = [d for m in data["maps"].values() for d in m["diagnostics"] if d["code"] == "CX101"]
+    assert [m["root"] for m in data["maps"]] == ["a.crux", "b.crux", "shared.crux"]
+    # Each map lists its own findings; the run lists each finding once.
+    assert all([d["code"] for d in m["diagnostics"]].count("CX101") == 1 for m in data["maps"])
+    brittle = [d for d in data["diagnostics"] if d["code"] == "CX101"]
     assert len(brittle) == 1 and code == 1
+    # Three roots made of the same file share one analysis.
+    assert [m.get("same_as") for m in data["maps"]] == [None, "a.crux", "a.crux"]
+    assert data["summary"]["claims"] == 2 and data["summary"]["maps"] == 3
     code, out, _ = run("check", ".")
     assert out.count("CX101") == 1
 
@@ -91,9 +97,10 @@ def test_github_format(write: Callable[..., Path], run) -> None:
 def test_scenario_changes_values_and_margins(write: Callable[..., Path], report) -> None:
     path = write("m.crux", ROBUST)
     rep = report("--set", "interp=good", path)
-    assert rep["claims"]["interp"]["baseline"] == "good"
+    assert rep["claims"]["interp"] == {"baseline": "great", "value": "good"}
     assert rep["scenario"] == {"interp": "good"}
-    assert rep["goals"]["alignment"]["premises"]["interp"]["baseline"] == "good"
+    premise = rep["goals"]["alignment"]["premises"]["interp"]
+    assert (premise["baseline"], premise["value"]) == ("great", "good")
     rep = report("--set", "interp=partial", "--set", "oversight=partial", path)
     assert rep["goals"]["alignment"]["status"] == "fails"
 
@@ -122,7 +129,7 @@ def test_pyproject_config(project: Path, write: Callable[..., Path], run) -> Non
         '[tool.cruxmap]\nfail-on = "info"\ndepth = 2\nmax-order = 1\n'
     )
     code, out, _ = run("check", "--format", "json", "maps")
-    assert code == 1 and json.loads(out)["depth"] == 2
+    assert code == 1 and json.loads(out)["maps"][0]["depth"] == 2
 
 
 def test_depth_and_max_order(write: Callable[..., Path], report) -> None:

@@ -216,7 +216,8 @@ def _check_json(path: Path, sets: dict[str, str], capsys: Any) -> dict[str, Any]
     for k, v in sets.items():
         args += ["--set", f"{k}={v}"]
     main([*args, str(path)])
-    return json.loads(capsys.readouterr().out)
+    (entry,) = json.loads(capsys.readouterr().out)["maps"]
+    return dict(entry)
 
 
 def _expected(report: dict[str, Any]) -> dict[str, Any]:

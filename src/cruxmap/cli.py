@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,11 +19,8 @@ from cruxmap import __version__
 
 if TYPE_CHECKING:
     from cruxmap.config import Config
-    from cruxmap.diagnostics import Diagnostic
-    from cruxmap.lint import MapResult
-    from cruxmap.model import ArgumentMap
 
-FORMATS = ("text", "json", "github", "sarif")
+FORMATS = ("text", "json", "github", "sarif")  # cruxmap.formats registers each
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,7 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default=None, help="output format (default text)"
     )
     check.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
-                       help="run a scenario: cap CLAIM at LEVEL (a leaf is set to it); repeatable")  # fmt: skip
+                       help="run a scenario: take CLAIM at LEVEL whatever its routes give; repeatable")  # fmt: skip
+    check.add_argument(
+        "--objections",
+        action="store_true",
+        help="analyse with every standing objection applied",
+    )
     check.add_argument(
         "--depth",
         type=_positive,
@@ -261,17 +262,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args))
     except UsageError as exc:
-        from cruxmap.output import clean  # the message may quote user text
-
-        print(f"cruxmap: error: {clean(str(exc))}", file=sys.stderr)
-        return 2
+        return _usage_error(exc)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception as exc:
+        from cruxmap.api import CruxmapError
+
+        if isinstance(exc, CruxmapError):
+            return _usage_error(exc)
+        raise
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _usage_error(exc: Exception) -> int:
+    from cruxmap.output import clean  # the message may quote user text
+
+    print(f"cruxmap: error: {clean(str(exc))}", file=sys.stderr)
+    return 2
 
 
 # --------------------------------------------------------------------------- rules
@@ -330,121 +341,25 @@ def _parse_overrides(raw: list[str]) -> dict[str, str]:
     return out
 
 
-def _check_overrides(overrides: dict[str, str], amaps: list[ArgumentMap]) -> None:
-    from cruxmap.diagnostics import did_you_mean
-
-    for claim, level in overrides.items():
-        maps = [amap for amap in amaps if claim in amap.claims]
-        if not maps and amaps:
-            names = set().union(*(amap.claims for amap in amaps))
-            guess = did_you_mean(claim, names)
-            hint = f" (did you mean `{guess}`?)" if guess else ""
-            raise UsageError(f"--set {claim}={level}: no claim `{claim}` in the checked maps{hint}")
-        for amap in maps:
-            if level not in amap.scale:
-                guess = did_you_mean(level, set(amap.scale))
-                hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(amap.scale)
-                raise UsageError(f"--set {claim}={level}: unknown level `{level}` ({hint})")
-
-
-def run_check(
-    paths: list[str], cfg: Config, overrides: dict[str, str]
-) -> tuple[list[MapResult], list[list[Diagnostic]], int]:
-    """Load, analyse and filter every map; the diagnostics of each map are
-    those not already reported for an earlier one."""
-    from cruxmap.diagnostics import INPUT_ERRORS, Severity
-    from cruxmap.lint import Options, apply_filters, check_map
-    from cruxmap.loader import Loader, discover
-
-    files, problems = discover(paths)
-    loader = Loader()
-    loaded = [loader.load_map(f) for f in files]
-    if overrides:
-        # Validate --set against the maps before analysing anything.
-        _check_overrides(overrides, [amap for amap, _ in loaded])
-    results: list[MapResult] = []
-    per_map: list[list[Diagnostic]] = []
-    seen: set[tuple[object, ...]] = set()
-    fail_rank = Severity(cfg.fail_on).rank
-    status = 0
-    first = True
-    documents = loader.documents()  # every file is loaded by now
-    for amap, diags in loaded:
-        local = {k: v for k, v in overrides.items() if k in amap.claims}
-        res = check_map(amap, diags, Options(cfg.depth, cfg.max_order, local))
-        kept = apply_filters(res.diagnostics, documents, cfg.select or None, cfg.ignore)
-        if first:
-            kept = problems + kept
-            first = False
-        fresh = []
-        for d in sorted(kept, key=lambda d: d.sort_key):
-            key = (d.code, d.path, d.line, d.column, d.message)
-            if key not in seen:
-                seen.add(key)
-                fresh.append(d)
-        results.append(res)
-        per_map.append(fresh)
-    if not loaded and problems:
-        per_map.append(problems)
-    for diags in per_map:
-        for d in diags:
-            if d.code in INPUT_ERRORS:
-                status = 2
-            elif status == 0 and d.severity.rank >= fail_rank:
-                status = 1
-    return results, per_map, status
-
-
 def cmd_check(args: argparse.Namespace) -> int:
-    from cruxmap import output
-    from cruxmap.report import build_report, dump
+    from cruxmap import api, formats
 
     cfg = _load_config(args)
     paths = args.paths or cfg.paths or ["."]
-    overrides = _parse_overrides(args.overrides)
-    results, per_map, status = run_check(paths, cfg, overrides)
-    all_diags = [d for diags in per_map for d in diags]
-    fmt = cfg.format
-    if fmt == "json":
-        reports = [
-            dump(build_report(res, diags, {k: v for k, v in overrides.items() if k in res.amap.claims},
-                              cfg.depth, cfg.max_order))
-            for res, diags in zip(results, per_map, strict=False)
-        ]  # fmt: skip
-        if len(reports) == 1:
-            payload: object = reports[0]
-        else:
-            payload = {"maps": {r["root"]: r for r in reports}}
-            if not results and all_diags:
-                payload = {
-                    "maps": {},
-                    "diagnostics": [d.to_json() for d in all_diags],
-                }
-        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-    elif fmt == "github":
-        text = output.format_github(all_diags)
-        if text:
-            print(text)
-    elif fmt == "sarif":
-        from cruxmap.sarif import to_sarif
-
-        sys.stdout.write(json.dumps(to_sarif(all_diags), indent=2, ensure_ascii=False) + "\n")
-    else:
-        text = output.format_text(all_diags)
-        if text:
-            print(text)
-        if not args.no_summary:
-            files = len({f for r in results for f in r.amap.files})
-            claims = sum(len(r.amap.claims) for r in results)
-            goals = sum(len(r.goals) for r in results)
-            line = output.summary(files, len(results), claims, goals, all_diags)
-            skipped = [r.amap.root for r in results if not r.analysed]
-            if skipped:
-                line += f" Not analysed (fix the errors first): {', '.join(output.clean(s) for s in skipped)}."
-            if not results and not all_diags:
-                line = "No .crux files found."
-            print(line)
-    return status
+    options = api.Options.from_config(
+        cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
+    )
+    run = api.Run(paths, options)
+    try:
+        run.validate()
+    except api.CruxmapError as exc:
+        raise UsageError(str(exc)) from exc
+    out = formats.get(cfg.format)(sys.stdout, summary=not args.no_summary)
+    out.begin(run)
+    for result, fresh in run:
+        out.map(result, fresh)
+    out.end(run)
+    return run.exit_status(cfg.fail_on)
 
 
 # --------------------------------------------------------------------------- fmt
@@ -480,8 +395,8 @@ def cmd_fmt(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """Plan the outputs, analyse every map, render all in memory, then write:
     a map with errors, or a Graphviz failure, writes nothing."""
-    from cruxmap import output, render
-    from cruxmap.diagnostics import INPUT_ERRORS, Severity
+    from cruxmap import api, output, render
+    from cruxmap.diagnostics import Severity
 
     cfg = _load_config(args)
     mode = "check" if args.check else "update" if args.fail_on_change else "write"
@@ -498,17 +413,25 @@ def cmd_render(args: argparse.Namespace) -> int:
     except OSError as exc:  # a path that cannot even be looked at (name too long)
         raise UsageError(f"{exc.filename}: {exc.strerror or exc}") from exc
     files = list(dict.fromkeys(f for job in jobs for f, _ in job.maps))
-    results, per_map, _ = run_check([str(f) for f in files], cfg, req.overrides)
-    broken = [(r, d) for r, d in zip(results, per_map, strict=True) if not r.analysed]
+    options = api.Options.from_config(cfg, scenario=req.overrides)
+    run = api.Run([str(f) for f in files], options)
+    try:
+        run.validate()
+    except api.CruxmapError as exc:
+        raise UsageError(str(exc)) from exc
+    results = [(res.internal, fresh) for res, fresh in run]
+    broken = [(r, d) for r, d in results if not r.analysed]
     if broken:
         errors = [d for _, diags in broken for d in diags if d.severity is Severity.ERROR]
         print(output.format_text(errors), file=sys.stderr)
         names = ", ".join(output.clean(r.amap.root) for r, _ in broken)
         print(f"cruxmap: not rendered, fix the errors first: {names}; nothing was written",
               file=sys.stderr)  # fmt: skip
-        return 2 if any(d.code in INPUT_ERRORS for d in errors) else 1
+        return 2 if any(api.unreadable(d.code) for d in errors) else 1
     try:
-        rendered = render.render_jobs(req, jobs, dict(zip(files, results, strict=True)))
+        rendered = render.render_jobs(
+            req, jobs, dict(zip(files, [r for r, _ in results], strict=True))
+        )
         return render.finish(req, rendered, sys.stderr if args.output == "-" else sys.stdout)
     except render.RenderError as exc:
         print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)

@@ -27,6 +27,8 @@ class Options:
     max_order: int = 3
     #: ``--set`` scenario, by claim ID and level name.
     overrides: dict[str, str] = field(default_factory=dict)
+    #: Analyse with every standing objection applied (caps and removed routes).
+    objections: bool = False
 
 
 @dataclass
@@ -43,6 +45,11 @@ class MapResult:
     statuses: dict[str, Status] = field(default_factory=dict)
     objection_values: list[int] = field(default_factory=list)
     standing: list[str] = field(default_factory=list)
+    #: Values with no scenario and no objections applied (``values`` when
+    #: neither is asked for).
+    base_values: list[int] = field(default_factory=list)
+    #: The scenario the analysis ran in (overrides, objections applied).
+    scenario: Scenario | None = None
 
 
 def check_map(amap: ArgumentMap, load_diagnostics: list[Diagnostic], options: Options) -> MapResult:
@@ -56,13 +63,17 @@ def check_map(amap: ArgumentMap, load_diagnostics: list[Diagnostic], options: Op
     scenario = Scenario(
         overrides={g.index[c]: g.levels.index(lv) for c, lv in options.overrides.items()}
     )
-    analysis = Analysis(g, scenario, options.depth, options.max_order)
+    result.statuses = grounded(amap)
+    obj_scenario, result.standing = objections_scenario(g, amap, result.statuses, scenario)
+    analysed_in = obj_scenario if options.objections else scenario
+    result.scenario = analysed_in
+    analysis = Analysis(g, analysed_in, options.depth, options.max_order)
     result.values = analysis.values
+    plain = not options.overrides and not (options.objections and result.standing)
+    result.base_values = analysis.values if plain else evaluate(g)
     result.goals = goals_of(amap)
     goal_pairs = [(g.index[goal.claim], g.levels.index(goal.required)) for goal in result.goals]
     result.results = analysis.goals(goal_pairs)
-    result.statuses = grounded(amap)
-    obj_scenario, result.standing = objections_scenario(g, amap, result.statuses, scenario)
     result.objection_values = evaluate(g, obj_scenario)
     result.analysed = True
     diags.extend(_structure_rules(amap, g))

@@ -1,130 +1,212 @@
-"""The JSON report of ``cruxmap check`` (SPEC section 4), as pydantic models.
+"""The JSON report of ``cruxmap check`` (SPEC section 4): one layout for any
+number of maps, published as ``docs/report.schema.json``.
 
-Keys and meanings follow the SPEC; levels are reported by name. Goals that
-fail in the analysed scenario carry no premises, cut sets or uniform margin.
+The pydantic models below are the schema's single source of truth (the
+schema file is generated from them and CI checks it is current; the tests
+validate real reports against them). Reports themselves are built as plain
+dicts by :func:`map_json`, since a large map has tens of thousands of
+entries and validation would only re-check what this module just built.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cruxmap.diagnostics import Diagnostic
-from cruxmap.lint import MapResult
+if TYPE_CHECKING:
+    from cruxmap.api import Result
+    from cruxmap.diagnostics import Diagnostic
+
+#: Bumped when a key changes meaning or goes away (adding keys does not).
+SCHEMA_VERSION = 2
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class DiagnosticReport(_Model):
+    code: str = Field(description="stable rule code, e.g. CX101 (`cruxmap rules CODE`)")
+    severity: Literal["error", "warning", "info"]
+    path: str = Field(description="file as shown in messages (relative to the working directory)")
+    line: int = Field(ge=1, description="1-based line of the start")
+    column: int = Field(ge=1, description="1-based column of the start, in characters")
+    end_line: int | None = Field(default=None, ge=1, description="line of the end, when known")
+    end_column: int | None = Field(
+        default=None, ge=1, description="column just past the end, when known"
+    )
+    message: str
+    suggestion: str | None = None
+    excerpt: str | None = Field(default=None, description="the source line (syntax errors)")
+    subject: list[str] | None = Field(
+        default=None, description="the IDs the finding is about (claims, goals, objections)"
+    )
+
+
 class ClaimReport(_Model):
-    baseline: str
+    baseline: str = Field(description="level with no scenario and no objections applied")
+    value: str = Field(description="level in the analysed scenario")
 
 
 class PremiseReport(_Model):
-    baseline: str
-    margin: int | None
-    breaks_at: str | None
-    brittle: bool
+    baseline: str = Field(description="the premise's level with no scenario")
+    value: str = Field(description="the premise's level in the analysed scenario")
+    margin: int | None = Field(
+        description="steps it can drop with the goal holding; null: the goal holds even at bottom"
+    )
+    breaks_at: str | None = Field(description="highest level at which the goal fails; null: none")
+    brittle: bool = Field(description="margin == 0: any weakening makes the goal fail")
 
 
 class WithObjections(_Model):
     level: str
-    status: str
+    status: Literal["holds", "fails"]
 
 
 class GoalReport(_Model):
     required: str
-    baseline: str
-    status: str
+    value: str = Field(description="level reached in the analysed scenario")
+    baseline: str = Field(description="level reached with no scenario and no objections applied")
+    status: Literal["holds", "fails"] = Field(description="in the analysed scenario")
     implicit: bool = Field(default=False, description="a default goal (the map declares none)")
-    premises: dict[str, PremiseReport] | None = None
-    cut_sets: list[list[str]] | None = None
-    cut_sets_complete: bool | None = None
-    uniform_margin: int | None = None
+    premises: dict[str, PremiseReport] | None = Field(
+        default=None, description="only for a goal that holds"
+    )
+    cut_sets: list[list[str]] | None = Field(
+        default=None,
+        description="minimal sets of premises that, each `depth` steps down, break the goal",
+    )
+    cut_sets_complete: bool | None = Field(
+        default=None, description="false when the search hit its budget: the list is partial"
+    )
+    uniform_margin: int | None = Field(
+        default=None, description="steps every leaf can drop together; null: never fails"
+    )
     with_objections: WithObjections
 
 
 class MapReport(_Model):
-    root: str
+    root: str = Field(description="the file named or found; the map is it plus its imports")
     files: list[str]
-    analysed: bool
+    analysed: bool = Field(description="false when errors stopped the analysis")
+    same_as: str | None = Field(
+        default=None,
+        description="root of an earlier map of this report made of the same files and "
+        "analysed the same way; its claims, goals and objections are not repeated here",
+    )
     scale: list[str]
-    scenario: dict[str, str]
+    scenario: dict[str, str] = Field(description="the --set overrides that apply to this map")
+    objections_applied: bool = Field(description="analysed with every standing objection applied")
     depth: int
     max_order: int
-    #: ``Diagnostic.to_json()`` dicts (the record is a plain dataclass).
-    diagnostics: list[dict[str, Any]]
+    diagnostics: list[DiagnosticReport] = Field(description="every finding about this map")
     claims: dict[str, ClaimReport]
     goals: dict[str, GoalReport]
-    objections: dict[str, str]
+    objections: dict[str, Literal["in", "out", "undecided"]]
 
 
-def build_report(
-    res: MapResult,
-    diagnostics: list[Diagnostic],
-    scenario: dict[str, str],
-    depth: int,
-    max_order: int,
-) -> MapReport:
-    amap = res.amap
-    report = MapReport(
-        root=amap.root,
-        files=amap.files,
-        analysed=res.analysed,
-        scale=amap.scale,
-        scenario=scenario,
-        depth=depth,
-        max_order=max_order,
-        diagnostics=[d.to_json() for d in diagnostics],
+class Summary(_Model):
+    files: int
+    maps: int
+    claims: int = Field(description="distinct claims (a claim imported by two maps counts once)")
+    goals: int
+    errors: int
+    warnings: int
+    infos: int
+
+
+class Report(_Model):
+    """What ``cruxmap check --format json`` prints, for one map or many."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"$id": "https://cruxmap.invalid/report.schema.json"},
+    )
+
+    version: int = Field(description="report layout version; bumped on incompatible changes")
+    tool: str = Field(description="cruxmap version that wrote the report")
+    maps: list[MapReport]
+    diagnostics: list[DiagnosticReport] = Field(
+        description="every finding of the run, each once, in output order (files that "
+        "could not be found or read appear only here)"
+    )
+    summary: Summary
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of :class:`Report` (``docs/report.schema.json``)."""
+    return Report.model_json_schema()
+
+
+def schema_text() -> str:
+    return json.dumps(schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+# --------------------------------------------------------------------------- building
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    """A diagnostic as the report writes it (display text escaped)."""
+    return d.to_json()
+
+
+def map_json(result: Result) -> dict[str, Any]:
+    """One map's entry (:class:`MapReport`) as a JSON-ready dict."""
+    amap = result.map.model
+    out: dict[str, Any] = {
+        "root": amap.root,
+        "files": list(amap.files),
+        "analysed": result.analysed,
+    }
+    if result.same_as is not None:
+        out["same_as"] = result.same_as
+    out.update(
+        scale=list(amap.scale),
+        scenario=result.scenario,
+        objections_applied=result.options.objections,
+        depth=result.options.depth,
+        max_order=result.options.max_order,
+        diagnostics=[diagnostic_json(d) for d in result.diagnostics],
         claims={},
         goals={},
         objections={},
     )
-    g = res.graph
-    if not res.analysed or g is None:
-        return report
-    lv = g.levels
-    report.claims = {
-        name: ClaimReport(baseline=lv[res.values[i]]) for i, name in enumerate(g.names)
+    if result.same_as is not None or not result.analysed:
+        return out
+    out["claims"] = {
+        name: {"baseline": c.baseline, "value": c.value} for name, c in result.claims.items()
     }
-    for goal in res.goals:
-        c = g.index[goal.claim]
-        gr = res.results[c]
-        with_obj = res.objection_values[c]
-        entry = GoalReport(
-            required=lv[gr.required],
-            baseline=lv[gr.baseline],
-            status="holds" if gr.holds else "fails",
-            implicit=goal.implicit,
-            with_objections=WithObjections(
-                level=lv[with_obj], status="holds" if with_obj >= gr.required else "fails"
-            ),
-        )
-        if gr.holds:
-            entry.premises = {
-                g.names[p]: PremiseReport(
-                    baseline=lv[pr.baseline],
-                    margin=pr.margin,
-                    breaks_at=lv[pr.breaks_at] if pr.breaks_at is not None else None,
-                    brittle=pr.brittle,
-                )
-                for p, pr in sorted(gr.premises.items(), key=lambda kv: g.names[kv[0]])
+    goals: dict[str, Any] = {}
+    for name, gr in result.goals.items():
+        entry: dict[str, Any] = {
+            "required": gr.required,
+            "value": gr.value,
+            "baseline": gr.baseline,
+            "status": gr.status,
+            "implicit": gr.implicit,
+        }
+        if gr.premises is not None:
+            claims = result.claims
+            entry["premises"] = {
+                p: {
+                    "baseline": claims[p].baseline,
+                    "value": pr.value,
+                    "margin": pr.margin,
+                    "breaks_at": pr.breaks_at,
+                    "brittle": pr.brittle,
+                }
+                for p, pr in gr.premises.items()
             }
-            entry.cut_sets = [[g.names[i] for i in s] for s in gr.cut_sets]
-            entry.cut_sets_complete = gr.cut_sets_complete
-            entry.uniform_margin = gr.uniform_margin
-        report.goals[goal.claim] = entry
-    report.objections = {oid: st.value for oid, st in res.statuses.items()}
-    return report
-
-
-def dump(report: MapReport) -> dict[str, object]:
-    """JSON-ready dict; goal entries drop the robustness keys when absent."""
-    data = report.model_dump(mode="json")
-    for name, goal in data["goals"].items():
-        if report.goals[name].premises is None:
-            for key in ("premises", "cut_sets", "cut_sets_complete", "uniform_margin"):
-                goal.pop(key, None)
-    return data
+            entry["cut_sets"] = [list(s) for s in gr.cut_sets or []]
+            entry["cut_sets_complete"] = gr.cut_sets_complete
+            entry["uniform_margin"] = gr.uniform_margin
+        entry["with_objections"] = {
+            "level": gr.with_objections.level,
+            "status": gr.with_objections.status,
+        }
+        goals[name] = entry
+    out["goals"] = goals
+    out["objections"] = result.objections
+    return out

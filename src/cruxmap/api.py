@@ -1,0 +1,593 @@
+"""The library: load a map, analyse it with one options object, read results by name.
+
+Every front end (the command line, the language server, the explorer,
+notebooks) stands on these few calls, so that a map means the same thing
+wherever it is looked at::
+
+    >>> import cruxmap
+    >>> m = cruxmap.load_text('''
+    ... claim a: "A"
+    ...     assume: great
+    ... claim b: "B"
+    ... b reduces to a >= good
+    ... goal b >= good
+    ... ''')
+    >>> r = cruxmap.analyse(m)
+    >>> r.goals["b"].status, r.goals["b"].premises["a"].margin
+    ('holds', 1)
+
+Levels are names (``"good"``), never indices. Nothing here exits the process
+or prints; problems with the input come back as diagnostics, and misuse
+(a scenario naming a claim the map lacks) raises :class:`CruxmapError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cruxmap.diagnostics import BLOCKING, INPUT_ERRORS, Diagnostic, Severity, did_you_mean
+
+if TYPE_CHECKING:
+    from cruxmap.config import Config
+    from cruxmap.lint import MapResult
+    from cruxmap.loader import Loader
+    from cruxmap.model import ArgumentMap, Document
+
+__all__ = [
+    "ClaimResult",
+    "CruxmapError",
+    "GoalResult",
+    "Map",
+    "Options",
+    "PremiseResult",
+    "Result",
+    "Run",
+    "WithObjections",
+    "analyse",
+    "check",
+    "load",
+    "load_text",
+]
+
+
+class CruxmapError(Exception):
+    """Misuse of the library or command line; ``diagnostics`` says more when
+    the problem is in a file."""
+
+    def __init__(self, message: str, diagnostics: Iterable[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = list(diagnostics)
+
+
+def blocking(code: str) -> bool:
+    """True for codes after which a map's values would be meaningless."""
+    return code in BLOCKING
+
+
+def unreadable(code: str) -> bool:
+    """True for codes that mean the input could not be read or parsed (exit 2)."""
+    return code in INPUT_ERRORS
+
+
+# --------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to analyse, passed whole (like black's ``Mode``)."""
+
+    #: ``--set``: claim ID -> level name, each claim taken at that level.
+    scenario: Mapping[str, str] = field(default_factory=dict)
+    #: Analyse with every standing objection applied.
+    objections: bool = False
+    #: Steps each premise of a cut set is scaled down.
+    depth: int = 1
+    #: Largest cut set listed.
+    max_order: int = 3
+    #: Only these codes (or prefixes); empty: all.
+    select: tuple[str, ...] = ()
+    #: Never these codes (or prefixes).
+    ignore: tuple[str, ...] = ()
+
+    def key(self) -> tuple[object, ...]:
+        """A hashable form (the scenario is a mapping)."""
+        return (
+            tuple(sorted(self.scenario.items())),
+            self.objections,
+            self.depth,
+            self.max_order,
+            self.select,
+            self.ignore,
+        )
+
+    def replace(self, **changes: Any) -> Options:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_config(cls, cfg: Config, **changes: Any) -> Options:
+        """The options ``[tool.cruxmap]`` asks for, with ``changes`` on top."""
+        base = cls(
+            depth=cfg.depth,
+            max_order=cfg.max_order,
+            select=tuple(cfg.select),
+            ignore=tuple(cfg.ignore),
+        )
+        return base.replace(**changes) if changes else base
+
+    def for_map(self, amap: ArgumentMap) -> dict[str, str]:
+        """The part of the scenario that names claims of ``amap`` (a run over
+        several maps applies each override where the claim exists)."""
+        return {c: lv for c, lv in self.scenario.items() if c in amap.claims}
+
+
+# --------------------------------------------------------------------------- maps
+
+
+@dataclass(slots=True)
+class Map:
+    """A root file and everything it imports, loaded but not analysed."""
+
+    path: Path
+    model: ArgumentMap
+    #: Problems found while reading, parsing and resolving names.
+    diagnostics: list[Diagnostic]
+    #: Parsed files by the path diagnostics show (for suppressions, editors).
+    documents: dict[str, Document]
+    #: Files that contribute statements, by resolved path (shared-analysis key).
+    key: tuple[object, ...] = ()
+
+    @property
+    def root(self) -> str:
+        return self.model.root
+
+    @property
+    def files(self) -> list[str]:
+        return list(self.model.files)
+
+    @property
+    def scale(self) -> list[str]:
+        return list(self.model.scale)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stops the analysis (no syntax, name or import error)."""
+        return not any(blocking(d.code) for d in self.diagnostics)
+
+    def _repr_svg_(self) -> str | None:  # pragma: no cover - notebook display
+        try:
+            return analyse(self)._repr_svg_()
+        except Exception:  # a notebook display must never raise
+            return None
+
+
+def _loader(overlay: Mapping[str | Path, str] | None, loader: Loader | None) -> Loader:
+    from cruxmap.loader import Loader
+
+    ld = loader or Loader()
+    for p, text in (overlay or {}).items():
+        ld.overlay[Path(p).resolve()] = text
+    return ld
+
+
+def load(
+    path: str | Path,
+    *,
+    overlay: Mapping[str | Path, str] | None = None,
+    loader: Loader | None = None,
+) -> Map:
+    """Load the map rooted at ``path``.
+
+    ``overlay`` gives text that stands in for files on disk (unsaved editor
+    buffers), by path. Imports must stay inside the project root, as for
+    ``cruxmap check``. Problems are diagnostics on the map, not exceptions.
+    Pass one ``loader`` to several calls to parse shared imports once.
+    """
+    ld = _loader(overlay, loader)
+    root = Path(path)
+    amap, diags = ld.load_map(root)
+    documents = {}
+    for shown in amap.files:
+        doc = ld.document(shown)
+        if doc is not None:
+            documents[shown] = doc
+    return Map(root, amap, diags, documents, ld.map_key(amap))
+
+
+def load_text(
+    text: str,
+    path: str | Path = "untitled.crux",
+    *,
+    overlay: Mapping[str | Path, str] | None = None,
+) -> Map:
+    """Load a map from ``text``, as if it were the file at ``path`` (which is
+    what diagnostics name and what imports are resolved against)."""
+    merged: dict[str | Path, str] = dict(overlay or {})
+    merged[Path(path)] = text
+    return load(path, overlay=merged)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    #: Level in the analysed scenario.
+    value: str
+    #: Level with no scenario and no objections applied.
+    baseline: str
+    #: No reduction concludes it.
+    leaf: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PremiseResult:
+    #: The premise's level in the analysed scenario.
+    value: str
+    #: Steps it can drop with the goal still holding; ``None``: holds at bottom.
+    margin: int | None
+    #: Highest level at which the goal fails; ``None``: none.
+    breaks_at: str | None
+
+    @property
+    def brittle(self) -> bool:
+        return self.margin == 0
+
+
+@dataclass(frozen=True, slots=True)
+class WithObjections:
+    level: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class GoalResult:
+    claim: str
+    required: str
+    #: Level reached in the analysed scenario.
+    value: str
+    #: Level reached with no scenario and no objections applied.
+    baseline: str
+    implicit: bool
+    with_objections: WithObjections
+    #: For a holding goal: each premise in its support (else ``None``).
+    premises: dict[str, PremiseResult] | None = None
+    cut_sets: list[tuple[str, ...]] | None = None
+    cut_sets_complete: bool | None = None
+    uniform_margin: int | None = None
+    holds: bool = False
+
+    @property
+    def status(self) -> str:
+        return "holds" if self.holds else "fails"
+
+
+class Result:
+    """One map analysed under one :class:`Options`; results keyed by name.
+
+    The name-keyed views are built on first use, so a caller that only
+    wants diagnostics (``cruxmap check`` in text) pays nothing for them.
+    """
+
+    def __init__(
+        self,
+        map: Map,
+        options: Options,
+        internal: MapResult,
+        diagnostics: list[Diagnostic],
+        same_as: str | None = None,
+    ) -> None:
+        self.map = map
+        self.options = options
+        #: The engine's index-keyed result (graph, values, per-goal analysis).
+        self.internal = internal
+        #: Findings with ``select``/``ignore`` and ignore comments applied, sorted.
+        self.diagnostics = diagnostics
+        #: Root of an earlier map in the same run whose analysis this one shares
+        #: (same files, same options), set by :func:`check`.
+        self.same_as = same_as
+        self._claims: dict[str, ClaimResult] | None = None
+        self._goals: dict[str, GoalResult] | None = None
+
+    def __repr__(self) -> str:
+        return f"<cruxmap.Result {self.map.root!r}: {len(self.goals)} goals, {len(self.diagnostics)} diagnostics>"
+
+    @property
+    def analysed(self) -> bool:
+        return self.internal.analysed
+
+    @property
+    def scale(self) -> list[str]:
+        return list(self.map.model.scale)
+
+    @property
+    def scenario(self) -> dict[str, str]:
+        """The part of ``options.scenario`` that applies to this map."""
+        return self.options.for_map(self.map.model)
+
+    @property
+    def claims(self) -> dict[str, ClaimResult]:
+        if self._claims is None:
+            res, g = self.internal, self.internal.graph
+            self._claims = {}
+            if g is not None and res.analysed:
+                lv = g.levels
+                self._claims = {
+                    name: ClaimResult(lv[res.values[i]], lv[res.base_values[i]], g.is_leaf(i))
+                    for i, name in enumerate(g.names)
+                }
+        return self._claims
+
+    @property
+    def goals(self) -> dict[str, GoalResult]:
+        if self._goals is None:
+            self._goals = _goal_results(self.internal)
+        return self._goals
+
+    @property
+    def objections(self) -> dict[str, str]:
+        """Grounded status of each objection: ``in``, ``out`` or ``undecided``."""
+        return {oid: st.value for oid, st in self.internal.statuses.items()}
+
+    @property
+    def standing(self) -> list[str]:
+        return list(self.internal.standing)
+
+    def to_json(self) -> dict[str, Any]:
+        """This map's entry of the JSON report (``docs/report.schema.json``)."""
+        from cruxmap.report import map_json
+
+        return map_json(self)
+
+    def _repr_svg_(self) -> str | None:  # pragma: no cover - notebook display
+        try:
+            from cruxmap import render
+
+            if not self.analysed:
+                return None
+            dot = render.to_dot(
+                self.internal,
+                name=Path(self.map.root).name,
+                overrides=self.scenario,
+                objections=self.options.objections,
+                depth=self.options.depth,
+                max_order=self.options.max_order,
+            )
+            return render.produce(dot, "svg", render.find_graphviz()).decode("utf-8")
+        except Exception:  # a notebook display must never raise
+            return None
+
+    def _repr_html_(self) -> str | None:  # pragma: no cover - tests/test_notebook.py
+        """The explorer of ``cruxmap explore`` in a sandboxed iframe, opened in
+        this result's scenario (imported only when a notebook asks)."""
+        try:
+            from cruxmap.explore import notebook_html
+
+            return notebook_html(self)
+        except Exception:  # a notebook display must never raise
+            return None
+
+
+def _goal_results(res: MapResult) -> dict[str, GoalResult]:
+    g = res.graph
+    if g is None or not res.analysed:
+        return {}
+    lv = g.levels
+    out: dict[str, GoalResult] = {}
+    for goal in res.goals:
+        c = g.index[goal.claim]
+        gr = res.results[c]
+        wo = res.objection_values[c]
+        common: dict[str, Any] = dict(
+            claim=goal.claim,
+            required=lv[gr.required],
+            value=lv[gr.baseline],
+            baseline=lv[res.base_values[c]],
+            implicit=goal.implicit,
+            with_objections=WithObjections(lv[wo], "holds" if wo >= gr.required else "fails"),
+            holds=gr.holds,
+        )
+        if gr.holds:
+            premises = {
+                g.names[p]: PremiseResult(
+                    lv[pr.baseline],
+                    pr.margin,
+                    lv[pr.breaks_at] if pr.breaks_at is not None else None,
+                )
+                for p, pr in sorted(gr.premises.items(), key=lambda kv: g.names[kv[0]])
+            }
+            out[goal.claim] = GoalResult(
+                **common,
+                premises=premises,
+                cut_sets=[tuple(g.names[i] for i in s) for s in gr.cut_sets],
+                cut_sets_complete=gr.cut_sets_complete,
+                uniform_margin=gr.uniform_margin,
+            )
+        else:
+            out[goal.claim] = GoalResult(**common)
+    return out
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+class _HasNames(Protocol):
+    @property
+    def claims(self) -> Mapping[str, object]: ...
+    @property
+    def scale(self) -> list[str]: ...
+
+
+def validate_scenario(options: Options, maps: Iterable[_HasNames]) -> None:
+    """Raise :class:`CruxmapError` when the scenario names a claim no map has,
+    or a level a map's scale lacks (with the nearest name)."""
+    amaps = list(maps)
+    for claim, level in options.scenario.items():
+        having = [m for m in amaps if claim in m.claims]
+        if not having and amaps:
+            names = set().union(*(m.claims for m in amaps))
+            guess = did_you_mean(claim, names)
+            hint = f" (did you mean `{guess}`?)" if guess else ""
+            raise CruxmapError(
+                f"--set {claim}={level}: no claim `{claim}` in the checked maps{hint}"
+            )
+        for m in having:
+            if level not in m.scale:
+                guess = did_you_mean(level, set(m.scale))
+                hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(m.scale)
+                raise CruxmapError(f"--set {claim}={level}: unknown level `{level}` ({hint})")
+
+
+def analyse(m: Map, options: Options | None = None) -> Result:
+    """Analyse a loaded map: values, goals, robustness and every finding.
+
+    A map with syntax, name or import errors is not analysed
+    (``Result.analysed`` is false) and its diagnostics say why.
+    """
+    from cruxmap import lint
+
+    options = options or Options()
+    validate_scenario(options, [m.model] if m.ok else [])
+    internal = lint.check_map(
+        m.model,
+        m.diagnostics,
+        lint.Options(
+            options.depth, options.max_order, options.for_map(m.model), options.objections
+        ),
+    )
+    kept = lint.apply_filters(
+        internal.diagnostics, m.documents, list(options.select) or None, list(options.ignore)
+    )
+    kept.sort(key=lambda d: d.sort_key)
+    return Result(m, options, internal, kept)
+
+
+# --------------------------------------------------------------------------- runs
+
+
+class _Names:
+    """What :func:`validate_scenario` reads of a map, without holding the map."""
+
+    __slots__ = ("claims", "scale")
+
+    def __init__(self, amap: ArgumentMap) -> None:
+        self.claims = dict.fromkeys(amap.claims)  # names only, for did-you-mean
+        self.scale = list(amap.scale)
+
+
+class Run:
+    """``cruxmap check`` over many roots: discovery, one shared loader, results
+    streamed map by map, each diagnostic reported once however many maps
+    share it, and the counts for a summary.
+
+    Iterate it for :class:`Result` objects; ``fresh`` of each is what no
+    earlier map of the run reported.
+    """
+
+    def __init__(self, paths: Iterable[str | Path], options: Options | None = None) -> None:
+        from cruxmap.loader import Loader, discover
+
+        self.options = options or Options()
+        self.files, self.problems = discover(str(p) for p in paths)
+        self.loader = Loader()
+        self._seen: set[tuple[object, ...]] = set()
+        self._shared: dict[tuple[object, ...], str] = {}
+        self._claims: set[tuple[str, str]] = set()
+        self._files: set[str] = set()
+        self.maps = 0
+        self.goals = 0
+        self.skipped: list[str] = []
+        #: Every diagnostic reported so far, in order (for the exit status).
+        self.reported: list[Diagnostic] = []
+        #: Results whose analysis an earlier map of the run already did.
+        self.shared = 0
+
+    def validate(self) -> None:
+        """Check the scenario against every map before analysing any (loads all)."""
+        if not self.options.scenario:
+            return
+        seen: list[_HasNames] = []
+        for f in self.files:
+            m = self.load(f)
+            if m.ok:
+                # Keep only what validation reads: the claims named and the scale.
+                seen.append(_Names(m.model))
+        validate_scenario(self.options, seen)
+
+    def load(self, f: Path) -> Map:
+        return load(f, loader=self.loader)
+
+    def __iter__(self) -> Iterator[tuple[Result, list[Diagnostic]]]:
+        """Each map's result and the diagnostics it is first to report; the
+        discovery problems come with the first map (or alone, with no map)."""
+        pending = list(self.problems)
+        if not self.files:
+            if pending:
+                self.reported.extend(pending)
+            return
+        for f in self.files:
+            m = self.load(f)
+            key = (m.key, self.options.key()) if m.key else None
+            same = self._shared.get(key) if key is not None else None
+            res = analyse(m, self.options)
+            if same is not None:
+                res.same_as = same
+                self.shared += 1
+            elif key is not None and m.ok:
+                self._shared[key] = m.root
+            fresh = []
+            for d in sorted(pending + res.diagnostics, key=lambda d: d.sort_key):
+                k = (d.code, d.path, d.line, d.column, d.message)
+                if k not in self._seen:
+                    self._seen.add(k)
+                    fresh.append(d)
+            pending = []
+            self.reported.extend(fresh)
+            self._count(res)
+            yield res, fresh
+
+    def _count(self, res: Result) -> None:
+        amap = res.map.model
+        self.maps += 1
+        self._files.update(amap.files)
+        for c in amap.claims.values():
+            self._claims.add((c.loc.path, c.id))
+        if res.analysed:
+            self.goals += len(res.internal.goals)
+        else:
+            from cruxmap.graph import goals as goals_of
+
+            self.goals += len(goals_of(amap)) if amap.goals or amap.reductions else 0
+            self.skipped.append(res.map.root)
+
+    @property
+    def file_count(self) -> int:
+        return len(self._files)
+
+    @property
+    def claim_count(self) -> int:
+        return len(self._claims)
+
+    def exit_status(self, fail_on: str = "warning") -> int:
+        """0 nothing at or above ``fail_on``, 1 findings, 2 unreadable input."""
+        fail_rank = Severity(fail_on).rank
+        status = 0
+        for d in self.reported:
+            if unreadable(d.code):
+                return 2
+            if d.severity.rank >= fail_rank:
+                status = 1
+        return status
+
+
+def check(paths: Iterable[str | Path], options: Options | None = None) -> Iterator[Result]:
+    """Analyse every map under ``paths`` (files, or directories searched for
+    ``.crux`` files), streaming one :class:`Result` per root file."""
+    run = Run(paths, options)
+    run.validate()
+    for res, _ in run:
+        yield res

@@ -1,0 +1,155 @@
+"""Output formats of ``cruxmap check``, behind one interface.
+
+A format is a class registered under its name; the command line looks it
+up and feeds it each map's result as the run produces it, so a run over
+thousands of roots never holds every report at once. A new format is one
+class with ``@register("name")``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from cruxmap.api import Result, Run
+    from cruxmap.diagnostics import Diagnostic
+
+
+class Format:
+    """Receives a run's results in order; writes to ``out``."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, out: IO[str], *, summary: bool = True) -> None:
+        self.out = out
+        self.summary = summary
+
+    def begin(self, run: Run) -> None:
+        """Called once before the first map."""
+
+    def map(self, result: Result, fresh: list[Diagnostic]) -> None:
+        """Called for each map with the diagnostics it is first to report."""
+
+    def end(self, run: Run) -> None:
+        """Called once after the last map (also when there was none)."""
+
+
+FORMATS: dict[str, type[Format]] = {}
+
+
+def register(name: str) -> Callable[[type[Format]], type[Format]]:
+    def add(cls: type[Format]) -> type[Format]:
+        cls.name = name
+        FORMATS[name] = cls
+        return cls
+
+    return add
+
+
+def get(name: str) -> type[Format]:
+    return FORMATS[name]
+
+
+@register("text")
+class Text(Format):
+    """``path:line:col: CODE message`` lines, then a summary line."""
+
+    def map(self, result: Result, fresh: list[Diagnostic]) -> None:
+        from cruxmap import output
+
+        text = output.format_text(fresh)
+        if text:
+            print(text, file=self.out)
+
+    def end(self, run: Run) -> None:
+        from cruxmap import output
+
+        if not run.maps and run.reported:
+            print(output.format_text(run.reported), file=self.out)
+        if not self.summary:
+            return
+        if not run.maps and not run.reported:
+            print("No .crux files found.", file=self.out)
+            return
+        line = output.summary(run.file_count, run.maps, run.claim_count, run.goals, run.reported)
+        if run.skipped:
+            names = ", ".join(output.clean(s) for s in run.skipped)
+            line += f" Not analysed (fix the errors first): {names}."
+        print(line, file=self.out)
+
+
+@register("github")
+class GitHub(Format):
+    """GitHub Actions workflow commands: annotations on the pull request."""
+
+    def map(self, result: Result, fresh: list[Diagnostic]) -> None:
+        from cruxmap import output
+
+        text = output.format_github(fresh)
+        if text:
+            print(text, file=self.out)
+
+    def end(self, run: Run) -> None:
+        from cruxmap import output
+
+        if not run.maps and run.reported:
+            print(output.format_github(run.reported), file=self.out)
+
+
+@register("sarif")
+class Sarif(Format):
+    """SARIF 2.1.0 for code scanning; one log, written at the end."""
+
+    def end(self, run: Run) -> None:
+        from cruxmap.sarif import to_sarif
+
+        self.out.write(json.dumps(to_sarif(run.reported), indent=2, ensure_ascii=False) + "\n")
+
+
+@register("json")
+class Json(Format):
+    """The report of ``docs/report.schema.json``, streamed map by map."""
+
+    def begin(self, run: Run) -> None:
+        from cruxmap import __version__
+        from cruxmap.report import SCHEMA_VERSION
+
+        self.out.write(
+            f'{{\n  "version": {SCHEMA_VERSION},\n  "tool": {json.dumps(__version__)},\n  "maps": ['
+        )
+        self._first = True
+
+    def map(self, result: Result, fresh: list[Diagnostic]) -> None:
+        body = json.dumps(result.to_json(), indent=2, ensure_ascii=False)
+        sep = "\n" if self._first else ",\n"
+        self._first = False
+        self.out.write(sep + _indent(body, 4))
+
+    def end(self, run: Run) -> None:
+        from collections import Counter
+
+        from cruxmap.report import diagnostic_json
+
+        counts = Counter(d.severity.value for d in run.reported)
+        diags = json.dumps([diagnostic_json(d) for d in run.reported], indent=2, ensure_ascii=False)
+        summary = {
+            "files": run.file_count,
+            "maps": run.maps,
+            "claims": run.claim_count,
+            "goals": run.goals,
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "infos": counts["info"],
+        }
+        closing = "\n  ]" if not self._first else "]"
+        self.out.write(
+            f'{closing},\n  "diagnostics": {_indent(diags, 2).lstrip()},\n'
+            f'  "summary": {_indent(json.dumps(summary, indent=2), 2).lstrip()}\n}}\n'
+        )
+
+
+def _indent(text: str, n: int) -> str:
+    pad = " " * n
+    return "\n".join(pad + line for line in text.split("\n"))

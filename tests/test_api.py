@@ -1,0 +1,156 @@
+"""The library API (``cruxmap.api``), used the way a notebook or front end uses it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import cruxmap
+from cruxmap import api
+from cruxmap.report import Report, schema_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ROBUST = """\
+claim alignment: "The AI is aligned"
+claim interp: "Interpretability"
+    assume: great
+claim oversight: "Oversight"
+    assume: good
+reduction via_interp: alignment reduces to interp >= good
+reduction via_oversight: alignment reduces to oversight >= partial
+    yields: good
+goal alignment >= good
+"""
+
+
+def test_three_lines_from_docs() -> None:
+    m = cruxmap.load(ROOT / "arguments" / "interpretability.crux")
+    r = cruxmap.analyse(m)
+    assert r.analysed and set(r.goals) >= {"aligned_as_argued", "aligned_repaired"}
+    assert all(isinstance(g.status, str) for g in r.goals.values())
+
+
+def test_results_are_keyed_by_name_with_level_names() -> None:
+    r = api.analyse(api.load_text(ROBUST, "m.crux"))
+    goal = r.goals["alignment"]
+    assert (goal.status, goal.required, goal.value) == ("holds", "good", "perfect")
+    assert goal.premises is not None
+    assert goal.premises["interp"].margin is None
+    assert goal.premises["oversight"].value == "good"
+    assert goal.cut_sets == [] and goal.uniform_margin == 1
+    assert r.claims["interp"] == api.ClaimResult("great", "great", True)
+
+
+def test_scenario_is_one_options_object() -> None:
+    m = api.load_text(ROBUST, "m.crux")
+    opts = api.Options(scenario={"interp": "partial", "oversight": "none"})
+    r = api.analyse(m, opts)
+    assert r.goals["alignment"].status == "fails"
+    assert r.goals["alignment"].premises is None
+    assert r.claims["interp"].value == "partial" and r.claims["interp"].baseline == "great"
+    assert r.scenario == {"interp": "partial", "oversight": "none"}
+    assert opts.replace(depth=2).depth == 2 and opts.depth == 1
+
+
+def test_bad_scenario_raises_cruxmap_error_with_suggestion() -> None:
+    m = api.load_text(ROBUST, "m.crux")
+    with pytest.raises(api.CruxmapError, match="did you mean `interp`"):
+        api.analyse(m, api.Options(scenario={"intrp": "good"}))
+    with pytest.raises(api.CruxmapError, match="unknown level `godo`"):
+        api.analyse(m, api.Options(scenario={"interp": "godo"}))
+
+
+def test_errors_are_diagnostics_not_exceptions() -> None:
+    m = api.load_text('claim a "no colon"\n', "bad.crux")
+    assert not m.ok
+    r = api.analyse(m)
+    assert not r.analysed and r.goals == {} and r.claims == {}
+    assert [d.code for d in r.diagnostics] == ["CX001"]
+
+
+def test_suppressions_and_select_are_applied() -> None:
+    text = ROBUST.replace("goal alignment >= good", "goal alignment >= great").replace(
+        "assume: great", "assume: good"
+    )
+    brittle = api.analyse(api.load_text(text, "m.crux"))
+    assert "CX101" in {d.code for d in brittle.diagnostics}
+    quiet = api.analyse(api.load_text(text, "m.crux"), api.Options(ignore=("CX1",)))
+    assert not any(d.code.startswith("CX1") for d in quiet.diagnostics)
+    marked = text.replace(
+        'claim interp: "Interpretability"',
+        'claim interp: "Interpretability"  # cruxmap: ignore[CX101]',
+    )
+    assert "CX101" not in {d.code for d in api.analyse(api.load_text(marked, "m.crux")).diagnostics}
+
+
+def test_overlay_stands_in_for_unsaved_imports(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "lib.crux").write_text('claim interp: "I"\n    assume: great\n')
+    root = tmp_path / "m.crux"
+    root.write_text(
+        'import "lib.crux"\nclaim a: "A"\na reduces to interp >= good\ngoal a >= good\n'
+    )
+    assert api.analyse(api.load(root)).goals["a"].status == "holds"
+    unsaved = {tmp_path / "lib.crux": 'claim interp: "I"\n    assume: partial\n'}
+    assert api.analyse(api.load(root, overlay=unsaved)).goals["a"].status == "fails"
+    # The root itself from text: nothing on disk is needed for it.
+    m = api.load_text(
+        'import "lib.crux"\nclaim b: "B"\nb reduces to interp\n', tmp_path / "new.crux"
+    )
+    assert m.ok and "b" in api.analyse(m).claims
+
+
+def test_overlay_cannot_lift_containment(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "pyproject.toml").write_text("")
+    m = api.load_text('import "../outside.crux"\n', proj / "m.crux",
+                      overlay={tmp_path / "outside.crux": 'claim x: "x"\n'})  # fmt: skip
+    assert [d.code for d in m.diagnostics] == ["CX005"]
+
+
+def test_check_streams_and_shares_one_analysis(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "big.crux").write_text(ROBUST)
+    for i in range(5):
+        (tmp_path / f"r{i}.crux").write_text('import "big.crux"\n')
+    run = api.Run([tmp_path], api.Options())
+    results = [r for r, _ in run]
+    assert len(results) == 6 and run.shared == 5
+    assert run.claim_count == 3 and run.file_count == 6
+    assert all(r.goals["alignment"].status == "holds" for r in results)
+
+
+def test_json_report_matches_published_schema(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "a.crux").write_text(ROBUST)
+    (tmp_path / "b.crux").write_text('import "a.crux"\n')
+    (tmp_path / "bad.crux").write_text('claim "x"\n')
+    out = subprocess.run(
+        [sys.executable, "-m", "cruxmap", "check", "--format", "json", "--set", "interp=good", "."],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert out.returncode == 2, out.stderr
+    doc = json.loads(out.stdout)
+    Report.model_validate(doc)  # raises on any key or type the schema does not allow
+    assert [m["root"] for m in doc["maps"]] == ["a.crux", "b.crux", "bad.crux"]
+    assert doc["maps"][1]["same_as"] == "a.crux"
+    assert doc["summary"]["errors"] >= 1
+
+
+def test_published_schema_is_current() -> None:
+    assert (ROOT / "docs" / "report.schema.json").read_text("utf-8") == schema_text(), (
+        'regenerate: python -c "from cruxmap.report import schema_text; '
+        "open('docs/report.schema.json','w').write(schema_text())\""
+    )
+
+
+def test_importing_cruxmap_is_light() -> None:
+    code = "import sys, cruxmap; print('cruxmap.api' in sys.modules, 'lark' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
