@@ -154,7 +154,7 @@ async def raw_request(client: LanguageClient, method: str, params: object) -> ob
     refuse to send malformed ones); raises the server's error response."""
     msg_id = f"raw-{next(_raw_ids)}"
     future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-    client.protocol._request_futures[msg_id] = future
+    client.protocol._request_futures[msg_id] = future  # type: ignore[assignment]
     body = json.dumps({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
     await send_raw(client, body.encode("utf-8"))
     return await asyncio.wait_for(future, WAIT)

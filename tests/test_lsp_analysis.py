@@ -9,9 +9,6 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types as lsp
-from pytest_lsp import LanguageClient
-
 from lsp_helpers import (
     SERVER,
     codes,
@@ -25,6 +22,8 @@ from lsp_helpers import (
     start,
     wait_diagnostics,
 )
+from lsprotocol import types as lsp
+from pytest_lsp import LanguageClient
 
 pytestmark = pytest.mark.asyncio
 
@@ -69,7 +68,9 @@ async def hover_text(client: LanguageClient, uri: str, at: lsp.Position) -> str:
 async def hints(client: LanguageClient, uri: str, text: str) -> dict[tuple[int, int], str]:
     lines = text.split("\n")
     result = await client.text_document_inlay_hint_async(
-        lsp.InlayHintParams(text_document=doc(uri), range=lsp.Range(start=pos(0, 0), end=pos(len(lines), 0)))
+        lsp.InlayHintParams(
+            text_document=doc(uri), range=lsp.Range(start=pos(0, 0), end=pos(len(lines), 0))
+        )
     )
     return {(h.position.line, h.position.character): str(h.label) for h in result or []}
 
@@ -79,7 +80,9 @@ def after(text: str, needle: str) -> lsp.Position:
     return pos(at.line, at.character + len(needle))
 
 
-async def test_diagnostics_hover_and_hints_show_margins(client: LanguageClient, tmp_path: Path) -> None:
+async def test_diagnostics_hover_and_hints_show_margins(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     root = make_project(tmp_path / "p", {"repaired.crux": REPAIRED})
     await start(client, root)
     uri = open_doc(client, root / "repaired.crux")
@@ -100,13 +103,21 @@ async def test_diagnostics_hover_and_hints_show_margins(client: LanguageClient, 
     assert "[https://example\\.org/a\\_\\(b\\)](https://example.org/a_%28b%29)" in text
 
     shown = await hints(client, uri, REPAIRED)
-    assert shown[(after(REPAIRED, "conceptual >= partial").line, after(REPAIRED, "conceptual >= partial").character)] == "‹good, margin 1›"
-    assert shown[(after(REPAIRED, "interp >= good").line, after(REPAIRED, "interp >= good").character)] == "‹great, margin ∞›"
-    assert shown[(2, len("claim interp"))] == "‹great›"
-    assert shown[(after(REPAIRED, "goal aligned >= good").line, after(REPAIRED, "goal aligned >= good").character)] == "‹holds at perfect›"
+
+    def at(needle: str) -> str:
+        p = after(REPAIRED, needle)
+        return shown[(p.line, p.character)]
+
+    # Hints are set off by single guillemets: U+2039 ... U+203A.
+    assert at("conceptual >= partial") == "\u2039good, margin 1\u203a"
+    assert at("interp >= good") == "\u2039great, margin \u221e\u203a"
+    assert at("claim interp") == "\u2039great\u203a"
+    assert at("goal aligned >= good") == "\u2039holds at perfect\u203a"
 
 
-async def test_hover_on_reductions_objections_and_levels(client: LanguageClient, tmp_path: Path) -> None:
+async def test_hover_on_reductions_objections_and_levels(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     text = REPAIRED.replace("assume: great", "assume: partial")
     root = make_project(tmp_path / "p", {"m.crux": text})
     await start(client, root)
@@ -124,7 +135,9 @@ async def test_hover_on_reductions_objections_and_levels(client: LanguageClient,
     assert "**`good`**" in level
 
 
-async def test_unsaved_incremental_edits_change_the_analysis(client: LanguageClient, tmp_path: Path) -> None:
+async def test_unsaved_incremental_edits_change_the_analysis(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     root = make_project(tmp_path / "p", {"repaired.crux": REPAIRED})
     await start(client, root)
     uri = open_doc(client, root / "repaired.crux")
@@ -133,23 +146,31 @@ async def test_unsaved_incremental_edits_change_the_analysis(client: LanguageCli
     at = find(REPAIRED, "assume: good")
     edit(client, uri, 2, at.line, at.character + 8, at.line, at.character + 12, "partial")
     diags = await wait_diagnostics(client, uri, lambda ds: "CX101" in codes(ds))
-    assert "premise `conceptual` is brittle for goal `aligned`" in next(d.message for d in diags if d.code == "CX101")
+    assert "premise `conceptual` is brittle for goal `aligned`" in next(
+        d.message for d in diags if d.code == "CX101"
+    )
     text = await hover_text(client, uri, find(REPAIRED, "conceptual >= partial"))
     assert "margin 0, breaks at `none` — **brittle**" in text
     assert (root / "repaired.crux").read_text("utf-8") == REPAIRED  # nothing saved, nothing written
     # Several edits in a row: only the final text counts.
     edit(client, uri, 3, at.line, at.character + 8, at.line, at.character + 15, "none")
     edit(client, uri, 4, at.line, at.character + 8, at.line, at.character + 12, "great")
-    await wait_diagnostics(client, uri, lambda ds: codes(ds) == ["CX105"] and "slack 2 steps" in ds[0].message)
+    await wait_diagnostics(
+        client, uri, lambda ds: codes(ds) == ["CX105"] and "slack 2 steps" in ds[0].message
+    )
 
 
-async def test_edited_into_and_out_of_a_syntax_error(client: LanguageClient, tmp_path: Path) -> None:
+async def test_edited_into_and_out_of_a_syntax_error(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     root = make_project(tmp_path / "p", {"repaired.crux": REPAIRED})
     await start(client, root)
     uri = open_doc(client, root / "repaired.crux")
     await wait_diagnostics(client, uri, lambda ds: codes(ds) == ["CX105"])
     colon = after(REPAIRED, "claim interp")
-    edit(client, uri, 2, colon.line, colon.character, colon.line, colon.character + 1, "")  # delete the ':'
+    edit(
+        client, uri, 2, colon.line, colon.character, colon.line, colon.character + 1, ""
+    )  # delete the ':'
     diags = await wait_diagnostics(client, uri, lambda ds: "CX001" in codes(ds))
     bad = next(d for d in diags if d.code == "CX001")
     assert bad.range.start.line == 2 and "expected `:`" in bad.message
@@ -181,7 +202,9 @@ claim oversight: "Human oversight"
 """
 
 
-async def test_multi_file_maps_report_imported_files_and_follow_their_buffers(client: LanguageClient, tmp_path: Path) -> None:
+async def test_multi_file_maps_report_imported_files_and_follow_their_buffers(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     root = make_project(tmp_path / "p", {"main.crux": MAIN, "common.crux": COMMON})
     await start(client, root)
     main_uri = open_doc(client, root / "main.crux")
@@ -193,7 +216,9 @@ async def test_multi_file_maps_report_imported_files_and_follow_their_buffers(cl
     open_doc(client, root / "common.crux")
     replace_all(client, common_uri, COMMON.replace("great", "partial"), 2)
     diags = await wait_diagnostics(client, main_uri, lambda ds: "CX102" in codes(ds))
-    assert "goal `aligned` fails: it needs good but reaches none" in next(d.message for d in diags if d.code == "CX102")
+    assert "goal `aligned` fails: it needs good but reaches none" in next(
+        d.message for d in diags if d.code == "CX102"
+    )
     text = await hover_text(client, main_uri, find(MAIN, "oversight >= good"))
     assert "Human oversight" in text and "value: `partial`" in text
     # The server never wrote the buffer out.
@@ -208,15 +233,27 @@ async def test_code_actions(client: LanguageClient, tmp_path: Path) -> None:
     diags = await wait_diagnostics(client, uri, lambda ds: "CX002" in codes(ds))
     cx002 = next(d for d in diags if d.code == "CX002")
     actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(text_document=doc(uri), range=cx002.range, context=lsp.CodeActionContext(diagnostics=[cx002]))
+        lsp.CodeActionParams(
+            text_document=doc(uri),
+            range=cx002.range,
+            context=lsp.CodeActionContext(diagnostics=[cx002]),
+        )
     )
-    fixes = [a for a in actions or [] if isinstance(a, lsp.CodeAction) and a.title == "Change to `conceptual`"]
+    fixes = [
+        a
+        for a in actions or []
+        if isinstance(a, lsp.CodeAction) and a.title == "Change to `conceptual`"
+    ]
     assert len(fixes) == 1 and fixes[0].edit is not None and fixes[0].edit.changes is not None
     (change,) = fixes[0].edit.changes[uri]
     assert change.new_text == "conceptual" and change.range == cx002.range
     cx004 = next(d for d in diags if d.code == "CX004")
     actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(text_document=doc(uri), range=cx004.range, context=lsp.CodeActionContext(diagnostics=[cx004]))
+        lsp.CodeActionParams(
+            text_document=doc(uri),
+            range=cx004.range,
+            context=lsp.CodeActionContext(diagnostics=[cx004]),
+        )
     )
     assert "Change to `good`" in [a.title for a in actions or []]
     # Blocking errors cannot be ignored, so no "ignore" action for them.
@@ -226,13 +263,29 @@ async def test_code_actions(client: LanguageClient, tmp_path: Path) -> None:
     replace_all(client, uri, REPAIRED, 2)
     diags = await wait_diagnostics(client, uri, lambda ds: codes(ds) == ["CX105"])
     actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(text_document=doc(uri), range=diags[0].range, context=lsp.CodeActionContext(diagnostics=list(diags)))
+        lsp.CodeActionParams(
+            text_document=doc(uri),
+            range=diags[0].range,
+            context=lsp.CodeActionContext(diagnostics=list(diags)),
+        )
     )
     ignore = next(a for a in actions or [] if a.title.startswith("Ignore CX105"))
-    assert ignore.edit is not None and ignore.edit.changes is not None
-    edits = sorted(ignore.edit.changes[uri], key=lambda e: (e.range.start.line, e.range.start.character))
-    assert edits[0].range.start == pos(5, 0) and edits[0].new_text == "# CX105 ignored here because REASON\n"
-    assert edits[1].range.start == pos(7, len("    assume: good")) and edits[1].new_text == "  # cruxmap: ignore[CX105]"
+    assert (
+        isinstance(ignore, lsp.CodeAction)
+        and ignore.edit is not None
+        and ignore.edit.changes is not None
+    )
+    edits = sorted(
+        ignore.edit.changes[uri], key=lambda e: (e.range.start.line, e.range.start.character)
+    )
+    assert (
+        edits[0].range.start == pos(5, 0)
+        and edits[0].new_text == "# CX105 ignored here because REASON\n"
+    )
+    assert (
+        edits[1].range.start == pos(7, len("    assume: good"))
+        and edits[1].new_text == "  # cruxmap: ignore[CX105]"
+    )
     # Applying it makes the finding go away.
     lines = REPAIRED.split("\n")
     lines[7] += edits[1].new_text
@@ -245,10 +298,14 @@ async def test_code_actions(client: LanguageClient, tmp_path: Path) -> None:
     replace_all(client, uri, no_source, 4)
     await wait_diagnostics(client, uri, lambda ds: "CX202" in codes(ds))
     actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(text_document=doc(uri), range=lsp.Range(start=pos(0, 8), end=pos(0, 8)), context=lsp.CodeActionContext(diagnostics=[]))
+        lsp.CodeActionParams(
+            text_document=doc(uri),
+            range=lsp.Range(start=pos(0, 8), end=pos(0, 8)),
+            context=lsp.CodeActionContext(diagnostics=[]),
+        )
     )
     add = next(a for a in actions or [] if a.title == "Add `source:` to `lonely`")
-    assert add.edit is not None and add.edit.changes is not None
+    assert isinstance(add, lsp.CodeAction) and add.edit is not None and add.edit.changes is not None
     (change,) = add.edit.changes[uri]
     assert change.range.start == pos(1, 0) and change.new_text == '    source: ""\n'
 
@@ -270,4 +327,6 @@ async def test_hover_escapes_map_text(client: LanguageClient, tmp_path: Path) ->
     assert "](javascript:" not in text and "\\*\\*bold\\*\\*" in text and "\\`code\\`" in text
     assert "source: javascript:alert\\(1\\)" in text  # not a link
     text = await hover_text(client, uri, find(hostile, "other"))
-    assert "](javascript:" not in text and "source: http://a\\.example" in text  # has a space: not a URL
+    assert (
+        "](javascript:" not in text and "source: http://a\\.example" in text
+    )  # has a space: not a URL

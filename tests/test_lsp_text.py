@@ -370,3 +370,41 @@ async def test_outside_the_root_and_malformed_requests_are_errors(
         lsp.DocumentSymbolParams(text_document=doc(uri))
     )
     assert symbols
+
+
+async def test_positions_are_utf16_code_units(client: LanguageClient, tmp_path: Path) -> None:
+    # U+1D49C (a letter outside the BMP) is two UTF-16 code units: every
+    # position after it on its line shifts by one against code points.
+    text = 'claim \U0001d49c: "A"\nclaim b: "B"\n\U0001d49c reduces to b >= good\ngoal \U0001d49c >= good\n'
+    root = make_project(tmp_path / "p", {"m.crux": text})
+    await start(client, root)
+    uri = open_doc(client, root / "m.crux")
+    # `b` on line 2 is at code point 13, UTF-16 unit 14.
+    found = await client.text_document_definition_async(
+        lsp.DefinitionParams(text_document=doc(uri), position=pos(2, 14))
+    )
+    assert isinstance(found, list) and found[0].range == lsp.Range(start=pos(1, 6), end=pos(1, 7))
+    refs = await client.text_document_references_async(
+        lsp.ReferenceParams(
+            text_document=doc(uri),
+            position=pos(1, 6),
+            context=lsp.ReferenceContext(include_declaration=False),
+        )
+    )
+    assert [
+        (r.range.start.line, r.range.start.character, r.range.end.character) for r in refs or []
+    ] == [(2, 14, 15)]
+    refs = await client.text_document_references_async(
+        lsp.ReferenceParams(
+            text_document=doc(uri),
+            position=pos(0, 7),
+            context=lsp.ReferenceContext(include_declaration=True),
+        )
+    )
+    assert sorted(
+        (r.range.start.line, r.range.start.character, r.range.end.character) for r in refs or []
+    ) == [
+        (0, 6, 8),
+        (2, 0, 2),
+        (3, 5, 7),
+    ]

@@ -10,7 +10,7 @@ request on the event loop always sees one consistent result per map.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +19,7 @@ from cruxmap.diagnostics import Diagnostic
 from cruxmap.loader import project_root
 
 if TYPE_CHECKING:
-    from cruxmap.api import Result
+    from cruxmap.api import Options, Result
     from cruxmap.lsp.project import Project
 
 
@@ -51,7 +51,7 @@ class Analyses:
         self.maps: dict[Path, MapAnalysis] = {}
         self._lock = threading.Lock()
 
-    def options_for(self, root: Path) -> tuple[object, str | None]:
+    def options_for(self, root: Path) -> tuple[Options, str | None]:
         from cruxmap import api, config
 
         try:
@@ -68,19 +68,22 @@ class Analyses:
             None,
         )
 
-    def analyse(self, root: Path, overlay: dict[Path, str]) -> MapAnalysis:
+    def analyse(self, root: Path, overlay: Mapping[str | Path, str]) -> MapAnalysis:
         from cruxmap import api
 
         options, problem = self.options_for(root)
         m = api.load(root, overlay=overlay)
+        result: Result | None = None
         try:
-            result = api.analyse(m, options)  # type: ignore[arg-type]
+            result = api.analyse(m, options)
         except api.CruxmapError as exc:
-            result = None
             problem = "; ".join(d.message for d in exc.diagnostics) or str(exc)
             diags = list(m.diagnostics)
         else:
             diags = list(result.diagnostics)
+            # Computed here, on the analysis thread, rather than by the
+            # first hover: both are built lazily and cost a pass over the map.
+            _ = result.claims, [g.premises for g in result.goals.values()], result.objections
         files = [real_path(f) for f in m.files] or [root]
         out = MapAnalysis(root=root, files=files, result=result, problem=problem)
         for d in diags:

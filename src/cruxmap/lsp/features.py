@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 #: A completion list longer than this is cut to the names that start with
 #: what was typed, and marked incomplete so the client asks again.
-MAX_COMPLETIONS = 500
+MAX_COMPLETIONS = 200
 #: Inlay hints are set off from the text by single guillemets.
 OPEN, CLOSE = "\u2039", "\u203a"
 _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")

@@ -97,7 +97,7 @@ class Project:
             self._indexes = {p: i for p, i in self._indexes.items() if p in self.open}
             self.generation += 1
 
-    def overlay(self) -> dict[Path, str]:
+    def overlay(self) -> dict[str | Path, str]:
         with self._lock:
             return {p: index.clean_text(t) for p, (t, _) in self.open.items()}
 
@@ -119,39 +119,45 @@ class Project:
 
     def index(self, path: Path) -> FileIndex | None:
         """The index of the current text of ``path`` (building it if stale);
-        ``None`` when it cannot be read."""
+        ``None`` when it cannot be read. The lock is not held while parsing,
+        so that a parse on the analysis thread never stalls a request."""
         with self._lock:
-            if path in self.open:
-                text, version = self.open[path]
-                cached = self._indexes.get(path)
-                if cached is not None and cached.version == version and cached.text == text:
-                    return cached
-                built = index.build(path, text, version)
-                self._indexes[path] = built
-                return built
-            if not self.allowed(path):
-                raise OutsideRoot(str(path))
-            try:
-                st = path.stat()
-            except OSError:
-                return None
-            key = (st.st_mtime_ns, st.st_size)
+            current = self.open.get(path)
             cached = self._indexes.get(path)
+        if current is not None:
+            text, version = current
+            if cached is not None and cached.version == version:
+                return cached
+            built = index.build(path, text, version)
+            with self._lock:
+                if self.open.get(path, (None, None))[1] == version:
+                    self._indexes[path] = built
+            return built
+        if not self.allowed(path):
+            raise OutsideRoot(str(path))
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        key = (st.st_mtime_ns, st.st_size)
+        with self._lock:
             if cached is not None and self._disk_keys.get(path) == key:
                 return cached
-            if st.st_size > MAX_FILE_BYTES:
-                return None
-            try:
-                data = read_source(path)
-            except OSError:
-                return None
-            text_or_none, _problem = decode(data, str(path))
-            if text_or_none is None:
-                return None
-            built = index.build(path, text_or_none, None)
-            self._indexes[path] = built
-            self._disk_keys[path] = key
-            return built
+        if st.st_size > MAX_FILE_BYTES:
+            return None
+        try:
+            data = read_source(path)
+        except OSError:
+            return None
+        text_or_none, _problem = decode(data, str(path))
+        if text_or_none is None:
+            return None
+        built = index.build(path, text_or_none, None)
+        with self._lock:
+            if path not in self.open:
+                self._indexes[path] = built
+                self._disk_keys[path] = key
+        return built
 
     def latest(self, path: Path) -> FileIndex | None:
         """The most recent index of ``path``, even if a newer edit is not in

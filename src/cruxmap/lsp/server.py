@@ -124,7 +124,9 @@ class CruxServer(LanguageServer):
 
     def encoding(self) -> str:
         enc = self.workspace.position_encoding
-        return str(enc.value if hasattr(enc, "value") else enc or "utf-16")
+        if isinstance(enc, lsp.PositionEncodingKind):
+            return str(enc.value)
+        return enc or "utf-16"
 
     # -- analysis scheduling ----------------------------------------------------
 
