@@ -154,3 +154,29 @@ def test_importing_cruxmap_is_light() -> None:
     code = "import sys, cruxmap; print('cruxmap.api' in sys.modules, 'lark' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_many_roots_sharing_one_import_cost_one_analysis(tmp_path: Path) -> None:
+    """Issue 14 #3: 500 one-line roots importing one 1,700-claim chain took
+    42 s, 5 GB and 2 GB of JSON; now one merge, one analysis, small output."""
+    (tmp_path / "pyproject.toml").write_text("")
+    chain = ['claim c0: "c0"\n    assume: great\n']
+    chain += [f'claim c{i}: "c{i}"\nc{i} reduces to c{i - 1} >= good\n' for i in range(1, 1700)]
+    (tmp_path / "big.crux").write_text("".join(chain) + "goal c1699 >= good\n")
+    for i in range(200):
+        (tmp_path / f"r{i:03}.crux").write_text('import "big.crux"\n')
+    run = api.Run([tmp_path])
+    merged_before = len(run.loader.merged)
+    results = [r for r, _ in run]
+    assert len(results) == 201 and run.shared == 200
+    assert len(run.loader.merged) - merged_before == 1
+    assert {r.internal is results[0].internal for r in results} == {True}
+    assert run.claim_count == 1700
+    out = subprocess.run(
+        [sys.executable, "-m", "cruxmap", "check", "--format", "json", "."],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    doc = json.loads(out.stdout)
+    assert [m.get("same_as") for m in doc["maps"]].count("big.crux") == 200
+    # The shared analysis is written once, not 201 times.
+    assert len(out.stdout) < 3 * len(json.dumps(doc["maps"][0], indent=2))

@@ -132,3 +132,15 @@ def test_initial_scenario_is_data_not_a_drawing(write: Callable[..., Path], run:
     ]
     assert data[0]["initial"]["set"] == {"leaf": "partial"}
     assert data[0]["svg"] == data[1]["svg"]  # the page applies the scenario itself
+
+
+def test_never_writes_through_a_symlink_below_the_output_directory(
+    write: Callable[..., Path], run: Callable, project: Path, tmp_path_factory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    write("maps/sub/b.crux", MAP)
+    (project / "site").mkdir()
+    (project / "site" / "sub").symlink_to(outside, target_is_directory=True)
+    code, _, err = run("explore", "maps", "-o", "site")
+    assert code == 2 and "not written through" in err
+    assert list(outside.iterdir()) == []

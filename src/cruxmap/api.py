@@ -24,6 +24,7 @@ or prints; problems with the input come back as diagnostics, and misuse
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -469,6 +470,10 @@ def analyse(m: Map, options: Options | None = None) -> Result:
 # --------------------------------------------------------------------------- runs
 
 
+#: Results kept for sharing with later roots made of the same files.
+SHARED_RESULTS = 16
+
+
 class _Names:
     """What :func:`validate_scenario` reads of a map, without holding the map."""
 
@@ -495,7 +500,9 @@ class Run:
         self.files, self.problems = discover(str(p) for p in paths)
         self.loader = Loader()
         self._seen: set[tuple[object, ...]] = set()
-        self._shared: dict[tuple[object, ...], str] = {}
+        #: Recent results by what their maps are made of (bounded: memory stays
+        #: flat however many roots a run has).
+        self._shared: OrderedDict[tuple[object, ...], Result] = OrderedDict()
         self._claims: set[tuple[str, str]] = set()
         self._files: set[str] = set()
         self.maps = 0
@@ -531,16 +538,24 @@ class Run:
             return
         for f in self.files:
             m = self.load(f)
-            key = (m.key, self.options.key()) if m.key else None
-            same = self._shared.get(key) if key is not None else None
-            res = analyse(m, self.options)
-            if same is not None:
-                res.same_as = same
+            key = (m.key, self.options.key()) if m.key and m.ok else None
+            earlier = self._shared.get(key) if key is not None else None
+            if earlier is not None:
+                # Same files, same options: the same findings and values.
+                self._shared.move_to_end(key)  # type: ignore[arg-type]
+                res = Result(m, self.options, earlier.internal, earlier.diagnostics,
+                             same_as=earlier.same_as or earlier.map.root)  # fmt: skip
                 self.shared += 1
-            elif key is not None and m.ok:
-                self._shared[key] = m.root
+            else:
+                res = analyse(m, self.options)
+                if key is not None:
+                    self._shared[key] = res
+                    if len(self._shared) > SHARED_RESULTS:
+                        self._shared.popitem(last=False)
+            # A shared result's findings were all reported with the first map.
+            candidates = pending if res.same_as is not None else pending + res.diagnostics
             fresh = []
-            for d in sorted(pending + res.diagnostics, key=lambda d: d.sort_key):
+            for d in sorted(candidates, key=lambda d: d.sort_key):
                 k = (d.code, d.path, d.line, d.column, d.message)
                 if k not in self._seen:
                     self._seen.add(k)
@@ -554,8 +569,9 @@ class Run:
         amap = res.map.model
         self.maps += 1
         self._files.update(amap.files)
-        for c in amap.claims.values():
-            self._claims.add((c.loc.path, c.id))
+        if res.same_as is None:  # a shared map's claims are counted already
+            for c in amap.claims.values():
+                self._claims.add((c.loc.path, c.id))
         if res.analysed:
             self.goals += len(res.internal.goals)
         else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -19,6 +19,7 @@ from cruxmap import __version__
 
 if TYPE_CHECKING:
     from cruxmap.config import Config
+    from cruxmap.diagnostics import Diagnostic
 
 FORMATS = ("text", "json", "github", "sarif")  # cruxmap.formats registers each
 
@@ -113,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-summary", action="store_true", help="omit the summary line of text output"
     )
+    check.add_argument("--new-only", action="store_true",
+                       help="only findings the revision (--against) did not have; see docs/diff.md")  # fmt: skip
+    check.add_argument("--against", metavar="REV", default=None,
+                       help="with --new-only: the revision (default: merge base with the default branch, else HEAD)")  # fmt: skip
     check.set_defaults(handler=cmd_check)
 
     fmt = sub.add_parser(
@@ -230,6 +235,10 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--config", type=Path, default=None,
                          help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
+
+    from cruxmap.diff import add_parser as add_diff  # issue 11; argparse only at import
+
+    add_diff(sub)
 
     rules = sub.add_parser("rules", help="list the diagnostic codes, or explain one")
     rules.add_argument(
@@ -354,9 +363,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         run.validate()
     except api.CruxmapError as exc:
         raise UsageError(str(exc)) from exc
+    results: Iterable[tuple[api.Result, list[Diagnostic]]] = run
+    if args.new_only or args.against:  # issue 11: what the revision did not already have
+        from cruxmap.diff import only_new
+
+        results = only_new(run, paths, options, args.against, args.new_only)
     out = formats.get(cfg.format)(sys.stdout, summary=not args.no_summary)
     out.begin(run)
-    for result, fresh in run:
+    for result, fresh in results:
         out.map(result, fresh)
     out.end(run)
     return run.exit_status(cfg.fail_on)

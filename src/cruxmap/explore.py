@@ -294,10 +294,12 @@ class UsageProblem(Exception):
     """Misuse of ``cruxmap explore`` (the CLI reports it and exits 2)."""
 
 
-def plan(paths: list[str], output: str | None) -> list[tuple[Path, Path | None]]:
-    """(map file, page) pairs: a file's page goes next to it (``.html``) or
-    to ``-o``; a directory gives one page per ``.crux`` file under it, next
-    to each or under ``-o DIR``; ``-o -`` is standard output (one map)."""
+def plan(paths: list[str], output: str | None) -> list[tuple[Path, Path | None, Path | None]]:
+    """(map file, page, trusted root) triples: a file's page goes next to it
+    (``.html``) or to ``-o``; a directory gives one page per ``.crux`` file
+    under it, next to each or under ``-o DIR`` (the root: nothing is written
+    through a symlink below it, as for render); ``-o -`` is standard output
+    (one map)."""
     from cruxmap.loader import discover
 
     if not paths:
@@ -313,7 +315,7 @@ def plan(paths: list[str], output: str | None) -> list[tuple[Path, Path | None]]
     )
     if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
         raise UsageProblem(f"-o {output}: several pages need a directory")
-    jobs: list[tuple[Path, Path | None]] = []
+    jobs: list[tuple[Path, Path | None, Path | None]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
@@ -322,14 +324,14 @@ def plan(paths: list[str], output: str | None) -> list[tuple[Path, Path | None]]
                 raise UsageProblem(f"no .crux files under {raw}")
             for f in files:
                 rel = f.relative_to(p).with_suffix(".html")
-                jobs.append((f, out_dir / rel if out_dir else f.with_suffix(".html")))
+                jobs.append((f, out_dir / rel if out_dir else f.with_suffix(".html"), out_dir))
         elif output == "-":
-            jobs.append((p, None))
+            jobs.append((p, None, None))
         elif out_dir is not None:
-            jobs.append((p, out_dir / (p.stem + ".html")))
+            jobs.append((p, out_dir / (p.stem + ".html"), out_dir))
         else:
-            jobs.append((p, Path(output) if output else p.with_suffix(".html")))
-    for f, out in jobs:
+            jobs.append((p, Path(output) if output else p.with_suffix(".html"), None))
+    for f, out, _ in jobs:
         if out is not None and out.absolute() == f.absolute():
             raise UsageProblem(f"refusing to overwrite the map {out} itself")
     return jobs
@@ -371,12 +373,12 @@ def run(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     jobs = plan(paths, output)
-    if check and any(o is None for _, o in jobs):
+    if check and any(o is None for _, o, _ in jobs):
         raise UsageProblem("--check compares files: -o - has none")
     loader = Loader()
     results: list[MapResult] = []
     errors: list[Diagnostic] = []
-    for f, _ in jobs:
+    for f, _, _ in jobs:
         amap, diags = loader.load_map(f)
         res = check_map(amap, diags, Options(depth, max_order))
         results.append(res)
@@ -394,9 +396,9 @@ def run(
     pages = [
         build_page(res, name=f.name, engine=engine, scenario=scenario, objections=objections,
                    depth=depth, max_order=max_order)
-        for (f, _), res in zip(jobs, results, strict=True)
+        for (f, _, _), res in zip(jobs, results, strict=True)
     ]  # fmt: skip
-    stale = [(o, page) for (_, o), page in zip(jobs, pages, strict=True)
+    stale = [(o, page) for (_, o, _), page in zip(jobs, pages, strict=True)
              if o is None or not is_current(o, page)]  # fmt: skip
     if check:
         for o, _ in stale:
@@ -404,7 +406,7 @@ def run(
             print(f"{out_fmt.clean(display_path(o))}: stale or missing; run `cruxmap explore` "
                   "to rebuild it", file=stdout)  # fmt: skip
         return 1 if stale else 0
-    for (_, o), page in zip(jobs, pages, strict=True):
+    for (_, o, root), page in zip(jobs, pages, strict=True):
         data = page.html.encode("utf-8")
         if o is None:
             stream = getattr(stdout, "buffer", None)
@@ -415,7 +417,7 @@ def run(
                 stdout.write(page.html)
             continue
         try:
-            write_atomic(o, data, follow_symlinks=False)
+            write_atomic(o, data, follow_symlinks=False, root=root)
         except OSError as exc:
             raise render.RenderError(
                 f"cannot write {out_fmt.clean(display_path(o))}: {exc.strerror or exc}"

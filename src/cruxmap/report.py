@@ -94,14 +94,17 @@ class MapReport(_Model):
     same_as: str | None = Field(
         default=None,
         description="root of an earlier map of this report made of the same files and "
-        "analysed the same way; its claims, goals and objections are not repeated here",
+        "analysed the same way; its diagnostics, claims, goals and objections are not "
+        "repeated here",
     )
     scale: list[str]
     scenario: dict[str, str] = Field(description="the --set overrides that apply to this map")
     objections_applied: bool = Field(description="analysed with every standing objection applied")
     depth: int
     max_order: int
-    diagnostics: list[DiagnosticReport] = Field(description="every finding about this map")
+    diagnostics: list[DiagnosticReport] = Field(
+        description="every finding about this map (empty with `same_as`)"
+    )
     claims: dict[str, ClaimReport]
     goals: dict[str, GoalReport]
     objections: dict[str, Literal["in", "out", "undecided"]]
@@ -168,7 +171,9 @@ def map_json(result: Result) -> dict[str, Any]:
         objections_applied=result.options.objections,
         depth=result.options.depth,
         max_order=result.options.max_order,
-        diagnostics=[diagnostic_json(d) for d in result.diagnostics],
+        diagnostics=[]
+        if result.same_as is not None
+        else [diagnostic_json(d) for d in result.diagnostics],
         claims={},
         goals={},
         objections={},

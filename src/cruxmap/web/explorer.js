@@ -116,7 +116,15 @@
     });
   }
 
+  var titleText = null;
+
   function indexNodes() {
+    var graph = svg.querySelector("g.graph");
+    if (graph) {
+      titleText = Array.prototype.slice.call(graph.children).filter(function (t) {
+        return t.tagName === "text" && t.textContent === "baseline";
+      })[0] || null;
+    }
     D.claims.forEach(function (c, i) {
       var g = document.getElementById(c.svg);
       if (!g) {
@@ -433,6 +441,12 @@
     for (var i = 0; i < N.length; i++) paintClaim(i);
     for (var k = 0; k < M.routes.length; k++) paintRoute(k);
     $("objections").checked = state.objections;
+    if (titleText) {
+      var parts = Object.keys(state.over).map(function (i) { return N[i] + " = " + L[state.over[i]]; });
+      var title = parts.length ? "scenario: " + parts.join(", ") : "baseline";
+      if (state.objections) title = (parts.length ? title + "; " : "") + "standing objections applied";
+      titleText.textContent = title;
+    }
     renderScenario();
     renderGoals();
     renderClaim();
@@ -632,6 +646,23 @@
       box.appendChild(el("p", "margins per goal:"));
       box.appendChild(ul);
     }
+    // Its routes, as the drawing shows them, in words.
+    var routes = el("ul", null, "cx-margins");
+    M._routesTo[i].forEach(function (k) {
+      var r = M.routes[k];
+      var word = view.removed[k] ? ICON_FAILS + " refuted" : view.routeWorks[k] ? "works" : "blocked";
+      var prem = r.p.map(function (pt) {
+        var met = view.values[pt[0]] >= pt[1];
+        return N[pt[0]] + " \u2265 " + L[pt[1]] + (met ? "" : " " + ICON_FAILS + " (is " + L[view.values[pt[0]]] + ")");
+      });
+      routes.appendChild(el("li", r.id + ": yields " + L[r.y] + " from " + prem.join(", ") + " \u2014 " + word));
+    });
+    if (routes.childNodes.length) {
+      box.appendChild(el("p", state.over[i] !== undefined ? "reductions to it (not counted: the scenario sets it):" : "reductions to it:"));
+      box.appendChild(routes);
+    }
+    var uses = M._routesFrom[i].map(function (k) { return M.routes[k].id + " (for " + N[M.routes[k].c] + ")"; });
+    if (uses.length) box.appendChild(el("p", "premise of: " + uses.join(", "), "cx-where"));
   }
 
   // ------------------------------------------------------------------ selection and picker
@@ -712,7 +743,13 @@
 
   function fit() {
     var r = mapBox.getBoundingClientRect();
-    var aspect = r.width / Math.max(r.height, 1);
+    if (r.width < 1 || r.height < 1) {
+      // Not laid out (a hidden or collapsed frame): the drawing as it is.
+      vb = { x: full.x, y: full.y, w: full.w, h: full.h };
+      setViewBox();
+      return;
+    }
+    var aspect = r.width / r.height;
     var w = full.w;
     var h = full.h;
     if (w / h < aspect) w = h * aspect;
@@ -723,6 +760,7 @@
 
   function zoom(factor, cx, cy) {
     var r = mapBox.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return;
     var px = cx === undefined ? 0.5 : (cx - r.left) / r.width;
     var py = cy === undefined ? 0.5 : (cy - r.top) / r.height;
     var w = Math.min(Math.max(vb.w / factor, full.w / 50), full.w * 4);
@@ -739,6 +777,7 @@
 
   function centerOn(g) {
     var r = mapBox.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return;
     var b = g.getBoundingClientRect();
     var cx = (b.left + b.width / 2 - r.left) / r.width;
     var cy = (b.top + b.height / 2 - r.top) / r.height;
@@ -771,6 +810,7 @@
       drag.moved = true;
       mapBox.classList.add("dragging");
       var r = mapBox.getBoundingClientRect();
+      if (r.width < 1 || r.height < 1) return;
       vb.x -= (dx * vb.w) / r.width;
       vb.y -= (dy * vb.h) / r.height;
       drag.x = ev.clientX;
