@@ -401,6 +401,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
             hint = None
         if hint is None:
             hint = _usage_hint(lines, line)
+    hint = _attribute_hint(lines, line) or hint
     excerpt = lines[line - 1] if 0 < line <= len(lines) else ""
     end_line, end_column = line, column + 1  # one character, unless a token says more
     tok = getattr(exc, "token", None)
@@ -418,6 +419,28 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
         "CX001", path, line, column, message, suggestion=hint, excerpt=excerpt,
         end_line=end_line, end_column=end_column,
     )  # fmt: skip
+
+
+_TEXT_ATTRIBUTE = re.compile(r"^[ \t]+(source|because|note)[ \t]*:[ \t]*([^\s\"].*?)[ \t]*$")
+_ATTRIBUTE_IN_COLUMN_1 = re.compile(
+    r"^(source|assume|tags|note|because|yields|against|caps)[ \t]*:"
+)
+
+
+def _attribute_hint(lines: list[str], line: int) -> str | None:
+    """Help for the two attribute mistakes a new user makes: text left
+    unquoted (a citation, a URL), and an attribute line not indented."""
+    if not 0 < line <= len(lines):
+        return None
+    text = lines[line - 1]
+    m = _TEXT_ATTRIBUTE.match(text)
+    if m:
+        value = m.group(2).replace("\\", "\\\\").replace('"', '\\"')
+        return f'text goes in double quotes: {m.group(1)}: "{value}"'
+    m = _ATTRIBUTE_IN_COLUMN_1.match(text)
+    if m:
+        return f"attribute lines are indented under their statement: `    {m.group(1)}: ...`"
+    return None
 
 
 def _usage_hint(lines: list[str], line: int) -> str | None:
