@@ -90,8 +90,9 @@ async def test_diagnostics_hover_and_hints_show_margins(
     assert codes(diags) == ["CX105"]
     (cx105,) = diags
     assert cx105.severity == lsp.DiagnosticSeverity.Information
-    assert cx105.range.start == pos(5, 0)
-    assert "single point of failure" in cx105.message
+    # CX105 sits on the goal and names the premises without an alternative.
+    assert cx105.range.start == find(REPAIRED, "goal aligned")
+    assert "single points of failure: `conceptual`" in cx105.message
 
     text = await hover_text(client, uri, find(REPAIRED, "conceptual >= partial"))
     assert "**claim** `conceptual`: Parallel conceptual work" in text
@@ -211,12 +212,12 @@ async def test_multi_file_maps_report_imported_files_and_follow_their_buffers(
     common_uri = (root / "common.crux").as_uri()
     # The imported file's findings arrive too, though only main is open.
     await wait_diagnostics(client, common_uri, lambda ds: "CX202" in codes(ds))
-    await wait_diagnostics(client, main_uri, lambda ds: codes(ds) == [])
+    await wait_diagnostics(client, main_uri, lambda ds: codes(ds) == ["CX105"])
     # Open the imported file and weaken its claim, unsaved: main's goal fails.
     open_doc(client, root / "common.crux")
     replace_all(client, common_uri, COMMON.replace("great", "partial"), 2)
     diags = await wait_diagnostics(client, main_uri, lambda ds: "CX102" in codes(ds))
-    assert "goal `aligned` fails: it needs good but reaches none" in next(
+    assert "goal `aligned` needs good, reaches none" in next(
         d.message for d in diags if d.code == "CX102"
     )
     text = await hover_text(client, main_uri, find(MAIN, "oversight >= good"))
@@ -279,17 +280,18 @@ async def test_code_actions(client: LanguageClient, tmp_path: Path) -> None:
         ignore.edit.changes[uri], key=lambda e: (e.range.start.line, e.range.start.character)
     )
     assert (
-        edits[0].range.start == pos(5, 0)
+        edits[0].range.start == find(REPAIRED, "goal aligned")
         and edits[0].new_text == "# CX105 ignored here because REASON\n"
     )
     assert (
-        edits[1].range.start == pos(7, len("    assume: good"))
+        edits[1].range.start == after(REPAIRED, "goal aligned >= good")
         and edits[1].new_text == "  # cruxmap: ignore[CX105]"
     )
     # Applying it makes the finding go away.
     lines = REPAIRED.split("\n")
-    lines[7] += edits[1].new_text
-    lines.insert(5, edits[0].new_text.rstrip("\n"))
+    goal_line = find(REPAIRED, "goal aligned").line
+    lines[goal_line] += edits[1].new_text
+    lines.insert(goal_line, edits[0].new_text.rstrip("\n"))
     replace_all(client, uri, "\n".join(lines), 3)
     await wait_diagnostics(client, uri, lambda ds: codes(ds) == [])
 
