@@ -1166,15 +1166,23 @@ def add_parser(sub: Any) -> None:
                    "two files and no --against: compare them")  # fmt: skip
     p.add_argument("--against", metavar="REV", default=None,
                    help="git revision to compare with (default: merge base with the default branch, else HEAD)")  # fmt: skip
-    p.add_argument("--format", dest="diff_format", choices=("text", "json", "markdown"), default="text")  # fmt: skip
+    p.add_argument("--format", dest="diff_format", choices=("text", "json", "markdown"), default="text",
+                   help="output format (default text; markdown: a pull-request comment)")  # fmt: skip
     p.add_argument("--fail-on", dest="diff_fail_on", choices=("any", "regression", "never"), default="regression",
                    help="exit 1 on any change, on a regression (default), or never")  # fmt: skip
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
                    help="compare in a scenario (both sides); repeatable")  # fmt: skip
     p.add_argument("--objections", action="store_true",
                    help="compare with every standing objection applied (both sides)")  # fmt: skip
-    p.add_argument("--depth", type=_positive, default=None, help="cut-set depth (default 1)")
-    p.add_argument("--max-order", type=_positive, default=None, help="largest cut set (default 3)")
+    p.add_argument(
+        "--depth", type=_positive, default=None, help="cut-set depth (default: config, else 1)"
+    )
+    p.add_argument(
+        "--max-order",
+        type=_positive,
+        default=None,
+        help="largest cut set (default: config, else 3)",
+    )
     p.add_argument("--config", type=Path, default=None, help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     p.set_defaults(handler=cmd_diff)
 
