@@ -399,6 +399,9 @@ def test_syntax_error_at_the_old_revision(repo: Git) -> None:
     assert proc.returncode == 1
     assert "REGRESSION  errors that stop the analysis: none -> 1 CX001" in proc.stdout
     assert "m.crux:14:" in proc.stdout and "CX001" in proc.stdout
+    [table] = render_gfm(repo.cruxmap("diff", "--format", "markdown").stdout).tables
+    assert table[1][:3] == ["🔴 regression", "errors that stop the analysis", "none"]
+    assert table[1][3].startswith("CX001 m.crux:14:")
 
 
 def test_paths_with_spaces_and_non_ascii_names(repo: Git) -> None:

@@ -686,6 +686,15 @@ def _errors_words(errors: list[dict[str, Any]]) -> str:
     return ", ".join(f"{n} {code}" for code, n in sorted(codes.items()))
 
 
+def _errors_detail(errors: list[dict[str, Any]], most: int = 3) -> str:
+    """The first few errors, located: ``CX001 m.crux:3:9 expected ...``."""
+    if not errors:
+        return "none"
+    shown = [f"{e['code']} {e['path']}:{e['line']}:{e['column']} {e['message']}" for e in errors[:most]]  # fmt: skip
+    more = f"; and {len(errors) - most} more" if len(errors) > most else ""
+    return "; ".join(shown) + more
+
+
 def _group_title(c: Change, goals: Mapping[str, str]) -> str:
     if c.kind in MAP_KINDS:
         return "map"
@@ -898,6 +907,8 @@ def format_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
             started = False
             for c in rows:
                 what, before, after = describe(c)
+                if c.kind == "map_errors":  # name them: a comment has no terminal to scroll
+                    before, after = _errors_detail(c.old), _errors_detail(c.new)
                 row = f"| {_MD_ICONS[c.effect]} | {md_words(what)} | {md_words(before)} | {md_words(after)} |"
                 extra = [*pending_title, *([] if started else table_head), row]
                 size = sum(len(x) + 1 for x in extra)
