@@ -112,3 +112,14 @@ def test_ring_margins_and_budget_flags(tmp_path: Path) -> None:
     for p, pr in res.premises.items():
         assert (pr.margin, pr.breaks_at) == (3, g.levels.index("partial")), g.names[p]
     assert res.cut_sets == []  # one step down (near_perfect) still >= good
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_larger_cyclic_maps_match_reevaluation(tmp_path: Path, seed: int) -> None:
+    """Cyclic components big enough that the fixed-point iteration of the
+    families takes many rounds (a bug there once made it climb back up)."""
+    amap, g = load(tmp_path, generate(150, seed, "cycles"))
+    assert any(g.cyclic)
+    pairs = [(g.index[x.claim], g.levels.index(x.required)) for x in goals(amap)][:3]
+    a = Analysis(g, Scenario(), depth=1, max_order=2)
+    assert check(a, pairs, 2) >= 1

@@ -64,7 +64,8 @@ def test_results_carry_rule_level_message_and_region(project: Path) -> None:
     diags = [
         make("CX101", "maps/a map.crux", 1, 7, suggestion="ask less", end_line=1, end_column=16, **brittle),
         make("CX202", "maps/a map.crux", 1, 1, claim="alignment", end_line=1, end_column=16),
-        make("CX102", "maps/a map.crux", 1, 1, goal="g", required="good", reached="none"),
+        make("CX102", "maps/a map.crux", 1, 1, goal="g", required="good", reached="none",
+             why="`g#1` needs `a` >= good, has none"),
     ]  # fmt: skip
     log = sarif.to_sarif(diags)
     validate(log)

@@ -461,8 +461,9 @@ def analyse(m: Map, options: Options | None = None) -> Result:
         ),
     )
     kept = lint.apply_filters(
-        internal.diagnostics, m.documents, list(options.select) or None, list(options.ignore)
-    )
+        internal.diagnostics, m.documents, list(options.select) or None, list(options.ignore),
+        root=m.root, analysed=internal.analysed,
+    )  # fmt: skip
     kept.sort(key=lambda d: d.sort_key)
     return Result(m, options, internal, kept)
 

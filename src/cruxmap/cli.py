@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-summary", action="store_true", help="omit the summary line of text output"
     )
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="text output: only the findings at or above --fail-on")  # fmt: skip
     check.add_argument("--new-only", action="store_true",
                        help="only findings the revision (--against) did not have; see docs/diff.md")  # fmt: skip
     check.add_argument("--against", metavar="REV", default=None,
@@ -236,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
 
+    from cruxmap import cruxes, explain  # their modules import heavy parts lazily
+
+    explain.add_parser(sub, _positive)
+    cruxes.add_parser(sub, _positive)
     from cruxmap.diff import add_parser as add_diff  # issue 11; argparse only at import
 
     add_diff(sub)
@@ -248,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the full help of these codes (e.g. CX101, or a name like brittle-premise)",
     )
     rules.set_defaults(handler=cmd_rules)
+
+    lsp = sub.add_parser(
+        "lsp",
+        help="run the language server (stdio), for editors",
+        description="Serve the Language Server Protocol over standard input and output (see docs/editors.md).",
+    )
+    lsp.set_defaults(handler=cmd_lsp)
     return parser
 
 
@@ -305,6 +318,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from cruxmap.lsp import main as serve
+
+    return serve()
+
+
 # --------------------------------------------------------------------------- check
 
 
@@ -355,9 +374,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         from cruxmap.diff import only_new
 
         results = only_new(run, paths, options, args.against, args.new_only)
-    out = formats.get(cfg.format)(sys.stdout, summary=not args.no_summary)
+    out = formats.get(cfg.format)(sys.stdout, summary=not args.no_summary, quiet=args.quiet,
+                                  fail_on=cfg.fail_on)  # fmt: skip
     out.begin(run)
+    warned: set[str] = set()
     for result, fresh in results:
+        if options.scenario:
+            from cruxmap.explain import warn_scenario
+
+            warn_scenario(result.internal, warned)
         out.map(result, fresh)
     out.end(run)
     return run.exit_status(cfg.fail_on)

@@ -214,7 +214,8 @@ Example:
 
     import "../../etc/shared.crux"    # CX005: resolves outside the project root
 
-Fix: copy the file into the project, or correct the path.
+Fix: copy the file into the project, correct the path, or widen the root
+(a `pyproject.toml` or `.git` in a common parent directory of both files).
 """,
         blocking=True, exit_class=EXIT_INPUT,
     ),
@@ -272,11 +273,12 @@ goal that does not need it. Keep it on purpose with
     ),
     Rule(
         "CX102", "goal-fails", _E, "A goal fails at baseline; reported at the goal.",
-        {"": "goal `{goal}` fails: it needs {required} but reaches {reached}"},
+        {"": "goal `{goal}` needs {required}, reaches {reached}: {why}"},
         """\
 With every leaf at its assumed level (and any `--set` scenario applied), the
 goal's claim does not reach the level the goal requires. Reported at the
-goal.
+goal; the message says which route is blocked by which premise (`cruxmap
+explain` shows the whole derivation, `--repairs` the smallest fixes).
 
 Example:
 
@@ -284,7 +286,8 @@ Example:
     claim interp: "interpretability succeeds"
         assume: partial
     alignment reduces to interp >= great
-    goal alignment >= good    # CX102: it needs good but reaches none
+    goal alignment >= good    # CX102: goal `alignment` needs good, reaches none:
+                              # `alignment#1` needs `interp` >= great, has partial
 
 Fix: strengthen a premise, lower a threshold, or add an alternative route.
 """,
@@ -315,14 +318,15 @@ reduction.
         "CX104", "goal-fails-with-objections", _W,
         "A goal that holds fails once the standing objections are applied (they are named).",
         {
-            "": "goal `{goal}` fails once the standing objections are applied "
-            "({level} < {required}): {objections}",
+            "": "goal `{goal}` needs {required}, reaches {level} once the standing objections "
+            "are applied: {why}; standing: {objections}",
         },
         """\
 The goal holds at baseline, but in the objections scenario (every objection
 that stands, i.e. is not answered by a rebuttal, caps its claim or removes
-its reduction) it fails. The standing objections that touch the goal's
-support are named.
+its reduction) it fails. The message says which route is blocked then, and
+names the standing objections that touch the goal's support with what each
+does (caps a claim, removes a reduction).
 
 Example:
 
@@ -332,7 +336,8 @@ Example:
     goal alignment >= good
     objection opaque: "features are not the model's concepts"
         against: interp
-        caps: partial          # CX104: goal `alignment` fails once ...
+        caps: partial          # CX104: goal `alignment` needs good, reaches none once
+                               # the standing objections are applied: ...
 
 Fix: answer the objection (an `objection` whose `against:` names it), or
 repair the argument so the goal survives it.
@@ -341,27 +346,27 @@ repair the argument so the goal survives it.
     ),
     Rule(
         "CX105", "single-point-of-failure", _I,
-        "Single point of failure with slack: the goal fails when this premise alone drops to the bottom level.",
+        "Single points of failure with slack: the goal fails when any one of these premises alone drops to the bottom level; one finding per goal, at the goal.",
         {
-            "": "premise `{premise}` is a single point of failure for goal `{goal}` "
-            "(slack {slack}: fails at {breaks_at})",
+            "": "goal `{goal}` has single points of failure: {premises}",
         },
         """\
-Not brittle (the premise can weaken by the slack without harm), but every
-route to the goal goes through it: if it alone drops far enough, the goal
-fails, whatever the other premises do.
+Not brittle (each premise named can weaken by its slack without harm), but
+every route to the goal goes through it: if it alone drops far enough, the
+goal fails, whatever the other premises do. One finding per goal, at the
+goal, naming each such premise with its slack and the level it fails at.
 
 Example:
 
     claim alignment: "aligned"
     claim interp: "interpretability succeeds"
     alignment reduces to interp >= good
-    goal alignment >= good    # CX105 on `interp` (assumed perfect):
-                              # slack 3 steps, fails at partial
+    goal alignment >= good    # CX105: goal `alignment` has single points of
+                              # failure: `interp` (slack 3 steps, fails at partial)
 
 Fix: add a route to the goal that does not go through the premise.
 """,
-        subject=("premise", "goal"),
+        subject=("goal",),
     ),
     Rule(
         "CX201", "unused-claim", _I,
@@ -416,6 +421,75 @@ Fix:
         because: "a model we can read, we can correct"
 """,
         subject=("reduction",),
+    ),
+    Rule(
+        "CX204", "unused-suppression", _I,
+        "An inline `# cruxmap: ignore[...]` names no such code, or suppresses nothing on its statement.",
+        {
+            "": "`# cruxmap: ignore[{ignored}]` suppresses nothing on this statement",
+            "unknown": "`# cruxmap: ignore[{ignored}]` names no such code",
+            "bare": "`# cruxmap: ignore` suppresses nothing on this statement",
+        },
+        """Like ruff's RUF100: a suppression that names a code cruxmap does not have (a
+typo keeps the finding it meant to silence), or one that no longer silences
+anything (the argument changed, the finding went away) is dead weight that
+hides the next real finding. Unused suppressions are looked for in the root
+file of each map checked, and only for codes that ran (not deselected with
+`select`/`ignore`) in a map that could be analysed. A suppression in a file
+that other maps import may serve those maps: check them as roots too.
+
+Example:
+
+    claim interp: "interpretability succeeds"  # cruxmap: ignore[CX110]
+
+Fix: correct the code, or delete the comment (`# cruxmap: ignore[CX204]` on
+the statement keeps it on purpose).
+""",
+        subject=("ignored",),
+    ),
+    Rule(
+        "CX205", "leaf-without-assume", _I,
+        "A leaf (a claim no reduction concludes) has no `assume`, so it is taken at the top level.",
+        {"": "leaf `{claim}` has no `assume`: taken as {top}"},
+        """A claim that no reduction concludes is worth its `assume`, and without one
+it is taken at the top of the scale: the argument silently grants it
+perfectly. Say how far it is achieved, so that the analysis of scaling down
+starts from a level someone chose. Reported for leaves that a reduction uses
+as a premise or a goal names.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"    # CX205: taken as perfect
+    alignment reduces to interp >= good
+
+Fix:
+
+    claim interp: "interpretability succeeds"
+        assume: great
+""",
+        subject=("claim",),
+    ),
+    Rule(
+        "CX206", "mixed-script-identifier", _W,
+        "An identifier mixes scripts in a way that can spoof another name.",
+        {"": "identifier `{name}` mixes scripts ({scripts}): it can look like another name"},
+        """\
+An identifier that mixes letters of different scripts, such as Latin and
+Cyrillic (`s\u0430fety` with a Cyrillic `\u0430`), can look exactly like another
+identifier while being a different name: a reader sees one claim where
+there are two. Identifiers follow UAX #31 (NFKC-normalised; invisible and
+default-ignorable characters are a syntax error, CX001); this warning is
+the mixed-script check Rust and Python tooling do for the rest.
+
+Example:
+
+    claim safety: "the system is safe"
+    claim s\u0430fety: "the system is secure"    # CX206: Latin; Cyrillic U+0430
+
+Fix: write the identifier in one script.
+""",
+        subject=("name",),
     ),
 ]  # fmt: skip
 

@@ -1116,13 +1116,15 @@ def known_findings(
                 }
                 for d in analyse(m, options.replace(scenario=scenario)).diagnostics:
                     rel = snap.rel(Path(d.path)) or d.path
-                    keys.add((d.code, rel, _normal(snap.rewrite(d.message))))
+                    for unit in _units(d.code, _normal(snap.rewrite(d.message))):
+                        keys.add((d.code, rel, unit))
     except gitrev.GitError as exc:
         raise DiffError(str(exc)) from exc
 
     def known(d: Diagnostic) -> bool:
         rel = _repo_rel(Path(d.path), repo.top) or d.path
-        return (d.code, moved.get(rel, rel), _normal(d.message)) in keys
+        where = moved.get(rel, rel)
+        return all((d.code, where, u) in keys for u in _units(d.code, _normal(d.message)))
 
     return known
 
@@ -1152,6 +1154,19 @@ def only_new(
 
 
 _POSITION = re.compile(r"(\.crux):\d+(?::\d+)?")
+_SPOF_ITEM = re.compile(r"`[^`]+` \([^)]*\)")
+
+
+def _units(code: str, message: str) -> list[str]:
+    """What a finding says, item by item: CX105 lists a goal's single points
+    of failure in one message, and is known when each premise it names was
+    (with the same slack) -- a premise leaving the list is no new finding."""
+    if code == "CX105" and ": " in message:
+        head = message.split(": ", 1)[0]
+        items = _SPOF_ITEM.findall(message.split(": ", 1)[1])
+        if items:
+            return [f"{head}: {item}" for item in items]
+    return [message]
 
 
 def _normal(message: str) -> str:

@@ -22,9 +22,14 @@ class Format:
 
     name: ClassVar[str] = ""
 
-    def __init__(self, out: IO[str], *, summary: bool = True) -> None:
+    def __init__(
+        self, out: IO[str], *, summary: bool = True, quiet: bool = False, fail_on: str = "warning"
+    ) -> None:
         self.out = out
         self.summary = summary
+        #: ``-q``: only the findings at or above ``fail_on``, nothing else.
+        self.quiet = quiet
+        self.fail_on = fail_on
 
     def begin(self, run: Run) -> None:
         """Called once before the first map."""
@@ -54,20 +59,48 @@ def get(name: str) -> type[Format]:
 
 @register("text")
 class Text(Format):
-    """``path:line:col: CODE message`` lines, then a summary line."""
+    """``path:line:col: CODE message`` lines, one line per goal saying where
+    it stands, then a summary line (``-q``: only the failing findings)."""
+
+    goal_lines: list[str]
+
+    def begin(self, run: Run) -> None:
+        from cruxmap.explain import scenario_text
+
+        self.goal_lines = []
+        said = scenario_text(run.options.scenario, run.options.objections)
+        if said and not self.quiet:
+            from cruxmap import output
+
+            print(output.clean(said), file=self.out)
+
+    def _shown(self, diags: list[Diagnostic]) -> list[Diagnostic]:
+        if not self.quiet:
+            return diags
+        from cruxmap.diagnostics import Severity
+
+        rank = Severity(self.fail_on).rank
+        return [d for d in diags if d.severity.rank >= rank]
 
     def map(self, result: Result, fresh: list[Diagnostic]) -> None:
         from cruxmap import output
+        from cruxmap.explain import goal_status_lines
 
-        text = output.format_text(fresh)
+        text = output.format_text(self._shown(fresh))
         if text:
             print(text, file=self.out)
+        if not self.quiet:
+            self.goal_lines.extend(goal_status_lines(result.internal))
 
     def end(self, run: Run) -> None:
         from cruxmap import output
 
         if not run.maps and run.reported:
-            print(output.format_text(run.reported), file=self.out)
+            print(output.format_text(self._shown(run.reported)), file=self.out)
+        if self.quiet:
+            return
+        for line in self.goal_lines:
+            print(line, file=self.out)
         if not self.summary:
             return
         if not run.maps and not run.reported:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from cruxmap import diagnostics as dg
 from cruxmap.diagnostics import BLOCKING, Diagnostic
+from cruxmap.explain import objection_effects, why_goal_fails
 from cruxmap.graph import ClaimGraph, find_cycle
 from cruxmap.graph import build as build_graph
 from cruxmap.graph import goals as goals_of
@@ -122,6 +123,15 @@ def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
                 dg.at("CX202", c.loc, claim=c.id,
                       suggestion='add an indented line `source: "where this comes from"`')
             )  # fmt: skip
+    concluded = {r.conclusion for r in amap.reductions.values()}
+    needed = {p.claim for r in amap.reductions.values() for p in r.premises}
+    needed.update(goal.claim for goal in amap.goals)
+    for c in amap.claims.values():
+        if c.assume is None and c.id in needed and c.id not in concluded:
+            out.append(
+                dg.at("CX205", c.loc, claim=c.id, top=amap.scale[-1],
+                      suggestion="add an indented line `assume: LEVEL` saying how far it is achieved")
+            )  # fmt: skip
     for r in amap.reductions.values():
         if r.because is None:
             out.append(
@@ -145,10 +155,13 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
             out.append(
                 dg.at(
                     "CX102", where, goal=goal.claim, required=lv[gr.required], reached=lv[gr.baseline],
-                    suggestion="strengthen a premise, lower a threshold, or add an alternative route",
+                    why=why_goal_fails(res, c, gr.required),
+                    suggestion="strengthen a premise, lower a threshold, or add an alternative route "
+                    "(`cruxmap explain --repairs` lists the smallest raises)",
                 )
             )  # fmt: skip
             continue
+        spofs: list[str] = []
         for p, pr in gr.premises.items():
             claim = amap.claims[g.names[p]]
             at = claim.loc
@@ -162,24 +175,34 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
                     )
                 )  # fmt: skip
             elif pr.margin is not None:
-                out.append(
-                    dg.at(
-                        "CX105", at, premise=claim.id, goal=goal.claim,
-                        slack=f"{pr.margin} step{'s' if pr.margin != 1 else ''}",
-                        breaks_at=lv[pr.breaks_at or 0],
-                        suggestion="add a route to the goal that does not go through it",
-                    )
-                )  # fmt: skip
+                spofs.append(
+                    f"`{claim.id}` (slack {pr.margin} step{'s' if pr.margin != 1 else ''}, "
+                    f"fails at {lv[pr.breaks_at or 0]})"
+                )
+        if spofs:
+            # One finding per goal (SPEC's CX105, grouped): a map's clean run
+            # stays on one screen however many premises every route shares.
+            out.append(
+                dg.at(
+                    "CX105", where, goal=goal.claim, premises=", ".join(spofs),
+                    suggestion="add a route to the goal that does not go through them",
+                )
+            )  # fmt: skip
         with_obj = res.objection_values[c]
         if with_obj < gr.required and res.standing:
             support = set(gr.premises) | {c}  # the analysis already walked it
             names = {g.names[i] for i in support}
             route_ids = {r.id for r in g.routes if r.conclusion in support}
             relevant = [o for o in res.standing if amap.objections[o].against in names | route_ids]
+            base = getattr(res, "scenario", None) or Scenario()
+            obj_scenario, _ = objections_scenario(g, amap, res.statuses, base)
+            why = why_goal_fails(
+                res, c, gr.required, scenario=obj_scenario, values=res.objection_values
+            )
             out.append(
                 dg.at(
                     "CX104", where, goal=goal.claim, level=lv[with_obj], required=lv[gr.required],
-                    objections=", ".join(f"`{o}`" for o in relevant),
+                    why=why, objections=objection_effects(res, relevant),
                     subject=(goal.claim, *relevant),
                     suggestion="answer an objection with a rebuttal (`objection ...` with `against:` it), or repair the argument",
                 )
@@ -230,9 +253,24 @@ def apply_filters(
     documents: dict[str, Document],
     select: list[str] | None,
     ignore: list[str],
+    *,
+    root: str | None = None,
+    analysed: bool = False,
 ) -> list[Diagnostic]:
     """Drop suppressed and deselected diagnostics; errors that stop analysis
-    (syntax, names, imports) cannot be ignored: the map cannot be checked."""
+    (syntax, names, imports) cannot be ignored: the map cannot be checked.
+
+    Ignore comments naming unknown codes are reported (CX204), and with
+    ``root`` (the map's root file) and ``analysed``, those in the root file
+    that suppress nothing."""
+    extra: list[Diagnostic] = []
+    for path, doc in documents.items():
+        if doc.comments:
+            extra.extend(
+                suppression_findings(diags, doc, analysed=analysed and path == root,
+                                     select=select, ignore=ignore)
+            )  # fmt: skip
+    diags = diags + extra if extra else diags
     # Built only for files that have diagnostics: a run over thousands of
     # files must not redo every file's table for every map.
     tables: dict[str, dict[int, frozenset[str] | None]] = {}
@@ -249,7 +287,58 @@ def apply_filters(
             table = tables[d.path]
             if table and d.line in table:
                 codes = table[d.line]
-                if codes is None or d.code in codes:
+                # A bare ignore does not hide its own CX204 (only naming it does).
+                if (codes is None and d.code != "CX204") or (codes is not None and d.code in codes):
                     continue
         kept.append(d)
     return kept
+
+
+def suppression_findings(
+    diags: list[Diagnostic],
+    doc: Document,
+    *,
+    analysed: bool,
+    select: list[str] | None,
+    ignore: list[str],
+) -> list[Diagnostic]:
+    """CX204 for the ignore comments of ``doc`` that name an unknown code or,
+    in an analysed map, suppress nothing among ``diags`` (the map's findings
+    before filtering) on their statement."""
+    from cruxmap.diagnostics import RULES
+
+    def ran(code: str) -> bool:
+        if select and not any(code.startswith(s) for s in select):
+            return False
+        return not any(code.startswith(s) for s in ignore)
+
+    if not ran("CX204"):
+        return []
+
+    spans = [(st.loc.line, max(st.end_line, st.loc.line)) for st in doc.statements]
+    here = [d for d in diags if d.path == doc.path and d.code not in BLOCKING]
+    out: list[Diagnostic] = []
+    for comment in doc.comments:
+        codes = ignore_codes_in(comment.text)
+        if codes is False:
+            continue
+        span = next((sp for sp in spans if sp[0] <= comment.line <= sp[1]), None)
+        on_statement = [d for d in here if span[0] <= d.line <= span[1]] if span is not None else []
+        found = {d.code for d in on_statement}
+        at = (doc.path, comment.line, comment.column)
+        if codes is None:
+            if analysed and not found and ran("CX204"):
+                out.append(dg.make("CX204", *at, form="bare",
+                                   suggestion="delete the comment"))  # fmt: skip
+            continue
+        if "CX204" in codes:
+            continue  # kept on purpose
+        for code in sorted(codes):
+            if code not in RULES:
+                guess = dg.did_you_mean(code, set(RULES))
+                hint = f"did you mean `{guess}`?" if guess else "`cruxmap rules` lists the codes"
+                out.append(dg.make("CX204", *at, form="unknown", ignored=code, suggestion=hint))
+            elif analysed and ran(code) and code not in found:
+                out.append(dg.make("CX204", *at, ignored=code,
+                                   suggestion=f"delete `{code}` from the comment"))  # fmt: skip
+    return out

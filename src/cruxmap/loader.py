@@ -420,7 +420,9 @@ class _MapBuilder:
         if not (real == self.project_real or self.project_real in real.parents):
             refuse(
                 f'import "{raw}" resolves outside the project root',
-                f"imports must stay inside {display_path(self.project)}/; copy the file in",
+                f"imports must stay inside {display_path(self.project)}/; copy the file in, "
+                "or widen the root: put a pyproject.toml or .git in a common parent directory "
+                "of both files",
             )
             return None
         if not is_crux_name(real.name):  # a .crux symlink to some other file

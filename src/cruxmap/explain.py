@@ -1,0 +1,1086 @@
+"""Why a goal holds or fails: the derivation behind each value (``cruxmap explain``).
+
+The engine computes values, margins and cut sets; this module says them. It
+reads an analysed map (``lint.MapResult``, the ``internal`` of an API
+``Result``) and builds, for every claim a goal rests on, a :class:`ClaimView`:
+its value and where it comes from (an assumption, a ``--set``, a capping
+objection, or its routes, each route with every premise's value against its
+threshold). Renderers turn the views into a text tree, Markdown or JSON.
+
+A derivation is a DAG, not a tree: a claim shared by two routes is shown once
+and later referred back to ("see above"), which also ends cycles. So the
+output is linear in the size of the goal's support.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
+
+    from cruxmap.graph import ClaimGraph
+    from cruxmap.lint import MapResult
+    from cruxmap.repairs import RepairSearch
+    from cruxmap.semantics import Scenario
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One premise of a route: the claim, the level the route asks of it."""
+
+    claim: int
+    threshold: int
+    #: No ``>= LEVEL`` was written: the threshold is top.
+    bare: bool
+    met: bool
+    #: Steps the premise is below its threshold (0 when met).
+    short: int
+
+
+@dataclass(slots=True)
+class RouteView:
+    index: int
+    id: str
+    yields: int
+    premises: list[Link]
+    #: Standing objections against this reduction.
+    objections: list[str]
+    #: The objections are applied (``--objections``): the route is removed.
+    removed: bool
+    works: bool
+    #: A working route whose yield is the claim's computed value.
+    carries: bool = False
+
+    @property
+    def blocked_by(self) -> list[Link]:
+        return [lk for lk in self.premises if not lk.met]
+
+
+@dataclass(slots=True)
+class ClaimView:
+    index: int
+    name: str
+    value: int
+    baseline: int
+    leaf: bool
+    #: A leaf's ``assume`` (top when not written).
+    assume: int
+    assume_written: bool
+    #: ``--set`` level, when the scenario names this claim.
+    set_to: int | None
+    #: Standing objections against the claim: (id, caps level).
+    objections: list[tuple[str, int]]
+    #: The objections are applied (``--objections``).
+    objections_applied: bool
+    routes: list[RouteView] = field(default_factory=list)
+    #: What the claim gets before caps and overrides: a leaf's assumption (or
+    #: ``--set``), or the best working route's yield.
+    computed: int = 0
+
+
+class Explainer:
+    """Views of the claims of one analysed map, built on demand."""
+
+    def __init__(
+        self,
+        res: MapResult,
+        scenario: Scenario | None = None,
+        values: list[int] | None = None,
+    ) -> None:
+        from cruxmap.semantics import Scenario, Status
+
+        assert res.graph is not None, "explain needs an analysed map"
+        self.res = res
+        self.g: ClaimGraph = res.graph
+        #: Values in ``scenario`` (default: the analysed ones).
+        self.values: list[int] = values if values is not None else res.values
+        self.scenario: Scenario = (
+            scenario if scenario is not None else getattr(res, "scenario", None) or Scenario()
+        )
+        base = getattr(res, "base_values", None)
+        self.baseline: list[int] = base if base else res.values
+        self.levels = self.g.levels
+        amap = res.amap
+        #: Objections are applied (only they cap claims or remove routes).
+        self.applied = bool(self.scenario.removed or self.scenario.caps)
+        # Standing objections by target.
+        self._claim_obj: dict[int, list[tuple[str, int]]] = {}
+        self._route_obj: dict[str, list[str]] = {}
+        route_ids = {r.id for r in self.g.routes}
+        for oid, st in res.statuses.items():
+            if st is not Status.IN:
+                continue
+            o = amap.objections[oid]
+            if o.against in self.g.index:
+                lv = self.levels.index(o.caps) if o.caps in self.levels else 0
+                self._claim_obj.setdefault(self.g.index[o.against], []).append((oid, lv))
+            elif o.against in route_ids:
+                self._route_obj.setdefault(o.against, []).append(oid)
+        self._views: dict[int, ClaimView] = {}
+
+    def name(self, c: int) -> str:
+        return self.g.names[c]
+
+    def level(self, i: int | None) -> str:
+        return "-" if i is None else self.levels[i]
+
+    def view(self, c: int) -> ClaimView:
+        v = self._views.get(c)
+        if v is None:
+            v = self._views[c] = self._build(c)
+        return v
+
+    def _build(self, c: int) -> ClaimView:
+        g, values, sc = self.g, self.values, self.scenario
+        amap = self.res.amap
+        claim = amap.claims.get(g.names[c])
+        set_to = sc.overrides.get(c)
+        objs = self._claim_obj.get(c, [])
+        applied = bool(objs) and c in sc.caps and self.applied
+        view = ClaimView(
+            index=c,
+            name=g.names[c],
+            value=values[c],
+            baseline=self.baseline[c],
+            leaf=g.is_leaf(c),
+            assume=g.assume[c],
+            assume_written=bool(claim is not None and claim.assume),
+            set_to=set_to,
+            objections=objs,
+            objections_applied=applied,
+        )
+        if view.leaf:
+            view.computed = set_to if set_to is not None else g.assume[c]
+            return view
+        best = 0
+        for r in g.routes_to[c]:
+            route = g.routes[r]
+            reduction = amap.reductions.get(route.id)
+            bare = (
+                {p.claim for p in reduction.premises if p.threshold is None} if reduction else set()
+            )
+            links = [
+                Link(p, th, g.names[p] in bare, values[p] >= th, max(0, th - values[p]))
+                for p, th in route.premises
+            ]
+            removed = r in sc.removed
+            rv = RouteView(
+                index=r,
+                id=route.id,
+                yields=route.yields,
+                premises=links,
+                objections=self._route_obj.get(route.id, []),
+                removed=removed,
+                works=not removed and all(lk.met for lk in links),
+            )
+            if rv.works:
+                best = max(best, route.yields)
+            view.routes.append(rv)
+        view.computed = best
+        for rv in view.routes:
+            # A claim pinned by --set takes its level whatever its routes give.
+            rv.carries = rv.works and rv.yields == best and best > 0 and set_to is None
+        return view
+
+    def support(self, c: int) -> list[int]:
+        """``c`` and every claim it rests on, in the order a tree shows them."""
+        seen: dict[int, None] = {}
+        stack = [c]
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen[n] = None
+            for r in reversed(self.g.routes_to[n]):
+                for p, _ in reversed(self.g.routes[r].premises):
+                    if p not in seen:
+                        stack.append(p)
+        return list(seen)
+
+    # -- sentences ------------------------------------------------------
+
+    def origin(self, v: ClaimView) -> str:
+        """Where a claim's value comes from, when not (only) from its routes."""
+        lv = self.level
+        parts: list[str] = []
+        if v.leaf:
+            if v.set_to is not None:
+                written = (
+                    f"assumed {lv(v.assume)}"
+                    if v.assume_written
+                    else f"no `assume`: {lv(v.assume)}"
+                )
+                parts.append(f"set to {lv(v.set_to)} by --set ({written})")
+            elif v.assume_written:
+                parts.append(f"assumed {lv(v.assume)}")
+            else:
+                parts.append(f"no `assume`: taken as {lv(v.assume)} (top)")
+        elif v.set_to is not None:
+            parts.append(f"set to {lv(v.set_to)} by --set (routes give {lv(v.computed)})")
+        for oid, cap in v.objections:
+            if v.objections_applied:
+                if v.value == cap and v.computed > cap:
+                    parts.append(f"capped at {lv(cap)} by objection `{oid}`")
+                else:
+                    parts.append(f"objection `{oid}` caps it at {lv(cap)}")
+            else:
+                parts.append(f"objection `{oid}` stands: would cap it at {lv(cap)} (--objections)")
+        return "; ".join(parts)
+
+    def route_note(self, rv: RouteView) -> str:
+        lv = self.level
+        if rv.removed:
+            by = ", ".join(f"`{o}`" for o in rv.objections)
+            return f"removed by objection {by}" if by else "removed"
+        if rv.works:
+            text = f"gives {lv(rv.yields)}"
+            if rv.carries:
+                text += " (carries)"
+        else:
+            blockers = ", ".join(f"`{self.name(lk.claim)}`" for lk in rv.blocked_by)
+            text = f"would give {lv(rv.yields)}; blocked by {blockers}"
+        if rv.objections and not rv.removed:
+            text += "; objection " + ", ".join(f"`{o}`" for o in rv.objections)
+            text += " stands against it (--objections removes it)"
+        return text
+
+    def link_text(self, lk: Link) -> str:
+        lv = self.level
+        need = f"needs >= {lv(lk.threshold)}" + (" (bare)" if lk.bare else "")
+        if lk.met:
+            return f"{need} ✓"
+        return f"{need} ✗ short by {lk.short} step{'s' if lk.short != 1 else ''}"
+
+
+# --------------------------------------------------------------------------- why (one line)
+
+
+def why_fails(
+    ex: Explainer,
+    c: int,
+    required: int,
+    values: list[int] | None = None,
+    _seen: frozenset[int] = frozenset(),
+) -> str:
+    """One line saying why claim ``c`` does not reach ``required``: which
+    route is blocked by which premise (CX102, CX104, explain). Where a
+    single route is blocked by a single concluded claim, the reason for that
+    claim follows ("because ..."), a few steps down the chain."""
+    values = values if values is not None else ex.values
+    g, lv = ex.g, ex.level
+    v = ex.view(c)
+    if v.leaf:
+        return ex.origin(v) or f"a leaf at {lv(values[c])}"
+    if v.set_to is not None and v.set_to < required:
+        return f"set to {lv(v.set_to)} by --set"
+    capped = [(o, cap) for o, cap in v.objections if v.objections_applied and cap < required]
+    if capped and v.computed >= required:
+        return "; ".join(f"capped at {lv(cap)} by objection `{o}`" for o, cap in capped)
+    parts: list[str] = []
+    for rv in v.routes:
+        if rv.removed:
+            parts.append(
+                f"`{rv.id}` is removed by objection " + ", ".join(f"`{o}`" for o in rv.objections)
+            )
+            continue
+        if rv.yields < required:
+            parts.append(f"`{rv.id}` yields only {lv(rv.yields)}")
+            continue
+        shorts = []
+        for lk in rv.blocked_by:
+            bare = " (a bare `reduces to`)" if lk.bare else ""
+            shorts.append(
+                f"`{g.names[lk.claim]}` >= {lv(lk.threshold)}{bare}, has {lv(values[lk.claim])}"
+            )
+        if shorts:
+            parts.append(f"`{rv.id}` needs " + " and ".join(shorts))
+    if capped:
+        parts.extend(f"capped at {lv(cap)} by objection `{o}`" for o, cap in capped)
+    live = [rv for rv in v.routes if not rv.removed and rv.yields >= required]
+    if len(parts) == 1 and len(live) == 1 and len(live[0].blocked_by) == 1 and len(_seen) < 4:
+        lk = live[0].blocked_by[0]
+        below = ex.view(lk.claim)
+        if not below.leaf and lk.claim not in _seen and lk.claim != c:
+            deeper = why_fails(ex, lk.claim, lk.threshold, values, _seen | {c})
+            parts[0] += f", because {deeper}"
+    return "; ".join(parts) or f"its routes give {lv(values[c])}"
+
+
+def objection_effects(res: MapResult, names: Iterable[str]) -> str:
+    """What each named standing objection does, e.g. "`o` caps `c` at great";
+    those that change nothing (a cap at or above the claim's value, removing a
+    route that does not work anyway) are left out when others remain."""
+    amap, g = res.amap, res.graph
+    routes = {r.id: r for r in g.routes} if g is not None else {}
+    biting, idle = [], []
+    for oid in names:
+        target = amap.objections[oid].against or ""
+        if target in amap.claims:
+            caps = amap.objections[oid].caps or amap.scale[0]
+            text = f"`{oid}` caps `{target}` at {caps}"
+            bites = g is None or amap.scale.index(caps) < res.values[g.index[target]]
+        else:
+            text = f"`{oid}` removes `{target}`"
+            route = routes.get(target)
+            bites = route is None or all(res.values[p] >= th for p, th in route.premises)
+        (biting if bites else idle).append(text)
+    return ", ".join(biting or idle)
+
+
+def why_goal_fails(
+    res: MapResult,
+    goal: int,
+    required: int,
+    *,
+    scenario: Scenario | None = None,
+    values: list[int] | None = None,
+) -> str:
+    """CX102 and CX104's reason: ``why_fails`` on a fresh view of the map."""
+    return why_fails(Explainer(res, scenario, values), goal, required)
+
+
+# --------------------------------------------------------------------------- per goal
+
+
+@dataclass
+class GoalExplanation:
+    claim: int
+    required: int
+    value: int
+    baseline: int
+    holds: bool
+    implicit: bool
+    text: str | None
+    #: Index-keyed robustness result for a holding goal.
+    result: Any
+    with_objections: int
+    repairs: RepairSearch | None = None
+    #: Brittle premise -> the cheapest changes that give it slack.
+    slack: dict[int, RepairSearch] = field(default_factory=dict)
+
+
+def explain_goals(
+    res: MapResult,
+    names: Iterable[str] = (),
+    *,
+    repairs: bool = False,
+    max_order: int = 3,
+    scenario: Scenario | None = None,
+) -> tuple[Explainer, list[GoalExplanation]]:
+    """Explanations of the named goals (all when none is named). Unknown
+    names are the caller's to reject (:func:`unknown_goals`)."""
+    ex = Explainer(res, scenario)
+    g = ex.g
+    wanted = list(names)
+    out: list[GoalExplanation] = []
+    for goal in res.goals:
+        if wanted and goal.claim not in wanted:
+            continue
+        c = g.index[goal.claim]
+        gr = res.results[c]
+        claim = res.amap.claims.get(goal.claim)
+        e = GoalExplanation(
+            claim=c,
+            required=gr.required,
+            value=gr.baseline,
+            baseline=ex.baseline[c],
+            holds=gr.holds,
+            implicit=goal.implicit,
+            text=claim.text if claim is not None else None,
+            result=gr,
+            with_objections=res.objection_values[c] if res.objection_values else gr.baseline,
+        )
+        if repairs:
+            from cruxmap import repairs as rp
+
+            if not gr.holds:
+                e.repairs = rp.search(g, ex.scenario, ex.values, c, gr.required, max_order)
+            else:
+                for p, pr in sorted(gr.premises.items(), key=lambda kv: g.names[kv[0]]):
+                    if pr.brittle:
+                        e.slack[p] = rp.search(
+                            g, ex.scenario, ex.values, c, gr.required, max_order, weaken=p
+                        )
+        out.append(e)
+    if wanted:
+        order = {n: i for i, n in enumerate(wanted)}
+        out.sort(key=lambda e: order[g.names[e.claim]])
+    return ex, out
+
+
+def unknown_goals(res: MapResult, names: Iterable[str]) -> list[str]:
+    goals = {goal.claim for goal in res.goals}
+    return [n for n in names if n not in goals]
+
+
+# --------------------------------------------------------------------------- text
+
+
+class Style:
+    """ANSI styling, or none (piped output, ``NO_COLOR``)."""
+
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def _sgr(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.colour else text
+
+    def bold(self, t: str) -> str:
+        return self._sgr("1", t)
+
+    def good(self, t: str) -> str:
+        return self._sgr("32", t)
+
+    def bad(self, t: str) -> str:
+        return self._sgr("1;31", t)
+
+    def warn(self, t: str) -> str:
+        return self._sgr("33", t)
+
+    def dim(self, t: str) -> str:
+        return self._sgr("2", t)
+
+
+def use_colour(stream: Any = None) -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` set (no-color.org)."""
+    stream = stream if stream is not None else sys.stdout
+    if os.environ.get("NO_COLOR", "") != "" or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def margin_text(ex: Explainer, pr: Any) -> str:
+    if pr.margin is None:
+        return f"holds at {ex.levels[0]}"
+    if pr.margin == 0:
+        return f"margin 0, brittle: fails at {ex.level(pr.breaks_at)}"
+    return f"margin {pr.margin}, fails at {ex.level(pr.breaks_at)}"
+
+
+class _Tree:
+    """Lines of one goal's derivation, with sharing and cycles referred back."""
+
+    def __init__(self, ex: Explainer, e: GoalExplanation, style: Style, clean: Any) -> None:
+        self.ex, self.e, self.s, self.clean = ex, e, style, clean
+        self.lines: list[str] = []
+        self.shown: set[int] = set()
+        self.margins = e.result.premises if e.holds else {}
+
+    def claim_line(self, c: int, link: Link | None) -> str:
+        ex, s = self.ex, self.s
+        v = ex.view(c)
+        head = f"{s.bold(v.name)}: {ex.level(v.value)}"
+        if link is not None:
+            text = ex.link_text(link)
+            head += ", " + (s.good(text) if link.met else s.bad(text))
+            if not link.met and not self.e.holds:
+                head += " " + s.bad("◀ blocks")
+        notes: list[str] = []
+        pr = self.margins.get(c)
+        if pr is not None:
+            mt = margin_text(ex, pr)
+            notes.append(s.warn(mt) if pr.margin == 0 else mt)
+        origin = ex.origin(v)
+        if origin:
+            notes.append(origin)
+        if notes:
+            head += " · " + " · ".join(notes)
+        return head
+
+    def walk(self, c: int, link: Link | None, prefix: str, last: bool, root: bool) -> None:
+        branch = "" if root else ("└── " if last else "├── ")
+        line = self.claim_line(c, link)
+        if c in self.shown and self.ex.view(c).routes:
+            line += self.s.dim(" (derivation above)")
+            self.lines.append(prefix + branch + line)
+            return
+        self.lines.append(prefix + branch + line)
+        self.shown.add(c)
+        child_prefix = prefix if root else prefix + ("    " if last else "│   ")
+        routes = self.ex.view(c).routes
+        for i, rv in enumerate(routes):
+            rlast = i == len(routes) - 1
+            mark = self.s.good("✓") if rv.works else self.s.bad("✗")
+            note = self.ex.route_note(rv)
+            self.lines.append(
+                child_prefix + ("└── " if rlast else "├── ") + f"{mark} {rv.id} {note}"
+            )
+            rprefix = child_prefix + ("    " if rlast else "│   ")
+            for j, lk in enumerate(rv.premises):
+                self.walk(lk.claim, lk, rprefix, j == len(rv.premises) - 1, False)
+
+
+def goal_header(ex: Explainer, e: GoalExplanation, style: Style) -> str:
+    lv = ex.level
+    name = ex.name(e.claim)
+    head = f"goal {style.bold(name)} >= {lv(e.required)}: "
+    if e.holds:
+        head += style.good(f"holds at {lv(e.value)}")
+    else:
+        head += style.bad(f"FAILS at {lv(e.value)}")
+    if e.implicit:
+        head += " (default goal: the map declares none)"
+    if e.baseline != e.value:
+        head += f" (baseline {lv(e.baseline)})"
+    return head
+
+
+def render_text(
+    ex: Explainer,
+    explanations: list[GoalExplanation],
+    *,
+    style: Style,
+    depth: int,
+    max_order: int,
+    show_repairs: bool,
+) -> list[str]:
+    from cruxmap.output import clean
+
+    lv = ex.level
+    out: list[str] = []
+    for e in explanations:
+        if out:
+            out.append("")
+        out.append(goal_header(ex, e, style))
+        if e.text:
+            out.append(style.dim(f'  "{clean(e.text)}"'))
+        tree = _Tree(ex, e, style, clean)
+        tree.walk(e.claim, None, "", True, True)
+        out.extend(tree.lines)
+        if not e.holds:
+            out.append(f"Why: {clean(why_fails(ex, e.claim, e.required))}.")
+        else:
+            out.extend(_holding_summary(ex, e, depth, max_order))
+        wo = e.with_objections
+        if ex.res.standing and not ex.applied:
+            status = "holds" if wo >= e.required else "fails"
+            out.append(
+                f"With the standing objections applied: {status} at {lv(wo)} "
+                f"({', '.join(ex.res.standing)})"
+            )
+        if show_repairs:
+            out.extend(_repair_lines(ex, e, max_order))
+    return out
+
+
+def _holding_summary(ex: Explainer, e: GoalExplanation, depth: int, max_order: int) -> list[str]:
+    gr = e.result
+    lines: list[str] = []
+    finite = sorted(
+        ((p, pr) for p, pr in gr.premises.items() if pr.margin is not None),
+        key=lambda kv: (kv[1].margin, ex.name(kv[0])),
+    )
+    if finite:
+        shown = finite[:10]
+        text = "; ".join(f"{ex.name(p)} ({margin_text(ex, pr)})" for p, pr in shown)
+        if len(finite) > len(shown):
+            text += f"; and {len(finite) - len(shown)} more (--format json lists them)"
+        lines.append(f"Weakest links: {text}")
+    elif gr.premises:
+        lines.append(f"Weakest links: none; the goal holds with any one premise at {ex.levels[0]}")
+    cuts = gr.cut_sets
+    label = f"Cut sets (each member {_plural(depth, 'step')} down at once, up to {max_order})"
+    if cuts:
+        shown_cuts = cuts[:10]
+        text = ", ".join("{" + ", ".join(ex.name(i) for i in s) + "}" for s in shown_cuts)
+        if len(cuts) > len(shown_cuts):
+            text += f", and {len(cuts) - len(shown_cuts)} more"
+        lines.append(f"{label}: {text}")
+    else:
+        lines.append(f"{label}: none")
+    if not gr.cut_sets_complete:
+        lines.append("  (the cut-set search hit its budget: larger sets may be missing)")
+    um = gr.uniform_margin
+    if um is None:
+        lines.append(f"Uniform margin: unlimited (holds with every leaf at {ex.levels[0]})")
+    else:
+        lines.append(
+            f"Uniform margin: {um} (every leaf {_plural(um + 1, 'step')} down at once: fails)"
+        )
+    return lines
+
+
+def repair_text(ex: Explainer, raises: Iterable[tuple[int, int]]) -> str:
+    parts = []
+    for leaf, level in raises:
+        cur = ex.values[leaf]
+        parts.append(f"{ex.name(leaf)} {ex.level(cur)} -> {ex.level(level)}")
+    return ", ".join(parts)
+
+
+def _search_lines(ex: Explainer, search: RepairSearch, indent: str, limit: int = 10) -> list[str]:
+    lines = []
+    for i, rep in enumerate(search.repairs[:limit], 1):
+        lines.append(f"{indent}{i}. {repair_text(ex, rep.raises)} ({_plural(rep.steps, 'step')})")
+    if len(search.repairs) > limit:
+        lines.append(
+            f"{indent}... and {len(search.repairs) - limit} more (--format json lists them)"
+        )
+    if not search.repairs:
+        lines.append(f"{indent}none up to order {search.order}")
+    if not search.complete:
+        lines.append(f"{indent}(search cut at its budget: larger repairs may be missing)")
+    return lines
+
+
+def _repair_lines(ex: Explainer, e: GoalExplanation, max_order: int) -> list[str]:
+    if not e.holds:
+        assert e.repairs is not None
+        lines = [f"Repairs (raise up to {_plural(max_order, 'leaf assumption')}; smallest first):"]
+        lines.extend(_search_lines(ex, e.repairs, "  "))
+        return lines
+    if not e.slack:
+        return ["Repairs: none needed (no brittle premise)"]
+    lines = ["Slack for brittle premises (raises after which the goal survives it one step down):"]
+    for p, search in e.slack.items():
+        lines.append(f"  {ex.name(p)}:")
+        lines.extend(_search_lines(ex, search, "    "))
+    return lines
+
+
+# --------------------------------------------------------------------------- markdown
+
+#: Characters that change inline Markdown anywhere (``<``/``>``/``&`` become entities).
+_MD_SPECIAL = set("\\`*_[]|~")
+#: A line starting like this would become a heading, list, quote or rule.
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
+
+
+def md_escape(text: str) -> str:
+    """Map text made inert in Markdown: HTML entities, specials backslashed,
+    line breaks flattened (GitHub renders HTML in Markdown)."""
+    from cruxmap.output import clean
+
+    text = clean(text).replace("\r", " ").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def md_code(text: str) -> str:
+    """An identifier or level as inline code (IDs never hold backticks, but a
+    malformed input must not break out of the span)."""
+    return "`" + md_escape(text).replace("\\`", "'") + "`" if "`" in text else f"`{text}`"
+
+
+def render_markdown(
+    ex: Explainer,
+    explanations: list[GoalExplanation],
+    *,
+    root: str,
+    depth: int,
+    max_order: int,
+    show_repairs: bool,
+    scenario: dict[str, str],
+) -> list[str]:
+    plain = Style(False)
+    out = [f"## {md_escape(root)}", ""]
+    if scenario:
+        out.append(
+            "Scenario: " + ", ".join(f"{md_code(k)} = {md_code(v)}" for k, v in scenario.items())
+        )
+        out.append("")
+    for e in explanations:
+        lv = ex.level
+        status = (
+            f"holds at {md_code(lv(e.value))}"
+            if e.holds
+            else f"**fails** at {md_code(lv(e.value))}"
+        )
+        out.append(f"### Goal {md_code(ex.name(e.claim))} >= {md_code(lv(e.required))}: {status}")
+        out.append("")
+        if e.text:
+            out.append(f"> {md_escape(e.text)}")
+            out.append("")
+        tree = _MdTree(ex, e)
+        tree.walk(e.claim, None, 0)
+        out.extend(tree.lines)
+        out.append("")
+        if not e.holds:
+            out.append(f"Why: {md_escape(why_fails(ex, e.claim, e.required))}.")
+        else:
+            out.extend(f"- {md_escape(line)}" for line in _holding_summary(ex, e, depth, max_order))
+        if show_repairs:
+            out.append("")
+            out.extend(md_escape(line) if not line.startswith(" ") else "    " + md_escape(line.strip())
+                       for line in _repair_lines(ex, e, max_order))  # fmt: skip
+        out.append("")
+    del plain
+    return out
+
+
+class _MdTree:
+    def __init__(self, ex: Explainer, e: GoalExplanation) -> None:
+        self.ex, self.e = ex, e
+        self.lines: list[str] = []
+        self.shown: set[int] = set()
+        self.margins = e.result.premises if e.holds else {}
+
+    def walk(self, c: int, link: Link | None, level: int) -> None:
+        ex = self.ex
+        v = ex.view(c)
+        pad = "  " * level
+        text = f"{md_code(v.name)}: {md_code(ex.level(v.value))}"
+        if link is not None:
+            lt = md_escape(ex.link_text(link))
+            text += ", " + (lt if link.met else f"**{lt}**")
+            if not link.met and not self.e.holds:
+                text += " **(blocks)**"
+        pr = self.margins.get(c)
+        if pr is not None:
+            text += " · " + md_escape(margin_text(ex, pr))
+        origin = ex.origin(v)
+        if origin:
+            text += " · " + md_escape(origin)
+        if c in self.shown and v.routes:
+            self.lines.append(f"{pad}- {text} (derivation above)")
+            return
+        self.lines.append(f"{pad}- {text}")
+        self.shown.add(c)
+        for rv in v.routes:
+            mark = "✓" if rv.works else "✗"
+            self.lines.append(
+                f"{pad}  - {mark} route {md_code(rv.id)} {md_escape(ex.route_note(rv))}"
+            )
+            for lk in rv.premises:
+                self.walk(lk.claim, lk, level + 2)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def to_json(
+    ex: Explainer,
+    explanations: list[GoalExplanation],
+    *,
+    root: str,
+    scenario: dict[str, str],
+    depth: int,
+    max_order: int,
+) -> dict[str, Any]:
+    """The derivations as data: goals, and a flat table of the claims they
+    rest on (a DAG: each claim once, routes naming premises by ID)."""
+    lv = ex.level
+    claims: dict[str, Any] = {}
+    goals: list[dict[str, Any]] = []
+    for e in explanations:
+        for c in ex.support(e.claim):
+            name = ex.name(c)
+            if name not in claims:
+                claims[name] = _claim_json(ex, ex.view(c))
+        gr = e.result
+        entry: dict[str, Any] = {
+            "claim": ex.name(e.claim),
+            "required": lv(e.required),
+            "value": lv(e.value),
+            "baseline": lv(e.baseline),
+            "status": "holds" if e.holds else "fails",
+            "implicit": e.implicit,
+            "with_objections": {
+                "level": lv(e.with_objections),
+                "status": "holds" if e.with_objections >= e.required else "fails",
+            },
+        }
+        if e.holds:
+            entry["premises"] = {
+                ex.name(p): {
+                    "value": lv(pr.baseline),
+                    "margin": pr.margin,
+                    "breaks_at": lv(pr.breaks_at) if pr.breaks_at is not None else None,
+                    "brittle": pr.brittle,
+                }
+                for p, pr in sorted(gr.premises.items(), key=lambda kv: ex.name(kv[0]))
+            }
+            entry["cut_sets"] = [[ex.name(i) for i in s] for s in gr.cut_sets]
+            entry["cut_sets_complete"] = gr.cut_sets_complete
+            entry["uniform_margin"] = gr.uniform_margin
+        else:
+            entry["why"] = why_fails(ex, e.claim, e.required)
+            entry["blocking"] = [
+                {
+                    "route": rv.id,
+                    "premise": ex.name(lk.claim),
+                    "threshold": lv(lk.threshold),
+                    "value": lv(ex.values[lk.claim]),
+                }
+                for rv in ex.view(e.claim).routes
+                for lk in rv.blocked_by
+            ]
+        if e.repairs is not None:
+            entry["repairs"] = _search_json(ex, e.repairs)
+        if e.slack:
+            entry["slack"] = {ex.name(p): _search_json(ex, s) for p, s in e.slack.items()}
+        goals.append(entry)
+    return {
+        "root": ex.res.amap.root,
+        "scale": list(ex.levels),
+        "scenario": scenario,
+        "objections_applied": ex.applied,
+        "depth": depth,
+        "max_order": max_order,
+        "goals": goals,
+        "claims": claims,
+        "objections": {oid: st.value for oid, st in ex.res.statuses.items()},
+    }
+
+
+def _claim_json(ex: Explainer, v: ClaimView) -> dict[str, Any]:
+    lv = ex.level
+    data: dict[str, Any] = {"value": lv(v.value), "baseline": lv(v.baseline), "leaf": v.leaf}
+    if v.leaf:
+        data["assume"] = lv(v.assume)
+        data["assume_written"] = v.assume_written
+    if v.set_to is not None:
+        data["set"] = lv(v.set_to)
+    if v.objections:
+        data["objections"] = [
+            {"objection": o, "caps": lv(cap), "applied": v.objections_applied}
+            for o, cap in v.objections
+        ]
+    if not v.leaf:
+        data["routes"] = [
+            {
+                "id": rv.id,
+                "yields": lv(rv.yields),
+                "works": rv.works,
+                "carries": rv.carries,
+                "removed": rv.removed,
+                "objections": rv.objections,
+                "premises": [
+                    {
+                        "claim": ex.name(lk.claim),
+                        "threshold": lv(lk.threshold),
+                        "bare": lk.bare,
+                        "value": lv(ex.values[lk.claim]),
+                        "met": lk.met,
+                    }
+                    for lk in rv.premises
+                ],
+            }
+            for rv in v.routes
+        ]
+    return data
+
+
+def _search_json(ex: Explainer, s: RepairSearch) -> dict[str, Any]:
+    return {
+        "complete": s.complete,
+        "max_order": s.order,
+        "repairs": [
+            {
+                "raise": {ex.name(leaf): ex.level(level) for leaf, level in rep.raises},
+                "from": {ex.name(leaf): ex.level(ex.values[leaf]) for leaf, _ in rep.raises},
+                "leaves": len(rep.raises),
+                "steps": rep.steps,
+            }
+            for rep in s.repairs
+        ],
+    }
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_parser(sub: argparse._SubParsersAction[Any], positive: Any) -> None:
+    """Register ``cruxmap explain`` (called by ``cli.build_parser``)."""
+    p = sub.add_parser(
+        "explain",
+        help="why each goal holds or fails, as a derivation tree",
+        description="Show the derivation behind each goal: the routes, each premise's value "
+        "against its threshold, down to the assumptions; margins, cut sets and, with "
+        "--repairs, the smallest changes that make a failing goal hold.",
+    )
+    p.add_argument("path", metavar="PATH", help="the map's root .crux file")
+    p.add_argument("goals", nargs="*", metavar="GOAL", help="goals to explain (default: all)")
+    p.add_argument("--format", dest="explain_format", choices=("text", "json", "markdown"),
+                   default="text", help="output format (default text)")  # fmt: skip
+    p.add_argument("--repairs", action="store_true",
+                   help="list minimal repairs of failing goals, and slack for brittle premises")  # fmt: skip
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
+                   help="run a scenario: take CLAIM at LEVEL; repeatable")  # fmt: skip
+    p.add_argument("--objections", action="store_true",
+                   help="explain with every standing objection applied")  # fmt: skip
+    p.add_argument("--depth", type=positive, default=None,
+                   help="steps each premise of a cut set is scaled down (default 1)")  # fmt: skip
+    p.add_argument("--max-order", type=positive, default=None,
+                   help="largest cut set and repair listed (default 3)")  # fmt: skip
+    p.add_argument("--config", type=Path, default=None,
+                   help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
+    p.set_defaults(handler=cmd_explain, select=None, ignore=None)
+
+
+def scenario_warnings(res: MapResult, scenario: Scenario | None = None) -> list[str]:
+    """A sentence for each ``--set`` that changes nothing: the claim already
+    has that value in the analysed scenario without it."""
+    from cruxmap.semantics import Scenario, evaluate
+
+    g = res.graph
+    sc = scenario if scenario is not None else getattr(res, "scenario", None)
+    if g is None or sc is None or not sc.overrides:
+        return []
+    out = []
+    for c, level in sorted(sc.overrides.items(), key=lambda kv: g.names[kv[0]]):
+        rest = {k: v for k, v in sc.overrides.items() if k != c}
+        without = evaluate(g, Scenario(rest, sc.caps, sc.removed))
+        if without == res.values:
+            out.append(
+                f"--set {g.names[c]}={g.levels[level]} changes nothing: "
+                f"`{g.names[c]}` is {g.levels[without[c]]} without it"
+            )
+    return out
+
+
+def warn_scenario(res: MapResult, warned: set[str]) -> None:
+    """Print each ``--set`` that changes nothing to stderr, once per run."""
+    from cruxmap.output import clean
+
+    for warning in scenario_warnings(res):
+        if warning not in warned:
+            warned.add(warning)
+            print(f"cruxmap: warning: {clean(warning)}", file=sys.stderr)
+
+
+def scenario_text(scenario: Any, objections: bool) -> str | None:
+    """``Scenario: ...`` for text output, or None at the baseline."""
+    parts = []
+    if scenario:
+        parts.append("--set " + " ".join(f"{c}={lv}" for c, lv in scenario.items()))
+    if objections:
+        parts.append("--objections (every standing objection applied)")
+    return "Scenario: " + "; ".join(parts) if parts else None
+
+
+def scenario_line(res: MapResult, scenario: dict[str, str], objections: bool) -> str | None:
+    """The scenario a report is in, for text output (None: the baseline)."""
+    parts = []
+    if scenario:
+        parts.append("--set " + " ".join(f"{c}={lv}" for c, lv in scenario.items()))
+    if objections:
+        standing = ", ".join(res.standing) if res.standing else "none stand"
+        parts.append(f"--objections ({standing})")
+    if not parts:
+        return None
+    return "Scenario: " + "; ".join(parts)
+
+
+def _goal_suggestion(res: MapResult, name: str) -> str:
+    from cruxmap.diagnostics import did_you_mean
+
+    goals = [goal.claim for goal in res.goals]
+    guess = did_you_mean(name, goals)
+    if guess:
+        return f"did you mean `{guess}`?"
+    if name in res.amap.claims:
+        return f"`{name}` is a claim but not a goal; goals: " + ", ".join(f"`{x}`" for x in goals)
+    return "goals: " + ", ".join(f"`{x}`" for x in goals) if goals else "the map has no goals"
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from cruxmap import api
+    from cruxmap.cli import UsageError, _load_config, _parse_overrides
+    from cruxmap.diagnostics import Severity
+    from cruxmap.output import clean, format_text
+
+    cfg = _load_config(args)
+    options = api.Options.from_config(
+        cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
+    )
+    path = Path(args.path)
+    if path.is_dir():
+        raise UsageError(f"{args.path}: explain takes a map's root file, not a directory")
+    m = api.load(path)
+    if not m.ok:
+        errors = [d for d in m.diagnostics if d.severity is Severity.ERROR]
+        print(format_text(errors), file=sys.stderr)
+        print(f"cruxmap: cannot explain {clean(m.root)}: fix the errors first", file=sys.stderr)
+        return 2 if any(api.unreadable(d.code) for d in errors) else 1
+    try:
+        result = api.analyse(m, options)
+    except api.CruxmapError as exc:
+        raise UsageError(str(exc)) from exc
+    res = result.internal
+    for name in unknown_goals(res, args.goals):
+        raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(res, name)})")
+    warn_scenario(res, set())
+    ex, es = explain_goals(res, args.goals, repairs=args.repairs, max_order=options.max_order)
+    scenario = dict(result.scenario)
+    fmt = args.explain_format
+    if fmt == "json":
+        data = to_json(ex, es, root=m.root, scenario=scenario, depth=options.depth,
+                       max_order=options.max_order)  # fmt: skip
+        sys.stdout.write(dumps(data) + "\n")
+        return 0
+    if fmt == "markdown":
+        lines = render_markdown(ex, es, root=m.root, depth=options.depth,
+                                max_order=options.max_order, show_repairs=args.repairs,
+                                scenario=scenario)  # fmt: skip
+        sys.stdout.write("\n".join(lines).rstrip("\n") + "\n")
+        return 0
+    style = Style(use_colour())
+    lines = [style.bold(clean(m.root))]
+    said = scenario_line(res, scenario, options.objections)
+    if said:
+        lines.append(clean(said))
+    if not es:
+        lines.append("No goals (declare one with `goal CLAIM >= LEVEL`).")
+    lines.append("")
+    lines.extend(render_text(ex, es, style=style, depth=options.depth,
+                             max_order=options.max_order, show_repairs=args.repairs))  # fmt: skip
+    sys.stdout.write("\n".join(lines).rstrip("\n") + "\n")
+    return 0
+
+
+# --------------------------------------------------------------------------- check's results lines
+
+
+def goal_status_lines(res: MapResult) -> list[str]:
+    """One line per goal for ``check``'s text report: where each argument
+    stands, so that a clean run still says something."""
+    from cruxmap.output import clean
+
+    g = res.graph
+    if g is None or not res.analysed:
+        return []
+    lv = g.levels
+    root = clean(res.amap.root)
+    out = []
+    for goal in res.goals:
+        c = g.index[goal.claim]
+        gr = res.results[c]
+        head = f"{root}: goal `{goal.claim}`"
+        if not gr.holds:
+            out.append(
+                f"{head} fails at {lv[gr.baseline]} (needs {lv[gr.required]}); "
+                f"why: cruxmap explain {root} {goal.claim}"
+            )
+            continue
+        parts = [f"{head} holds at {lv[gr.baseline]} (needs {lv[gr.required]})"]
+        um = gr.uniform_margin
+        parts.append("uniform margin unlimited" if um is None else f"uniform margin {um}")
+        if gr.cut_sets:
+            smallest = gr.cut_sets[0]
+            parts.append("smallest cut set {" + ", ".join(g.names[i] for i in smallest) + "}")
+        else:
+            parts.append("no cut set" + ("" if gr.cut_sets_complete else " found (search cut)"))
+        out.append("; ".join(parts))
+    return out

@@ -1,0 +1,180 @@
+"""``cruxmap check``'s text report shows results, and the small things of
+issue 10 item 7, each as a user meets it (subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    return subprocess.run(
+        [sys.executable, "-m", "cruxmap", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def project(tmp_path: Path, **files: str) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+OR_MAP = """\
+claim g: "G"
+    source: "s"
+claim a: "A"
+    source: "s"
+    assume: good
+claim b: "B"
+    source: "s"
+    assume: good
+reduction ra: g reduces to a >= good
+    because: "x"
+reduction rb: g reduces to b >= good
+    because: "x"
+goal g >= good
+"""
+
+
+def test_clean_run_still_says_where_each_goal_stands(tmp_path):
+    """The issue's example: two alternative routes, both just good enough.
+    No finding, but the joint shortfall shows in the goal line."""
+    project(tmp_path, **{"or.crux": OR_MAP})
+    proc = run("check", "or.crux", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines() == [
+        "or.crux: goal `g` holds at perfect (needs good); uniform margin 0; smallest cut set {a, b}",
+        "Checked 1 file (1 map): 3 claims, 1 goal; 0 errors, 0 warnings, 0 infos.",
+    ]
+
+
+def test_failing_goal_line_points_to_explain(tmp_path):
+    project(tmp_path, **{"or.crux": OR_MAP.replace("assume: good", "assume: partial")})
+    proc = run("check", "or.crux", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert (
+        "or.crux: goal `g` fails at none (needs good); why: cruxmap explain or.crux g"
+        in proc.stdout.splitlines()
+    )
+
+
+def test_quiet_prints_only_failing_findings(tmp_path):
+    text = OR_MAP.replace('    source: "s"\n    assume: good\nclaim b', "    assume: good\nclaim b")
+    project(
+        tmp_path,
+        **{
+            "or.crux": text,
+            "bad.crux": OR_MAP.replace(">= good\n    because", ">= great\n    because", 1),
+        },
+    )
+    proc = run("check", "-q", "or.crux", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout == ""  # a CX202 info is below fail-on
+    proc = run("check", "--quiet", "bad.crux", "or.crux", cwd=tmp_path)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines and all(": CX101 " in line or line.startswith("  help:") for line in lines)
+
+
+def test_scenario_is_said_in_text_output(tmp_path):
+    project(tmp_path, **{"or.crux": OR_MAP})
+    proc = run("check", "or.crux", "--set", "a=perfect", cwd=tmp_path)
+    assert "Scenario: --set a=perfect" in proc.stdout
+    same = run("check", "or.crux", "--set", "a=good", cwd=tmp_path)
+    assert "warning: --set a=good changes nothing: `a` is good without it" in same.stderr
+
+
+def test_json_value_and_baseline_under_a_scenario(tmp_path):
+    project(tmp_path, **{"or.crux": OR_MAP})
+    proc = run("check", "or.crux", "--set", "a=perfect", "--format", "json", cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    (report,) = data["maps"] if isinstance(data.get("maps"), list) else [data]
+    claim = report["claims"]["a"]
+    assert claim["value"] == "perfect" and claim["baseline"] == "good"
+
+
+def test_unknown_and_unused_ignore_codes_are_reported(tmp_path):
+    text = OR_MAP.replace('claim a: "A"', 'claim a: "A"  # cruxmap: ignore[CX110]').replace(
+        'claim b: "B"', 'claim b: "B"  # cruxmap: ignore[CX101]'
+    )
+    project(tmp_path, **{"or.crux": text})
+    proc = run("check", "or.crux", "--format", "json", cwd=tmp_path)
+    data = json.loads(proc.stdout)
+    (report,) = data["maps"] if isinstance(data.get("maps"), list) else [data]
+    found = {(d["line"], d["code"], d["message"]) for d in report["diagnostics"]}
+    assert (3, "CX204", "`# cruxmap: ignore[CX110]` names no such code") in found
+    assert (6, "CX204", "`# cruxmap: ignore[CX101]` suppresses nothing on this statement") in found
+    # A used suppression is not reported, and naming CX204 keeps one on purpose.
+    used = text.replace("ignore[CX101]", "ignore[CX101, CX204]").replace(
+        "ignore[CX110]", "ignore[CX204]"
+    )
+    project(tmp_path, **{"or.crux": used})
+    data = json.loads(run("check", "or.crux", "--format", "json", cwd=tmp_path).stdout)
+    (report,) = data["maps"] if isinstance(data.get("maps"), list) else [data]
+    assert [d for d in report["diagnostics"] if d["code"] == "CX204"] == []
+
+
+def test_leaf_without_assume_is_an_info(tmp_path):
+    text = OR_MAP.replace('    source: "s"\n    assume: good\nclaim b', '    source: "s"\nclaim b')
+    project(tmp_path, **{"or.crux": text})
+    proc = run("check", "or.crux", cwd=tmp_path)
+    assert "or.crux:3:1: CX205 leaf `a` has no `assume`: taken as perfect" in proc.stdout
+
+
+def test_summary_counts_shared_claims_once_and_goals_of_broken_maps(tmp_path):
+    common = 'claim shared: "S"\n    source: "s"\n    assume: good\n'
+    top = 'import "common.crux"\nclaim {g}: "G"\n    source: "s"\n{g} reduces to shared >= good\n    because: "x"\ngoal {g} >= good\n'
+    project(
+        tmp_path,
+        **{
+            "lib/common.crux": common,
+            "one.crux": top.format(g="one").replace('"common.crux"', '"lib/common.crux"'),
+            "two.crux": top.format(g="two").replace('"common.crux"', '"lib/common.crux"'),
+        },
+    )
+    proc = run("check", "one.crux", "two.crux", cwd=tmp_path)
+    assert proc.stdout.splitlines()[-1].startswith("Checked 3 files (2 maps): 3 claims, 2 goals;")
+    project(tmp_path, **{"two.crux": top.format(g="two") + "claim broken\n"})
+    proc = run("check", "two.crux", cwd=tmp_path)
+    assert "1 goal;" in proc.stdout.splitlines()[-1]
+
+
+def test_import_outside_the_root_says_how_to_widen_it(tmp_path):
+    inner = tmp_path / "project"
+    (tmp_path / "other.crux").write_text('claim x: "X"\n', encoding="utf-8")
+    project(inner, **{"m.crux": 'import "../other.crux"\nclaim a: "A"\n'})
+    proc = run("check", "m.crux", cwd=inner)
+    assert "CX005" in proc.stdout
+    assert "pyproject.toml or .git" in proc.stdout and "common parent" in proc.stdout
+
+
+def test_unquoted_attribute_text_help_says_quote_it(tmp_path):
+    project(tmp_path, **{"m.crux": 'claim a: "A"\n    source: seed 002, para 3\n',
+                         "u.crux": 'claim a: "A"\n    source: https://example.com/x\n'})  # fmt: skip
+    for name, shown in (("m.crux", "seed 002, para 3"), ("u.crux", "https://example.com/x")):
+        proc = run("check", name, cwd=tmp_path)
+        assert "CX001" in proc.stdout
+        assert f'help: text goes in double quotes: source: "{shown}"' in proc.stdout
+
+
+def test_attribute_in_column_one_help_says_indent_it(tmp_path):
+    project(tmp_path, **{"m.crux": 'claim a: "A"\nsource: "x"\n'})
+    proc = run("check", "m.crux", cwd=tmp_path)
+    assert "CX001" in proc.stdout
+    assert (
+        "help: attribute lines are indented under their statement: `    source: ...`" in proc.stdout
+    )
