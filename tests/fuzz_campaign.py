@@ -514,6 +514,8 @@ def ring(rng: random.Random, small: bool = False) -> bytes:
 
 
 SHAPES = ("config", "shared-import", "unicode-ids", "ring")
+#: The shapes a campaign draws from (``--shapes``).
+ACTIVE_SHAPES = SHAPES
 
 
 def exercise_shape(
@@ -541,7 +543,8 @@ def exercise_shape(
                  ["render", "--format", "dot", "-o", "-", "t.crux"], ["fmt", "--check"],
                  ["render", "t.crux", "--format", "dot", "--check"])
             )  # fmt: skip
-            found = problems(run_cli(argv), fmt if argv[0] == "check" else "dot")
+            kind = {"check": fmt, "fmt": "fmt"}.get(argv[0], "dot")
+            found = problems(run_cli(argv), kind)
         finally:
             pyproject.write_bytes(saved)
         return {"pyproject.toml": config}, found
@@ -599,7 +602,7 @@ def _run_inputs(
     failures: list[tuple[str, bytes, list[str]]] = []
     for i in range(count):
         if rng.random() < SHAPE_SHARE:
-            shape = rng.choice(SHAPES)
+            shape = rng.choice(ACTIVE_SHAPES)
             files, found = exercise_shape(shape, rng, workdir, seeds)
             if found:
                 failures.append((shape, next(iter(files.values())), found))
@@ -672,8 +675,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--found", type=Path, default=CORPUS / "found", help="where to save failures")
     ap.add_argument("--shape-share", type=float, default=0.15,
                     help=f"share of inputs from {', '.join(SHAPES)} (default 0.15)")  # fmt: skip
+    ap.add_argument("--shapes", default=",".join(SHAPES),
+                    help="comma-separated subset of the shapes to draw from")  # fmt: skip
     a = ap.parse_args(argv)
     globals()["SHAPE_SHARE"] = a.shape_share  # read by the forked workers
+    globals()["ACTIVE_SHAPES"] = tuple(x for x in a.shapes.split(",") if x in SHAPES) or SHAPES
     return campaign(a.n, a.workers, a.seed, a.found.absolute())
 
 
