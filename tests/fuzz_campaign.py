@@ -19,7 +19,14 @@ whatever the input:
 Inputs are random bytes, random Unicode, soups of .crux tokens, and
 mutations of valid files (``arguments/`` and ``tests/fuzz_corpus/seeds/``):
 tokens and lines deleted, duplicated and swapped, truncation, spliced files,
-flipped bytes, inserted hostile fragments.
+flipped bytes, inserted hostile fragments. A share of them (``--shape-share``,
+default 0.15) are the shapes of issue 14 (:data:`SHAPES`): hostile
+``[tool.cruxmap]`` values and ``pyproject.toml`` files, many roots sharing
+one import, Unicode identifiers (lookalikes, invisible characters,
+normalisation variants) and reduction rings.
+
+A campaign also checks that no output line starts with ``::`` unless it is
+cruxmap's own GitHub annotation, and counts any run over 10 s as a failure.
 
 Run a campaign (workers each in their own scratch project)::
 
@@ -54,10 +61,18 @@ CORPUS = REPO / "tests" / "fuzz_corpus"
 
 #: Seconds one command may take on one input before it counts as a hang.
 TIMEOUT_S = 20.0
+#: A campaign also counts a run slower than this as a failure (issue 14:
+#: "0 runs over 10 s"); the CI tests leave it unset, their machine is shared.
+SLOW_S: float | None = None
+SLOW_RUN_S = 10.0
 
 CHECK_FORMATS = ("text", "json", "github", "sarif")
 #: Characters that must never reach text or GitHub output raw.
 RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: The only output lines that may start with ``::`` (a GitHub workflow
+#: command): cruxmap's own annotations. User text never starts a line.
+OWN_ANNOTATION = re.compile(r"::(error|warning|notice) file=[^\n]*,title=CX\d{3}::CX\d{3} ")
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
 # --------------------------------------------------------------------------- running
@@ -75,6 +90,7 @@ class Outcome:
     stderr: bytes
     #: A traceback (uncaught exception) or "timeout"; None when main returned.
     crash: str | None = None
+    seconds: float = 0.0
 
     def out(self) -> str:
         return self.stdout.decode("utf-8", "replace")
@@ -112,6 +128,7 @@ def run_cli(argv: list[str], stdin: bytes = b"", timeout: float = TIMEOUT_S) -> 
     sys.stdout, sys.stderr, sys.stdin = out, err, inp
     status: int | None = None
     crash: str | None = None
+    start = time.monotonic()
     try:
         with _alarm(timeout):
             status = main(argv)
@@ -130,7 +147,7 @@ def run_cli(argv: list[str], stdin: bytes = b"", timeout: float = TIMEOUT_S) -> 
             crash = crash or traceback.format_exc()
     stdout = out.buffer.getvalue()  # type: ignore[attr-defined]
     stderr = err.buffer.getvalue()  # type: ignore[attr-defined]
-    return Outcome(argv, status, stdout, stderr, crash)
+    return Outcome(argv, status, stdout, stderr, crash, time.monotonic() - start)
 
 
 # --------------------------------------------------------------------------- properties
@@ -156,6 +173,14 @@ def problems(o: Outcome, kind: str) -> list[str]:
         m = RAW_CONTROL.search(shown)
         if m:
             found.append(f"{where}: raw control character {m.group(0)!r} in {name}")
+        if o.argv[:2] == ["fmt", "-"] and name == "stdout":
+            continue  # the formatted file itself, verbatim (documented)
+        for line in _LINE_BREAK.split(text):
+            if line.lstrip().startswith("::") and not OWN_ANNOTATION.match(line):
+                found.append(f"{where}: {name} has a line starting '::' ({line[:60]!r})")
+                break
+    if SLOW_S is not None and o.seconds > SLOW_S:
+        found.append(f"{where}: slow, {o.seconds:.1f} s")
     usage_error = o.status == 2 and not o.stdout and o.stderr.startswith(b"cruxmap: error: ")
     if kind in ("json", "sarif") and o.status in (0, 1, 2) and not usage_error:
         try:
@@ -384,6 +409,160 @@ def random_input(rng: random.Random, seeds: list[bytes]) -> tuple[str, bytes]:
     )
 
 
+# --------------------------------------------------------------------------- shapes (issue 14)
+
+#: Values for ``[tool.cruxmap]`` keys, from sane to hostile.
+_NUMBERS = ("1", "2", "3", "4", "10", "64", "0", "-1", "1000", "1000000000000",
+            "9223372036854775807", "1.5", "inf", "nan", "true", '"3"', "[]")  # fmt: skip
+_STRINGS = ("error", "warning", "info", "text", "json", "github", "sarif", "",
+            "x\n::error file=evil::PWNED", "::add-mask::x", "\u001b[2J", "é", "CX1",
+            "CX101", "cx2", "CX", "CX999", "\u202e", "../..", "/etc", "a" * 5000)  # fmt: skip
+_KEYS = ("depth", "max-order", "fail-on", "format", "select", "ignore", "paths",
+         "unknown", "max_order", "Depth", "x\n::error::k")  # fmt: skip
+
+
+def _toml_value(rng: random.Random, depth: int = 0) -> str:
+    pick = rng.randrange(6)
+    if pick == 0:
+        return rng.choice(_NUMBERS)
+    if pick == 1:
+        return json.dumps(rng.choice(_STRINGS))
+    if pick == 2 and depth < 2:  # a list, sometimes long
+        n = rng.choice((0, 1, 2, 3, 50, 2000))
+        return "[" + ", ".join(_toml_value(rng, depth + 1) for _ in range(n)) + "]"
+    if pick == 3:  # nested arrays, sometimes deeper than the parser recurses
+        k = rng.choice((2, 10, 100, 1000, 3000))
+        return "[" * k + "]" * k
+    if pick == 4:
+        return "{ a = 1, b = " + json.dumps(rng.choice(_STRINGS)) + " }"
+    return json.dumps(rng.choice(_STRINGS))
+
+
+def hostile_config(rng: random.Random) -> bytes:
+    """A ``pyproject.toml`` with hostile ``[tool.cruxmap]`` values (or a
+    hostile file: not UTF-8, the table not a table, oversized)."""
+    whole = rng.randrange(20)
+    if whole == 0:
+        return b"[tool.cruxmap]\nfail-on = '\xff\xfe'\n"
+    if whole == 1:
+        return rng.choice((b"tool = 5\n", b"[tool]\ncruxmap = 5\n", b"[tool.cruxmap\n"))
+    if whole == 2:
+        return b"[tool.cruxmap]\n# " + b"x" * (1024 * 1024 + 10) + b"\n"
+    lines = ["[project]", "name = 'fuzz'", "[tool.cruxmap]"]
+    for key in rng.sample(_KEYS, rng.randint(1, 4)):
+        lines.append(f"{json.dumps(key)} = {_toml_value(rng)}")
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+
+
+def chain(n: int, prefix: str = "c") -> str:
+    lines = [f'claim {prefix}{i}: "claim {i}"' for i in range(n)]
+    lines.append("    assume: good")
+    lines += [f"{prefix}{i} reduces to {prefix}{i + 1}" for i in range(n - 1)]
+    return "\n".join(lines) + f"\ngoal {prefix}0 >= good\n"
+
+
+def shared_import(rng: random.Random, small: bool = False) -> dict[str, bytes]:
+    """Many roots sharing one import (issue 14 #3), sometimes in a ring."""
+    n = rng.choice((5, 30) if small else (5, 50, 300, 1000))
+    files = {"big.crux": chain(n).encode()}
+    k = rng.choice((2, 10) if small else (2, 10, 60, 200))
+    for j in range(k):
+        own = f'import "big.crux"\nclaim r{j}: "root {j}"\nr{j} reduces to c{rng.randrange(n)}\n'
+        if rng.random() < 0.3:
+            own += f"goal r{j} >= good\n"
+        files[f"root{j}.crux"] = own.encode()
+    if rng.random() < 0.2:  # the shared file imports a root back: an import ring
+        files["big.crux"] = b'import "root0.crux"\n' + files["big.crux"]
+    return files
+
+
+#: Identifier pieces: scripts, lookalikes, combining marks, NFKC variants and
+#: invisible or default-ignorable characters (issue 14 #11).
+_ID_PIECES = ("a", "b", "safety", "é", "e\u0301", "\u0430", "\u0435", "\u043e", "\u03b1", "Ω", "名前", "ß",
+              "İ", "\u0131", "ﬁ", "\uff21", "\U0001d41a", "٣", "Ⅻ", "_", "-", "\u3164", "\u200b", "\u200d",
+              "\u00ad", "\u2060", "\ufeff", "\u0301", "x", "·", "ǅ", "\u202e", "1")  # fmt: skip
+
+
+def unicode_id(rng: random.Random) -> str:
+    return "".join(rng.choice(_ID_PIECES) for _ in range(rng.randint(1, 4)))
+
+
+def unicode_map(rng: random.Random) -> bytes:
+    """A map whose IDs are random Unicode, reused in spellings that look
+    alike or normalise alike."""
+    ids = [unicode_id(rng) for _ in range(rng.randint(2, 6))]
+    ids += [rng.choice(ids).replace("é", "e\u0301").replace("a", "\u0430") for _ in range(2)]
+    lines = [f'claim {i}: "text {i}"' for i in ids]
+    for _ in range(rng.randint(1, 4)):
+        c, p = rng.choice(ids), rng.choice(ids)
+        lines.append(f"{c} reduces to {p} >= {rng.choice(('partial', 'good'))}")
+    lines.append(f"goal {rng.choice(ids)} >= good")
+    if rng.random() < 0.5:
+        lines.append(f'objection {unicode_id(rng)}: "o"\n    against: {rng.choice(ids)}')
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+
+
+def ring(rng: random.Random, small: bool = False) -> bytes:
+    """A reduction ring with one way in (issue 14 #1)."""
+    n = rng.choice((2, 3, 10) if small else (2, 3, 10, 50, 200, 400))
+    lines = [f'claim c{i}: "c{i}"' for i in range(n)]
+    lines.append('claim leaf: "leaf"\n    assume: great')
+    lines += [f"c{i} reduces to c{(i + 1) % n}" for i in range(n)]
+    lines.append(f"c{n - 1} reduces to leaf >= good")
+    lines.append("goal c0 >= good")
+    return ("\n".join(lines) + "\n").encode()
+
+
+SHAPES = ("config", "shared-import", "unicode-ids", "ring")
+
+
+def exercise_shape(
+    shape: str, rng: random.Random, workdir: Path, seeds: list[bytes], small: bool = False
+) -> tuple[dict[str, bytes], list[str]]:
+    """Run one input of ``shape``; (the files it wrote, what went wrong).
+    ``small`` keeps rings and shared imports small (for the CI tests)."""
+    fmt = rng.choice(CHECK_FORMATS)
+    if shape == "unicode-ids":
+        data = unicode_map(rng)
+        return {"t.crux": data}, exercise(data, rng.choice(COMMANDS), workdir)
+    if shape == "ring":
+        data = ring(rng, small)
+        command = rng.choice((*CHECK_FORMATS, "dot"))
+        return {"t.crux": data}, exercise(data, command, workdir)
+    if shape == "config":
+        config = hostile_config(rng)
+        (workdir / "t.crux").write_bytes(rng.choice(seeds))
+        pyproject = workdir / "pyproject.toml"
+        saved = pyproject.read_bytes()
+        pyproject.write_bytes(config)
+        try:
+            argv = rng.choice(
+                (["check", "--format", fmt, "t.crux"], ["check", "--format", fmt],
+                 ["render", "--format", "dot", "-o", "-", "t.crux"], ["fmt", "--check"],
+                 ["render", "t.crux", "--format", "dot", "--check"])
+            )  # fmt: skip
+            found = problems(run_cli(argv), fmt if argv[0] == "check" else "dot")
+        finally:
+            pyproject.write_bytes(saved)
+        return {"pyproject.toml": config}, found
+    assert shape == "shared-import", shape
+    files = shared_import(rng, small)
+    shared = workdir / "shared"
+    shutil.rmtree(shared, ignore_errors=True)
+    shared.mkdir()
+    for name, data in files.items():
+        (shared / name).write_bytes(data)
+    try:
+        found = problems(run_cli(["check", "--format", fmt, "shared"]), fmt)
+        if rng.random() < 0.3:
+            found += problems(
+                run_cli(["render", "--format", "dot", "-o", "-", "shared/root0.crux"]), "dot"
+            )
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+    return files, found
+
+
 # --------------------------------------------------------------------------- campaign
 
 
@@ -396,7 +575,9 @@ def scratch_project() -> Path:
 
 def _worker(args: tuple[int, int, int, str]) -> tuple[int, list[tuple[str, bytes, list[str]]]]:
     """Run ``count`` inputs from ``seed``; (inputs run, failures)."""
+    global SLOW_S
     seed, count, worker, found_dir = args
+    SLOW_S = SLOW_RUN_S
     workdir = scratch_project()
     os.chdir(workdir)
     try:
@@ -406,6 +587,10 @@ def _worker(args: tuple[int, int, int, str]) -> tuple[int, list[tuple[str, bytes
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+#: Share of a campaign's inputs drawn from :data:`SHAPES` (each costs more).
+SHAPE_SHARE = 0.15
+
+
 def _run_inputs(
     seed: int, count: int, worker: int, found_dir: str, workdir: Path
 ) -> tuple[int, list[tuple[str, bytes, list[str]]]]:
@@ -413,6 +598,16 @@ def _run_inputs(
     seeds = [p.read_bytes() for p in seed_files()]
     failures: list[tuple[str, bytes, list[str]]] = []
     for i in range(count):
+        if rng.random() < SHAPE_SHARE:
+            shape = rng.choice(SHAPES)
+            files, found = exercise_shape(shape, rng, workdir, seeds)
+            if found:
+                failures.append((shape, next(iter(files.values())), found))
+                out = Path(found_dir) / f"w{worker}_{seed}_{i}_{shape}"
+                out.mkdir(parents=True, exist_ok=True)
+                for name, data in files.items():
+                    (out / name).write_bytes(data)
+            continue
         _kind, data = random_input(rng, seeds)
         companion = None
         if rng.random() < 0.1:  # two files importing each other (or not)
@@ -475,7 +670,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--found", type=Path, default=CORPUS / "found", help="where to save failures")
+    ap.add_argument("--shape-share", type=float, default=0.15,
+                    help=f"share of inputs from {', '.join(SHAPES)} (default 0.15)")  # fmt: skip
     a = ap.parse_args(argv)
+    globals()["SHAPE_SHARE"] = a.shape_share  # read by the forked workers
     return campaign(a.n, a.workers, a.seed, a.found.absolute())
 
 

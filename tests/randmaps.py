@@ -217,6 +217,110 @@ def crux_maps(
     return GeneratedMap(m, text)
 
 
+# ---------------------------------------------------------------------------
+# The benchmark shapes (benchmarks/generate.py) at small sizes.
+# ---------------------------------------------------------------------------
+
+SHAPES = ("wide", "hub", "goals", "cycles", "diamonds", "chain", "ring", "orwide")
+
+
+@st.composite
+def shaped_maps(draw, shapes: tuple[str, ...] = SHAPES, max_claims: int = 10) -> GeneratedMap:
+    """A small map of one of the shapes the fast engine was built for: wide
+    sharing, a hub premise in every reduction, many goals over one support,
+    back edges (cycles), stacked diamonds, a chain, a ring with one way in,
+    alternatives of one premise each (issue 8, issue 14 #1/#2)."""
+    shape = draw(st.sampled_from(shapes))
+    scale = DEFAULT_SCALE
+    th_levels = st.sampled_from(scale[1:4])  # partial .. great
+    leaf_levels = st.sampled_from(scale[3:])  # great .. perfect
+    reductions: list[Reduction] = []
+    claims: dict[str, str | None] = {}
+    goals: dict[str, str] = {}
+
+    def red(concl: str, prem: list[tuple[str, str | None]], yields: str | None = None) -> None:
+        reductions.append(Reduction(f"red{len(reductions) + 1}", concl, tuple(prem), yields))
+
+    if shape in ("wide", "hub", "goals", "cycles"):
+        n = draw(st.integers(4, max_claims))
+        names = [f"c{i}" for i in range(n)]
+        window = max(2, int(2 * n**0.5))
+        n_goals = n // 2 if shape == "goals" else max(1, min(3, n // 3))
+        leaf = [i >= n - 2 or (i >= n_goals and draw(st.integers(0, 3)) == 0) for i in range(n)]
+        for i in range(n):
+            if leaf[i]:
+                continue
+            below = names[i + 1 : i + 1 + window]
+            for _ in range(draw(st.integers(1, 2))):
+                k = draw(st.integers(1, min(3, len(below))))
+                picks = draw(st.lists(st.sampled_from(below), min_size=k, max_size=k, unique=True))
+                prem: list[tuple[str, str | None]] = [(p, draw(th_levels)) for p in picks]
+                if shape == "hub":
+                    prem.append(("hub", draw(th_levels)))
+                if shape == "cycles" and i > 0 and draw(st.integers(0, 2)) == 0:
+                    prem.append((draw(st.sampled_from(names[:i])), draw(th_levels)))
+                yields = None if draw(st.integers(0, 3)) else draw(st.sampled_from(scale[2:]))
+                red(names[i], prem, yields)
+        concluded = {r.conclusion for r in reductions}
+        for c in names:
+            claims[c] = None if c in concluded else draw(leaf_levels)
+        if shape == "hub":
+            claims["hub"] = draw(leaf_levels)
+        for c in names[:n_goals]:
+            if c in concluded:
+                goals[c] = draw(st.sampled_from(scale[1:3]))
+    elif shape == "diamonds":
+        k = draw(st.integers(1, 3))
+        for i in range(k):
+            for side, extra in ((f"l{i}", f"a{i}"), (f"r{i}", f"b{i}")):
+                red(f"d{i}", [(side, draw(th_levels))])
+                red(side, [(f"d{i + 1}", draw(th_levels)), (extra, draw(th_levels))])
+                claims[side] = None
+                claims[extra] = draw(leaf_levels)
+            claims[f"d{i}"] = None
+        claims[f"d{k}"] = draw(leaf_levels)
+        goals["d0"] = draw(st.sampled_from(scale[1:3]))
+    elif shape in ("chain", "ring"):
+        n = draw(st.integers(2, max_claims - 1))
+        names = [f"c{i}" for i in range(n)]
+        for i in range(n - 1):
+            red(names[i], [(names[i + 1], draw(th_levels))])
+        if shape == "ring":
+            red(names[-1], [(names[0], draw(th_levels))])
+            red(names[-1], [("leaf", draw(th_levels))])
+            claims.update(dict.fromkeys(names))
+            claims["leaf"] = draw(leaf_levels)
+        else:
+            claims.update(dict.fromkeys(names[:-1]))
+            claims[names[-1]] = draw(leaf_levels)
+        goals[names[0]] = draw(st.sampled_from(scale[1:3]))
+    else:  # orwide: g <- y0..ym; y_i <- b_i | c_i (every {b_i, c_i} a cut set)
+        m = draw(st.integers(1, 3))
+        red("g", [(f"y{i}", None) for i in range(m)])
+        claims["g"] = None
+        for i in range(m):
+            red(f"y{i}", [(f"b{i}", None)])
+            red(f"y{i}", [(f"c{i}", None)])
+            claims[f"y{i}"] = None
+            claims[f"b{i}"] = draw(st.one_of(st.none(), leaf_levels))
+            claims[f"c{i}"] = draw(st.one_of(st.none(), leaf_levels))
+    m_ = CruxMap(claims=claims, reductions=reductions, goals=goals, scale=scale)
+    return GeneratedMap(m_, render(m_, custom_scale=False))
+
+
+@st.composite
+def concluded_scenarios(draw, m: CruxMap) -> dict[str, str]:
+    """``--set`` overrides that pin at least one concluded claim (raised or
+    lowered), and maybe a leaf too."""
+    concluded = sorted(m.concluded())
+    if not concluded:
+        return draw(scenarios(m))
+    sets = {draw(st.sampled_from(concluded)): draw(st.sampled_from(m.scale))}
+    if draw(st.booleans()):
+        sets[draw(st.sampled_from(sorted(m.claims)))] = draw(st.sampled_from(m.scale))
+    return sets
+
+
 @st.composite
 def scenarios(draw, m: CruxMap) -> dict[str, str]:
     """One or two ``--set claim=LEVEL`` overrides for ``m``."""

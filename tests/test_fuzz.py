@@ -23,9 +23,11 @@ from fuzz_campaign import (  # tests/ is on sys.path: pytest's rootdir-relative 
     CHECK_FORMATS,
     COMMANDS,
     CORPUS,
+    SHAPES,
     TOKENS,
     corpus_files,
     exercise,
+    exercise_shape,
     mutate,
     problems,
     random_options,
@@ -223,3 +225,14 @@ def test_subprocess_runs(tmp_path: Path, data: bytes, argv: list[str]) -> None:
     assert b"Traceback" not in both
     both.decode("utf-8")  # valid UTF-8, whatever the input
     assert b"root:" not in both  # /etc/passwd was not read
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("seed", range(6))
+def test_issue14_shapes(workdir: Path, shape: str, seed: int) -> None:
+    """Hostile config values, many roots sharing an import, Unicode
+    identifiers and rings, small, a few of each (the campaign runs more)."""
+    rng = random.Random(f"{shape}-{seed}")
+    seeds = [p.read_bytes() for p in seed_files()]
+    _files, found = exercise_shape(shape, rng, workdir, seeds, small=True)
+    assert found == []

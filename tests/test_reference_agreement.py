@@ -16,10 +16,30 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 try:
-    from .randmaps import GeneratedMap, crux_maps, minimise, render, run_check, scenarios, text_of
+    from .randmaps import (
+        GeneratedMap,
+        concluded_scenarios,
+        crux_maps,
+        minimise,
+        render,
+        run_check,
+        scenarios,
+        shaped_maps,
+        text_of,
+    )
     from .reference import CruxMap, analyse
 except ImportError:  # tests/ is on sys.path (no tests/__init__.py)
-    from randmaps import GeneratedMap, crux_maps, minimise, render, run_check, scenarios, text_of
+    from randmaps import (
+        GeneratedMap,
+        concluded_scenarios,
+        crux_maps,
+        minimise,
+        render,
+        run_check,
+        scenarios,
+        shaped_maps,
+        text_of,
+    )
     from reference import CruxMap, analyse
 
 try:
@@ -191,6 +211,29 @@ def test_scenario_agrees(data):
 @given(crux_maps())
 def test_depth2_order2_agrees(gm):
     check_agreement(gm, depth=2, max_order=2)
+
+
+@SETTINGS
+@given(st.data())
+def test_scenario_pinning_concluded_claims_agrees(data):
+    """SPEC v0.2: ``--set`` on a concluded claim takes it at that level,
+    above or below what its routes give, cycles included."""
+    gm = data.draw(st.one_of(crux_maps(), shaped_maps()))
+    sets = data.draw(concluded_scenarios(gm.map))
+    check_agreement(gm, sets)
+
+
+@SETTINGS
+@given(shaped_maps())
+def test_benchmark_shapes_agree(gm):
+    """The shapes the bitset engine was built for (issue 8) at small sizes."""
+    check_agreement(gm)
+
+
+@settings(SETTINGS, max_examples=max(1, N * 2 // 3))
+@given(shaped_maps(), st.integers(1, 3), st.integers(1, 4))
+def test_benchmark_shapes_depth_and_order_agree(gm, depth, max_order):
+    check_agreement(gm, depth=depth, max_order=max_order)
 
 
 @settings(SETTINGS, max_examples=max(1, N * 2 // 3))

@@ -244,3 +244,56 @@ def test_an_existing_drawing_linked_to_a_device_is_not_read(proj: Path) -> None:
     code, out, err = cli(proj, "render", "m.crux", "--check", limit_mb=1500)
     assert code == 1, (out, err)
     assert "stale" in out + err
+
+
+# --------------------------------------------------------------------------- 14: Graphviz budget
+
+
+def _tangle(n: int) -> str:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        from render_layout import tangle
+    finally:
+        sys.path.pop(0)
+    return tangle(n)
+
+
+def test_big_maps_get_the_cheap_layout(proj: Path) -> None:
+    from cruxmap import render
+
+    (proj / "big.crux").write_text(_tangle(150))
+    code, _out, err = cli(proj, "render", "big.crux", "m.crux", "--format", "dot", "-o", "out/")
+    assert code == 0, err
+    assert render.CHEAP_LAYOUT in (proj / "out" / "big.dot").read_text()
+    assert render.CHEAP_LAYOUT not in (proj / "out" / "m.dot").read_text()
+    for f in sorted(Path(__file__).resolve().parent.parent.glob("arguments/*.crux")):
+        code, dot, err = cli(f.parent, "render", f.name, "--format", "dot", "-o", "-")
+        assert code == 0 and render.CHEAP_LAYOUT not in dot, f
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script as Graphviz")
+def test_one_graphviz_budget_for_the_whole_command(
+    proj: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each drawing fits the budget alone; together they do not."""
+    from cruxmap import render
+
+    for name in ("a", "b", "c", "d"):
+        (proj / f"{name}.crux").write_text(GOOD)
+    fake = proj / "slow-dot"
+    fake.write_text(
+        "#!/bin/sh\ncat >/dev/null\nsleep 0.8\n"
+        "printf '<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>'\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.chdir(proj)
+    monkeypatch.setattr(render, "GRAPHVIZ_TIMEOUT_S", 2)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["render", "--graphviz", str(fake), "a.crux", "-o", "one.svg"])
+    assert code == 0, err.getvalue()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["render", "--graphviz", str(fake), ".", "-o", "all/"])
+    assert code == 2
+    assert "did not finish within 2 s" in err.getvalue()
+    assert not (proj / "all").exists()

@@ -470,6 +470,27 @@ Fix:
 """,
         subject=("claim",),
     ),
+    Rule(
+        "CX206", "mixed-script-identifier", _W,
+        "An identifier mixes scripts in a way that can spoof another name.",
+        {"": "identifier `{name}` mixes scripts ({scripts}): it can look like another name"},
+        """\
+An identifier that mixes letters of different scripts, such as Latin and
+Cyrillic (`s\u0430fety` with a Cyrillic `\u0430`), can look exactly like another
+identifier while being a different name: a reader sees one claim where
+there are two. Identifiers follow UAX #31 (NFKC-normalised; invisible and
+default-ignorable characters are a syntax error, CX001); this warning is
+the mixed-script check Rust and Python tooling do for the rest.
+
+Example:
+
+    claim safety: "the system is safe"
+    claim s\u0430fety: "the system is secure"    # CX206: Latin; Cyrillic U+0430
+
+Fix: write the identifier in one script.
+""",
+        subject=("name",),
+    ),
 ]  # fmt: skip
 
 RULES: dict[str, Rule] = {r.code: r for r in _RULE_LIST}

@@ -18,7 +18,6 @@ import sys
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field, fields, is_dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -291,20 +290,33 @@ def _render(layout: _Layout) -> str:
 _POSITIONS = frozenset({"loc", "end_line", "attr_locs", "level_locs"})
 
 
-@cache
-def _meaningful(cls: type) -> tuple[str, ...]:
-    """The fields of a model class that say something (no positions)."""
-    return tuple(
-        f.name for f in fields(cls) if f.name not in _POSITIONS and not f.name.endswith("_loc")
-    )
+#: Per model class, the fields that say something (no positions); ``None``
+#: for values that are not model objects.
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _meaningful(cls: type) -> tuple[str, ...] | None:
+    if cls not in _FIELDS:
+        _FIELDS[cls] = (
+            tuple(
+                f.name
+                for f in fields(cls)
+                if f.name not in _POSITIONS and not f.name.endswith("_loc")
+            )
+            if is_dataclass(cls)
+            else None
+        )
+    return _FIELDS[cls]
 
 
 def _strip(value: Any) -> Any:
-    if isinstance(value, list):
+    cls = type(value)
+    if cls is list:
         return [_strip(v) for v in value]
-    if is_dataclass(value):
-        return {name: _strip(getattr(value, name)) for name in _meaningful(type(value))}
-    return value
+    names = _FIELDS[cls] if cls in _FIELDS else _meaningful(cls)
+    if names is None:
+        return value
+    return {name: _strip(getattr(value, name)) for name in names}
 
 
 def meaning(doc: Document) -> list[tuple[str, Any]]:

@@ -20,6 +20,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.common import LexerConf
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer, PatternStr
+from lark.parsers.lalr_analysis import Shift
 
 from cruxmap import diagnostics as dg
 from cruxmap.diagnostics import Diagnostic
@@ -107,83 +108,86 @@ class _CruxLexer(Lexer):
                 -len(t.pattern.value),
             ),
         )
-        self.regex = re.compile("|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in ordered))
+        # Any other character matches the last group: an error, raised in order.
+        self.regex = re.compile(
+            "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in ordered)
+            + "|(?P<_BAD>[\\s\\S])"
+        )
 
     def lex(self, data: str) -> Iterator[Token]:  # type: ignore[override]
-        match = self.regex.match
+        """One pass of ``finditer`` (the scanning loop runs in C); newline runs
+        are tracked as plain values and become one token when they end."""
         keywords = self.keywords
+        new_token = Token._future_new  # Token() without its deprecation shim
         comments = _session.comments
-        pos, line, line_start, end = 0, 1, 0, len(data)
-        first: Token | None = None  # first newline of a run of blank lines
-        last_nl: Token | None = None  # last newline of that run
+        line, line_start, end = 1, 0, len(data)
+        # The run of newlines before the next token: where its first newline
+        # starts (offset, line, column) and the last one's text.
+        run_pos = run_line = run_col = 0
+        run_value: str | None = None
         prev: Token | None = None
         started = False
-        while pos < end:
-            m = match(data, pos)
-            if m is None:
-                raise UnexpectedCharacters(
-                    data, pos, line, pos - line_start + 1, allowed=None, token_history=None
-                )
+        for m in self.regex.finditer(data):
             kind = m.lastgroup
+            pos = m.start()
+            if kind == "WS":
+                continue
             value = m.group()
-            column = pos - line_start + 1
             if kind == "NEWLINE":
-                tok = Token("NEWLINE", value, pos, line, column)
-                if first is None:
-                    first = tok
-                last_nl = tok
+                if run_value is None:
+                    run_pos, run_line, run_col = pos, line, pos - line_start + 1
+                run_value = value
                 line += 1
                 line_start = pos + 1
-                pos = m.end()
                 continue
-            if kind == "WS":
-                pos = m.end()
-                continue
+            column = pos - line_start + 1
             if kind == "COMMENT":
-                comments.append(Token("COMMENT", value, pos, line, column))
-                pos = m.end()
+                comments.append(new_token("COMMENT", value, pos, line, column))
                 continue
-            if first is not None and last_nl is not None:
-                if len(last_nl.value) > 1:
+            if kind == "_BAD":
+                raise UnexpectedCharacters(
+                    data, pos, line, column, allowed=None, token_history=None
+                )
+            if run_value is not None:
+                if len(run_value) > 1:
                     # Ends where the indented line's text begins, for errors.
-                    yield Token(
-                        "_ATTR_NL", last_nl.value, first.start_pos, first.line, first.column,
-                        line, len(last_nl.value), pos,
+                    yield new_token(
+                        "_ATTR_NL", run_value, run_pos, run_line, run_col,
+                        line, len(run_value), pos,
                     )  # fmt: skip
-                else:
-                    yield _at_line_end("EOL", last_nl.value, first)
-                first = last_nl = None
+                else:  # placed (zero-width) at the end of the line it ends
+                    yield new_token(
+                        "EOL", run_value, run_pos, run_line, run_col, run_line, run_col, run_pos
+                    )
+                run_value = None
             elif not started and column != 1:
-                yield Token("_ATTR_NL", "", 0, line, 1, line, column, pos)
+                yield new_token("_ATTR_NL", "", 0, line, 1, line, column, pos)
             started = True
-            if kind == "ID" and value in keywords:
-                kind = keywords[value]
-            newlines = value.count("\n") if kind == "LONG_STRING" else 0
-            if newlines:
+            if kind == "ID":
+                if value in keywords:
+                    kind = keywords[value]
+                elif not value.isascii():
+                    value = _identifier(value, line, column)
+            if kind == "LONG_STRING" and "\n" in value:
+                newlines = value.count("\n")
                 end_line = line + newlines
                 end_column = len(value) - value.rfind("\n")
-            else:
-                end_line, end_column = line, column + len(value)
-            prev = Token(kind, value, pos, line, column, end_line, end_column, m.end())
-            yield prev
-            if newlines:
+                prev = new_token(kind, value, pos, line, column, end_line, end_column, m.end())
+                yield prev
                 line = end_line
                 line_start = pos + value.rfind("\n") + 1
-            pos = m.end()
-        if first is not None and last_nl is not None:
-            yield _at_line_end("EOL", last_nl.value, first)
+                continue
+            stop = m.end()
+            prev = new_token(kind, value, pos, line, column, line, column + stop - pos, stop)
+            yield prev
+        if run_value is not None:
+            yield new_token(
+                "EOL", run_value, run_pos, run_line, run_col, run_line, run_col, run_pos
+            )
         else:
             ln = prev.end_line or 1 if prev is not None else 1
             col = prev.end_column or 1 if prev is not None else 1
-            yield Token("EOL", "", end, ln, col, ln, col, end)
-
-
-def _at_line_end(kind: str, value: str, newline: Token) -> Token:
-    """A newline token placed (zero-width) at the end of the line it ends."""
-    return Token(
-        kind, value, newline.start_pos, newline.line, newline.column,
-        newline.line, newline.column, newline.start_pos,
-    )  # fmt: skip
+            yield new_token("EOL", "", end, ln, col, ln, col, end)
 
 
 class _Session:
@@ -192,9 +196,169 @@ class _Session:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.comments: list[Token] = []
+        #: (line, column, end column, code, message arguments, suggestion) of
+        #: identifier problems found while lexing, for ``parse_text``.
+        self.identifiers: list[tuple[int, int, int, str, dict[str, str], str]] = []
 
 
 _session = _Session()
+
+# --------------------------------------------------------------------------- Unicode
+
+#: Default-ignorable code points (Unicode's DerivedCoreProperties) that
+#: Python's ``\w`` accepts, so that they could hide inside an identifier: the
+#: Hangul fillers. The other default-ignorables (zero-width spaces and
+#: joiners, bidi controls, variation selectors, soft hyphen, tags) are not
+#: ``\w`` and already end an identifier as an unexpected character.
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0")
+_ID = re.compile(r"[^\W\d][\w-]*")
+#: Script sets an identifier may mix (UTS #39, "highly restrictive"): one
+#: script, or Latin with the scripts of Japanese, Chinese or Korean writing.
+_ALLOWED_MIXES = (
+    frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
+    frozenset({"LATIN", "CJK", "BOPOMOFO"}),
+    frozenset({"LATIN", "CJK", "HANGUL"}),
+)
+#: Unicode line breaks other than LF and CR: an editor breaks the line there,
+#: so a comment must not run on past one (the grammar's COMMENT stops before
+#: them, and outside strings they are a syntax error).
+LINE_SEPARATORS = {"\u2028": "LINE SEPARATOR", "\u2029": "PARAGRAPH SEPARATOR", "\x85": "NEXT LINE"}
+
+
+def _script(ch: str) -> str | None:
+    """A letter's script, from its Unicode name (``CYRILLIC SMALL LETTER A``);
+    ``None`` for digits, ``_``, ``-`` and marks (script Common/Inherited)."""
+    if not ch.isalpha():
+        return None
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    word = name.split(" ", 1)[0]
+    if word in ("HALFWIDTH", "FULLWIDTH"):
+        word = name.split(" ", 2)[1]
+    return {"IDEOGRAPHIC": "CJK", "KANGXI": "CJK"}.get(word, word) or None
+
+
+def _identifier(value: str, line: int, column: int) -> str:
+    """A non-ASCII identifier as UAX #31 and Python read it: NFKC-normalised
+    (``ﬁle`` is ``file``). Invisible characters are refused (CX001), and a
+    mix of scripts that can spoof another name is flagged (CX206)."""
+    import unicodedata
+
+    end = column + len(value)
+    hidden = sorted({f"U+{ord(c):04X}" for c in value if c in _INVISIBLE})
+    if hidden:
+        _session.identifiers.append(
+            (line, column, end, "CX001", {"detail": (
+                f"identifier contains an invisible character ({', '.join(hidden)}): "
+                "it would look like another name"
+            )}, "remove the invisible character (retype the name)")
+        )  # fmt: skip
+        return value
+    normal = unicodedata.normalize("NFKC", value)
+    if normal != value and not _ID.fullmatch(normal):
+        _session.identifiers.append(
+            (line, column, end, "CX001", {"detail": (
+                f"identifier is not valid once NFKC-normalised (it reads as {normal!r})"
+            )}, "write the identifier with plain letters and digits")
+        )  # fmt: skip
+        return value
+    letters = [(c, sc) for c in normal if (sc := _script(c)) is not None]
+    scripts = {sc for _, sc in letters}
+    if len(scripts) > 1 and not any(scripts <= mix for mix in _ALLOWED_MIXES):
+        counts = {sc: sum(1 for _, s in letters if s == sc) for sc in scripts}
+        main = max(sorted(scripts), key=lambda sc: counts[sc])
+        odd = ", ".join(
+            f"{sc.title()} {' '.join(f'U+{ord(c):04X}' for c, s in letters if s == sc)}"
+            for sc in sorted(scripts - {main})
+        )
+        _session.identifiers.append(
+            (line, column, end, "CX206", {"name": normal, "scripts": f"{main.title()}; {odd}"},
+             "write the identifier in one script")
+        )  # fmt: skip
+    return normal
+
+
+class _FastPath:
+    """The LALR loop of lark's parser, run directly over our lexer's tokens
+    with lark's own tables and rule callbacks.
+
+    lark's general loop goes through a lexer thread, a parser state object
+    and a method call per token; for a large file that overhead is most of
+    the parse. This loop does the same shifts and reductions. Any error
+    (bad character, unexpected token) raises :class:`_Retry`, and the caller
+    parses again through lark itself, which builds the exceptions (expected
+    terminals, interactive parser) the error messages are made from: valid
+    files take the fast path, and error reports stay identical.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        parser = lark.parser.parser.parser  # frontend -> LALR_Parser -> _Parser
+        table = parser.parse_table
+        # Plain str keys (lark's are Token objects, whose __eq__ is Python),
+        # and for a reduction its size, callback and the goto symbol at once.
+        callbacks = parser.callbacks
+        self.states: dict[Any, dict[str, tuple[Any, Any]]] = {
+            state: {
+                str(symbol): (action, arg)
+                if action is Shift
+                else (None, (len(arg.expansion), callbacks[arg], str(arg.origin.name)))
+                for symbol, (action, arg) in actions.items()
+            }
+            for state, actions in table.states.items()
+        }
+        self.start_state = table.start_states["start"]
+        self.end_state = table.end_states["start"]
+        self.lexer = _CruxLexer(lark.lexer_conf)
+
+    def parse(self, text: str) -> Any:
+        states, shift, end_state = self.states, Shift, self.end_state
+        state_stack = [self.start_state]
+        value_stack: list[Any] = []
+        push_state, push_value = state_stack.append, value_stack.append
+        try:
+            for token in self.lexer.lex(text):
+                while True:
+                    action, arg = states[state_stack[-1]][token.type]
+                    if action is shift:
+                        push_state(arg)
+                        push_value(token)
+                        break
+                    size, callback, goto = arg
+                    if size:
+                        children = value_stack[-size:]
+                        del state_stack[-size:]
+                        del value_stack[-size:]
+                    else:
+                        children = []
+                    push_value(callback(children))
+                    push_state(states[state_stack[-1]][goto][1])
+            while True:
+                action, arg = states[state_stack[-1]]["$END"]
+                if action is shift:
+                    raise _Retry
+                size, callback, goto = arg
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                push_value(callback(children))
+                push_state(states[state_stack[-1]][goto][1])
+                if state_stack[-1] == end_state:
+                    return value_stack[-1]
+        except (KeyError, UnexpectedInput):
+            raise _Retry from None
+
+
+class _Retry(Exception):
+    """The fast path met an error: parse again through lark for its report."""
+
+
+@lru_cache(maxsize=1)
+def _fast_path() -> _FastPath:
+    return _FastPath(_lark()[0])
 
 
 @lru_cache(maxsize=1)
@@ -209,7 +373,7 @@ def _lark() -> tuple[Lark, _Builder]:
         grammar,
         parser="lalr",
         lexer=_CruxLexer,
-        propagate_positions=True,
+        propagate_positions=False,  # node positions come from tokens
         maybe_placeholders=False,
         transformer=builder,
         **options,
@@ -269,26 +433,43 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
     # that errors at the end of a big file cannot cost 20 full parses.
     budget = 2 * len(text) + 1_000_000
     with _session.lock:
-        for _ in range(_MAX_ERRORS_PER_FILE + 1):
-            builder.reset(path, lines)
-            _session.comments = []
-            try:
-                statements = lark.parse(work)
-                break
-            except UnexpectedInput as exc:
-                diagnostics.append(_syntax_diagnostic(exc, path, lines))
-                token = getattr(exc, "token", None)
-                budget -= (
-                    getattr(exc, "pos_in_stream", None)
-                    or getattr(token, "start_pos", None)
-                    or len(work)
-                )
-                blanked = _blank_statement(work, exc)
-                if blanked is None or budget < 0:
+        builder.reset(path, lines)
+        _session.comments = []
+        _session.identifiers = []
+        try:
+            statements = _fast_path().parse(work)
+        except _Retry:  # a syntax error: lark reports it, and recovery follows
+            for _ in range(_MAX_ERRORS_PER_FILE + 1):
+                builder.reset(path, lines)
+                _session.comments = []
+                _session.identifiers = []
+                try:
+                    statements = lark.parse(work)
                     break
-                work = blanked
+                except UnexpectedInput as exc:
+                    diagnostics.append(_syntax_diagnostic(exc, path, lines))
+                    token = getattr(exc, "token", None)
+                    budget -= (
+                        getattr(exc, "pos_in_stream", None)
+                        or getattr(token, "start_pos", None)
+                        or len(work)
+                    )
+                    blanked = _blank_statement(work, exc)
+                    if blanked is None or budget < 0:
+                        break
+                    work = blanked
         diagnostics.extend(builder.diagnostics)
         lexed = _session.comments
+        seen: set[tuple[int, int]] = set()
+        for line, column, end, code, args, hint in _session.identifiers:
+            if (line, column) not in seen:
+                seen.add((line, column))
+                diagnostics.append(
+                    dg.make(
+                        code, path, line, column, excerpt=lines[line - 1] if code == "CX001" else None,
+                        end_line=line, end_column=end, suggestion=hint, **args,
+                    )
+                )  # fmt: skip
     doc = Document(path=path, statements=statements or [])
     if diagnostics:
         # Parsing resumed on a blanked copy: take the comments from the text.
@@ -364,6 +545,12 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
         elif ch == "\r":
             message = "stray carriage return"
             hint = "use LF or CRLF line ends"
+        elif ch in LINE_SEPARATORS:
+            message = (
+                f"U+{ord(ch):04X} ({LINE_SEPARATORS[ch]}) outside a string: editors show "
+                "a line break here, but it is not one"
+            )
+            hint = "use an ordinary line break; inside a string it is allowed (or write `\\n`)"
         else:
             message = f"unexpected character {ch!r}"
             hint = "identifiers are letters, digits, `_` and `-`; text goes in double quotes"
@@ -479,7 +666,9 @@ def _blank_statement(text: str, exc: UnexpectedInput) -> str | None:
     return "\n".join(lines)
 
 
-_COMMENT_RE = re.compile(r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+_COMMENT_RE = re.compile(
+    r'"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|"(?:[^"\\\n]|\\.)*"|(#[^\n\u2028\u2029\x85]*)'
+)
 
 
 def _comments(text: str) -> list[Comment]:

@@ -39,15 +39,21 @@ support). The uniform margin is ``O(s)`` evaluations of the map.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import compress
+from typing import Any
 
 from cruxmap.graph import ClaimGraph
 from cruxmap.semantics import Scenario, evaluate
 
 #: Work units (one set built, compared or combined) the order >= 2 cut-set
-#: search may spend per analysis, across all goals.
-CUT_SET_BUDGET = 3_000_000
+#: search may spend per analysis, across all goals: this much, plus
+#: ``CUT_SET_BUDGET_PER_CONDITION`` per condition of the map (so the bound
+#: grows linearly with the map; about 0.2 microseconds a unit).
+CUT_SET_BUDGET = 2_000_000
+CUT_SET_BUDGET_PER_CONDITION = 300
 #: Largest family of cut sets kept for one condition (and so listed for one
 #: goal); a bigger one is cut.
 CUT_SET_FAMILY_LIMIT = 10_000
@@ -91,11 +97,14 @@ class GoalResult:
         return self.baseline >= self.required
 
 
-#: A family of cut sets of order 2..k (bitsets), ``TOP`` ("fails on nothing
-#: at all", the start of the fixed-point iteration on a cycle) or ``None``
-#: (cut by the budget: unknown).
-_TOP = frozenset({0})
-Multi = frozenset[int] | None
+#: A family of cut sets of order 2..k: the sets (bitsets) and a mask holding
+#: at least their members (so "does any set touch these claims?" is one AND);
+#: ``_TOP`` ("fails on nothing at all", the start of the fixed-point
+#: iteration on a cycle) or ``None`` (cut by the budget: unknown).
+Family = tuple[frozenset[int], int]
+Multi = Family | None
+_TOP: Family = (frozenset({0}), -1)
+_EMPTY: Family = (frozenset(), 0)
 
 
 class Analysis:
@@ -115,12 +124,16 @@ class Analysis:
         #: sets only hold bits below its own and stay short low in the map.
         self.bit_of = [0] * n
         self.claim_of = [0] * n
+        #: Shared premise results by [need][baseline].
+        self._table = []
         k = 0
         for comp in g.components:
             for c in comp:
                 self.bit_of[c] = k
                 self.claim_of[k] = c
                 k += 1
+
+    _table: list[list[PremiseResult]]
 
     def _lowered(self, p: int) -> int:
         return max(self.values[p] - self.depth, 0)
@@ -132,12 +145,21 @@ class Analysis:
         for c, req in goals:
             results[c] = GoalResult(c, req, self.values[c])
         holding = [r for r in results.values() if r.holds]
-        if holding:
-            sweep = _Sweep(self, [(r.claim, r.required) for r in holding])
-            support = self._supports([r.claim for r in holding])
-            for res in holding:
-                self._report(res, sweep, support[res.claim])
-        self._uniform_margins(holding)
+        # The pass allocates many small sets and no reference cycles: the
+        # cyclic garbage collector would only rescan them (a quarter of the
+        # time on large maps).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if holding:
+                sweep = _Sweep(self, [(r.claim, r.required) for r in holding])
+                support = self._supports([r.claim for r in holding])
+                for res in holding:
+                    self._report(res, sweep, support[res.claim])
+            self._uniform_margins(holding)
+        finally:
+            if collecting:
+                gc.enable()
         return results
 
     def _report(self, res: GoalResult, sweep: _Sweep, support: int) -> None:
@@ -146,20 +168,28 @@ class Analysis:
         fails = sweep.levels[x]
         own = 1 << self.bit_of[res.claim]
         support &= ~own
-        premises: dict[int, PremiseResult] = {}
-        unaffected = [PremiseResult(v, None, None) for v in range(len(g.levels))]
-        for b in _bits(support):
-            c = claim_of[b]
-            premises[c] = unaffected[values[c]]
+        # One shared (frozen) result per (baseline, need): the report holds a
+        # goal's whole support, so this loop is the report's size.
+        n_levels = len(g.levels)
+        table = self._table
+        if not table:
+            table.extend(
+                [PremiseResult(v, v - need, need - 1) if need else PremiseResult(v, None, None)
+                 for v in range(n_levels)]
+                for need in range(n_levels)
+            )  # fmt: skip
+        value_of = values.__getitem__
+        claims = list(map(claim_of.__getitem__, _bits(support)))
+        premises = dict(zip(claims, map(table[0].__getitem__, map(value_of, claims)), strict=True))
         # need(p) = number of levels whose set holds p; the sets are nested,
         # so the premises with need exactly L + 1 are fails[L] - fails[L + 1].
         for lv in range(len(fails)):
             exact = fails[lv] & ~(fails[lv + 1] if lv + 1 < len(fails) else 0) & support
-            need = lv + 1
-            for b in _bits(exact):
-                c = claim_of[b]
-                premises[c] = PremiseResult(values[c], values[c] - need, need - 1)
-        res.premises = dict(sorted(premises.items()))
+            if exact:
+                claims = list(map(claim_of.__getitem__, _bits(exact)))
+                row = table[lv + 1].__getitem__
+                premises.update(zip(claims, map(row, map(value_of, claims)), strict=True))
+        res.premises = premises  # in topological order
         singles = sweep.single[x] & support
         cuts: list[tuple[int, ...]] = [(claim_of[b],) for b in _bits(singles)]
         if self.max_order >= 2:
@@ -167,7 +197,7 @@ class Analysis:
             if multi is None:
                 res.cut_sets_complete = False
             else:
-                for m in multi:
+                for m in multi[0]:
                     if m & own:
                         continue  # the goal is never in its own support
                     cuts.append(tuple(claim_of[b] for b in _bits(m)))
@@ -244,11 +274,17 @@ class Analysis:
             res.uniform_margin = None
 
 
+_DIGITS = bytes.maketrans(b"01", b"\x00\x01")
+
+
 def _bits(x: int) -> list[int]:
-    """Positions of the set bits of ``x``, ascending."""
+    """Positions of the set bits of ``x``, ascending: a dense set selects
+    positions by its binary digits in C, a sparse one skips to each digit."""
     if not x:
         return []
     s = bin(x)[:1:-1]
+    if x.bit_count() * 10 > len(s):
+        return list(compress(range(len(s)), s.encode("ascii").translate(_DIGITS)))
     out = []
     i = s.find("1")
     while i >= 0:
@@ -278,10 +314,12 @@ class _Sweep:
         #: down by ``depth`` makes it fail).
         self.single: list[int] = [0] * len(self.claim)
         self._masks = self._lowered_masks()
+        self._low = [a._lowered(c) if a.values[c] > 0 else 0 for c in range(len(g.names))]
         k = a.max_order
         self.k = k
         self.multi: dict[int, Multi] | None = {} if k >= 2 else None
         self.spent = 0
+        self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * len(self.claim)
         self._run(goals)
 
     # -- building the condition graph ------------------------------------
@@ -347,7 +385,7 @@ class _Sweep:
                     self.levels[x] = self._levels(x)
                     self.single[x] = self._singles(x)
                     if self.multi is not None:
-                        self.multi[x] = self._multi(x, self.multi)
+                        self.multi[x] = self._multi(x, self.multi, self.single)[1]
             # Free what no later condition reads (goals keep theirs).
             for x in group:
                 for route in self.routes[x] or ():
@@ -412,38 +450,53 @@ class _Sweep:
 
     def _charge(self, work: int) -> None:
         self.spent += work
-        if self.spent > CUT_SET_BUDGET:
+        if self.spent > self.budget:
             raise BudgetExceeded
 
-    def _multi(self, x: int, fam: dict[int, Multi]) -> Multi:
-        """The order-2..k cut sets of condition ``x`` (singles excluded), from
-        the families ``fam`` of the conditions it reads."""
+    def _multi(
+        self, x: int, fam: dict[int, Multi] | _Overlay, single: list[int] | _Overlay
+    ) -> tuple[int, Multi]:
+        """The order-1 sets and the order-2..k family of condition ``x``, from
+        those (``single``, ``fam``) of the conditions it reads."""
+        c, y = self.claim[x], self.level[x]
+        own = 1 << self.a.bit_of[c] if self._low[c] < y else 0
         routes = self.routes[x]
         if routes is None:
-            return frozenset()
+            return own, _EMPTY
         try:
             acc_s = 0
             acc_m: Multi = _TOP
             for route in routes:
-                rs, rm = self._route_family(route, fam)
+                rs, rm = self._route_family(route, fam, single)
                 acc_s, acc_m = self._product(acc_s, acc_m, rs, rm)
                 if acc_m is None:
-                    return None
+                    return acc_s | own, None
             if acc_m is _TOP or acc_m is None:
-                return acc_m
-            singles = self.single[x]
-            return frozenset(m for m in acc_m if not m & singles)
+                return acc_s | own, acc_m
+            return acc_s | own, self._without(acc_m, own)
         except _TooBig:
-            return None
+            return 0, None
         except BudgetExceeded:
-            self.spent = CUT_SET_BUDGET + 1  # every later search is cut too
-            return None
+            self.spent = self.budget + 1  # every later search is cut too
+            return 0, None
 
-    def _route_family(self, route: tuple[int, ...], fam: dict[int, Multi]) -> tuple[int, Multi]:
+    def _without(self, fam: Family, singles: int) -> Family:
+        """``fam`` less the sets that contain one of ``singles`` (not minimal)."""
+        sets, members = fam
+        if not members & singles:
+            return fam
+        self._charge(len(sets))
+        return frozenset(m for m in sets if not m & singles), members & ~singles
+
+    def _route_family(
+        self,
+        route: tuple[int, ...],
+        fam: dict[int, Multi] | _Overlay,
+        single: list[int] | _Overlay,
+    ) -> tuple[int, Multi]:
         """A route fails when any premise condition fails: the union."""
         s = 0
-        parts: list[frozenset[int]] = []
-        single = self.single
+        parts: list[Family] = []
         for q in route:
             m = fam.get(q)
             if m is _TOP:
@@ -451,63 +504,92 @@ class _Sweep:
             if m is None:
                 return 0, None
             s |= single[q]
-            if m:
+            if m[0]:
                 parts.append(m)
         if not parts:
-            return s, frozenset()
-        union: set[int] = set()
-        for m in parts:
-            self._charge(len(m))
-            union.update(m)
-        kept = [m for m in union if not m & s]
-        return s, self._minimal(kept)
+            return s, _EMPTY
+        if len(parts) == 1:
+            return s, self._without(parts[0], s)
+        members = 0
+        for _, mem in parts:
+            members |= mem
+        self._charge(sum(len(sets) for sets, _ in parts))
+        union = frozenset().union(*(sets for sets, _ in parts))
+        sets, members = self._without((union, members), s)
+        if self.k > 2:
+            sets = self._minimal(list(sets))
+        return s, (sets, members)
 
-    def _product(self, sa: int, ma: Multi, sb: int, mb: Multi) -> tuple[int, Multi]:
-        """Both families fail: every union of one set of each, up to order k."""
-        if ma is _TOP:
-            return sb, mb
-        if mb is _TOP:
-            return sa, ma
-        if ma is None or mb is None:
-            if (ma is not None and not ma and not sa) or (mb is not None and not mb and not sb):
-                return 0, frozenset()  # one side never fails: neither does both
+    def _product(self, sa: int, fa: Multi, sb: int, fb: Multi) -> tuple[int, Multi]:
+        """Both fail: every union of a set (or single) of each, up to order k.
+
+        ``fa`` never touches ``sa`` (nor ``fb`` ``sb``), so no set built
+        here contains a single of the result ``sa & sb``.
+        """
+        if fa is _TOP:
+            return sb, fb
+        if fb is _TOP:
+            return sa, fa
+        if fa is None or fb is None:
+            if (fa is not None and not fa[0] and not sa) or (
+                fb is not None and not fb[0] and not sb
+            ):
+                return 0, _EMPTY  # one side never fails: neither do both
             return sa & sb, None
         k = self.k
+        ma, mem_a = fa
+        mb, mem_b = fb
         only_a, only_b = sa & ~sb, sb & ~sa
-        na, nb = only_a.bit_count(), only_b.bit_count()
         out: set[int] = set()
-        if na and nb:
+        members = 0
+        if only_a and only_b:
+            na, nb = only_a.bit_count(), only_b.bit_count()
             self._charge(na * nb)
             if na * nb > CUT_SET_FAMILY_LIMIT:
                 raise _TooBig
             bs = [1 << b for b in _bits(only_b)]
             for i in _bits(only_a):
                 bi = 1 << i
-                out.update(bi | bj for bj in bs)
-        for m, other_s, other_only in ((ma, sb, only_b), (mb, sa, only_a)):
-            bs = None
-            for t in m:
-                if t & other_s:
-                    out.add(t)
-                elif t.bit_count() < k and other_only:
-                    if bs is None:
-                        bs = [1 << b for b in _bits(other_only)]
-                    self._charge(len(bs))
-                    out.update(t | b for b in bs)
-        if k == 2:
-            out.update(ma & mb)
-        else:
-            self._charge(len(ma) * len(mb))
-            for t in ma:
-                for u in mb:
-                    tu = t | u
-                    if tu.bit_count() <= k:
-                        out.add(tu)
-        singles = sa & sb
-        kept = [m for m in out if not m & singles]
-        if len(kept) > CUT_SET_FAMILY_LIMIT:
+                out.update([bi | bj for bj in bs])
+            members = only_a | only_b
+        # A set of one side with a single of the other: the set itself when
+        # it holds that single, else one larger (only below order k).
+        for m, mem, other_s in ((ma, mem_a, sb), (mb, mem_b, sa)):
+            if not m:
+                continue
+            if mem & other_s:
+                self._charge(len(m))
+                for t in m:
+                    if t & other_s:
+                        out.add(t)
+                        members |= t
+            if k > 2 and other_s:
+                other_only = other_s & ~(sa & sb)
+                bs = [1 << b for b in _bits(other_only)]
+                for t in m:
+                    if not t & other_s and t.bit_count() < k:
+                        self._charge(len(bs))
+                        for b in bs:
+                            out.add(t | b)
+                        members |= t | other_only
+        if ma and mb:
+            if k == 2:
+                both = ma & mb
+                out.update(both)
+                if both:
+                    members |= mem_a & mem_b
+            else:
+                self._charge(len(ma) * len(mb))
+                for t in ma:
+                    for u in mb:
+                        tu = t | u
+                        if tu.bit_count() <= k:
+                            out.add(tu)
+                            members |= tu
+        if len(out) > CUT_SET_FAMILY_LIMIT:
             raise _TooBig
-        return singles, self._minimal(kept)
+        sets = frozenset(out) if k == 2 else self._minimal(list(out))
+        return sa & sb, (sets, members)
 
     def _minimal(self, sets: list[int]) -> frozenset[int]:
         """Drop every set that strictly contains another (order >= 3 only:
@@ -556,21 +638,27 @@ class _Sweep:
             self.single[x] = self._singles(x)
         if self.multi is None:
             return
+        # The families are iterated with their own order-1 part: until every
+        # route is known, a member's singles are more than its final ones,
+        # and dropping them would let the iteration climb back up.
         current: dict[int, Multi] = {x: _TOP for x in group}
+        singles: dict[int, int] = {x: 0 for x in group}
         fam = self.multi
         view = _Overlay(current, fam)
+        single_view = _Overlay(singles, self.single)
         queue = deque(group)
         queued = set(group)
         while queue:
             x = queue.popleft()
             queued.discard(x)
-            new = self._multi(x, view)  # type: ignore[arg-type]
+            s, new = self._multi(x, view, single_view)
             if new is None:
                 for y in group:
                     current[y] = None
                 break
-            if new != current[x]:
+            if new != current[x] or s != singles[x]:
                 current[x] = new
+                singles[x] = s
                 for r in readers[x]:
                     if r not in queued:
                         queued.add(r)
@@ -584,11 +672,16 @@ class _Overlay:
     """Read ``current`` first, then ``base`` (a cyclic group's iterates over
     the settled families below it), without copying either."""
 
-    def __init__(self, current: dict[int, Multi], base: dict[int, Multi]) -> None:
+    def __init__(self, current: dict[int, Any], base: dict[int, Any] | list[Any]) -> None:
         self.current = current
         self.base = base
 
-    def get(self, x: int) -> Multi:
+    def get(self, x: int) -> Any:
         if x in self.current:
             return self.current[x]
-        return self.base.get(x)
+        return self.base[x] if isinstance(self.base, list) else self.base.get(x)
+
+    def __getitem__(self, x: int) -> Any:
+        if x in self.current:
+            return self.current[x]
+        return self.base[x]
