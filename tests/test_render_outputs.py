@@ -250,11 +250,8 @@ def test_an_existing_drawing_linked_to_a_device_is_not_read(proj: Path) -> None:
 
 
 def _tangle(n: int) -> str:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    try:
-        from render_layout import tangle
-    finally:
-        sys.path.pop(0)
+    from render_layout import tangle  # benchmarks/ is on pytest's pythonpath
+
     return tangle(n)
 
 

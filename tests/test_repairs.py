@@ -10,19 +10,13 @@ same for the slack of brittle premises of holding goals.
 from __future__ import annotations
 
 import itertools
-import os
 import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-try:
-    from .randmaps import crux_maps, scenarios
-    from .reference import CruxMap, fixpoint, goals_of, objections_scenario, support
-except ImportError:  # tests/ is on sys.path
-    from randmaps import crux_maps, scenarios
-    from reference import CruxMap, fixpoint, goals_of, objections_scenario, support
+from randmaps import crux_maps, scenarios
+from reference import CruxMap, fixpoint, goals_of, objections_scenario, support
 
 from cruxmap import repairs as rp
 from cruxmap.lint import MapResult, Options, check_map
@@ -30,7 +24,7 @@ from cruxmap.loader import Loader
 from cruxmap.semantics import Scenario, evaluate
 from cruxmap.semantics import objections_scenario as objections_scenario_of
 
-N = int(os.environ.get("CRUXMAP_REPAIR_EXAMPLES", "120"))
+N = settings.default.max_examples * 6 // 5  # the hypothesis profile's, 120 by default
 SETTINGS = settings(
     max_examples=N,
     deadline=None,
