@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.common import LexerConf
@@ -198,7 +198,7 @@ class _Session:
         self.comments: list[Token] = []
         #: (line, column, end column, code, message arguments, suggestion) of
         #: identifier problems found while lexing, for ``parse_text``.
-        self.identifiers: list[tuple[int, int, int, str, dict[str, str], str]] = []
+        self.identifiers: list[tuple[int, int, int, str, dict[str, Any], str]] = []
 
 
 _session = _Session()
@@ -444,7 +444,7 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
                 _session.comments = []
                 _session.identifiers = []
                 try:
-                    statements = lark.parse(work)
+                    statements = cast(list[Statement], lark.parse(work))
                     break
                 except UnexpectedInput as exc:
                     diagnostics.append(_syntax_diagnostic(exc, path, lines))
@@ -477,7 +477,7 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
     else:
         doc.comments = [
             Comment(
-                line=t.line, column=t.column, text=t.value.rstrip(),
+                line=t.line or 1, column=t.column or 1, text=t.value.rstrip(),
                 own_line=not lines[(t.line or 1) - 1][: (t.column or 1) - 1].strip(),
             )
             for t in lexed
