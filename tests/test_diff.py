@@ -399,6 +399,9 @@ def test_syntax_error_at_the_old_revision(repo: Git) -> None:
     assert proc.returncode == 1
     assert "REGRESSION  errors that stop the analysis: none -> 1 CX001" in proc.stdout
     assert "m.crux:14:" in proc.stdout and "CX001" in proc.stdout
+    [table] = render_gfm(repo.cruxmap("diff", "--format", "markdown").stdout).tables
+    assert table[1][:3] == ["🔴 regression", "errors that stop the analysis", "none"]
+    assert table[1][3].startswith("CX001 m.crux:14:")
 
 
 def test_paths_with_spaces_and_non_ascii_names(repo: Git) -> None:
@@ -906,3 +909,34 @@ def test_docs_example_is_real_output(tmp_path: Path) -> None:
     start = docs.index("````markdown\n") + len("````markdown\n")
     markdown = docs[start : docs.index("````\n", start)]
     assert g.cruxmap("diff", "--format", "markdown", "arguments/").stdout == shown(markdown)
+
+
+def test_symlinked_map_at_the_revision(repo: Git) -> None:
+    """The snapshot keeps the revision's symlinks, as a checkout would."""
+    os.symlink("m.crux", repo.path / "link.crux")
+    repo.commit({}, "a symlink")
+    repo.write({"m.crux": BASE.replace("assume: great", "assume: good")})
+    report = repo.diff_json("--against", "HEAD", code=1)
+    assert changes(report, "link.crux") == changes(report, "m.crux")
+    assert changes(report)[0]["kind"] == "premise_brittle"
+
+
+def test_revision_files_are_contained_and_bounded(repo: Git, tmp_path: Path) -> None:
+    """At the revision as in the working tree: a symlink out of the project
+    is not followed, and an oversized file is refused by its size unread."""
+    secret = tmp_path / "secret.crux"
+    secret.write_text('claim leaked: "SECRET"\n')
+    os.symlink(str(secret), repo.path / "evil.crux")
+    big = BASE + "# padding\n" * 500_000  # 5 MB: over the 4 MiB limit
+    repo.commit({"big.crux": big}, "evil and big")
+    repo("rm", "-q", "evil.crux")
+    repo.write({"big.crux": BASE})
+    report = repo.diff_json("--against", "HEAD")
+    [removed] = changes(report, "evil.crux")
+    [error] = removed["old"]["errors"]
+    assert error["code"] == "CX005" and "outside the project root" in error["message"]
+    assert "SECRET" not in json.dumps(report) and "leaked" not in json.dumps(report)
+    [fixed, *_] = changes(report, "big.crux")
+    assert fixed["kind"] == "map_errors" and fixed["effect"] == "better"
+    assert "too large" in fixed["old"][0]["message"]
+    assert "cruxmap-rev-" not in json.dumps(report)  # snapshot paths never leak

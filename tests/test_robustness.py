@@ -123,3 +123,62 @@ def test_larger_cyclic_maps_match_reevaluation(tmp_path: Path, seed: int) -> Non
     pairs = [(g.index[x.claim], g.levels.index(x.required)) for x in goals(amap)][:3]
     a = Analysis(g, Scenario(), depth=1, max_order=2)
     assert check(a, pairs, 2) >= 1
+
+
+def _check_with_config(tmp_path: Path, text: str, config: str) -> dict:
+    """``cruxmap check --format json`` as a user runs it, settings from
+    pyproject.toml (which a repository controls: issue 14 #2)."""
+    import json
+    import subprocess
+
+    (tmp_path / "pyproject.toml").write_text("[tool.cruxmap]\n" + config)
+    (tmp_path / "map.crux").write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cruxmap", "check", "--format", "json", "map.crux"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    out = json.loads(proc.stdout)
+    (entry,) = out.get("maps", [out])
+    return entry["goals"]
+
+
+def test_huge_max_order_on_a_cycle_is_exact(tmp_path: Path) -> None:
+    """Issue 14 #2: four bare claims in a cycle, max-order 10^12, never
+    finished; the order only truncates the families, so it is complete."""
+    from run import _cycle4  # benchmarks/ is on sys.path (above)
+
+    goals_ = _check_with_config(tmp_path, _cycle4(), "max-order = 1000000000000\n")
+    goal = goals_["a"]
+    assert goal["status"] == "holds" and goal["cut_sets_complete"] is True
+    assert sorted(map(tuple, goal["cut_sets"])) == [("b",), ("c",), ("d",), ("leaf",)]
+
+
+def test_alternative_pairs_at_order_64_are_exact(tmp_path: Path) -> None:
+    """Issue 14 #2: g <- y0..y11, y_i <- b_i | c_i with max-order 64 ran past
+    600 s in the subset search; every {b_i, c_i} is an order-2 cut set."""
+    goals_ = _check_with_config(tmp_path, generate(37, 0, "orwide"), "max-order = 64\n")
+    goal = goals_["g"]
+    assert goal["cut_sets_complete"] is True
+    want = {(f"y{i}",) for i in range(12)} | {(f"b{i}", f"c{i}") for i in range(12)}
+    assert {tuple(s) for s in goal["cut_sets"]} == want
+
+
+def test_tangle_at_order_10_depth_4_stops_at_the_budget(tmp_path: Path) -> None:
+    """Issue 14 #2: ten alternative routes of ten premises at max-order 10,
+    depth 4 has 10^10 cut sets; the search stops at its bound and says so,
+    keeping the exact order-1 part (none here: every route is an alternative)."""
+    text = ['claim g: "g"\n']
+    for i in range(10):
+        text += [f'claim p{i}_{j}: "p"\n' for j in range(10)]
+        text.append(f"g reduces to {', '.join(f'p{i}_{j} >= good' for j in range(10))}\n")
+    goals_ = _check_with_config(
+        tmp_path, "".join(text) + "goal g >= good\n", "max-order = 10\ndepth = 4\n"
+    )
+    goal = goals_["g"]
+    assert goal["status"] == "holds"
+    assert goal["cut_sets_complete"] is False
+    assert goal["cut_sets"] == []

@@ -254,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the full help of these codes (e.g. CX101, or a name like brittle-premise)",
     )
     rules.set_defaults(handler=cmd_rules)
+
+    lsp = sub.add_parser(
+        "lsp",
+        help="run the language server (stdio), for editors",
+        description="Serve the Language Server Protocol over standard input and output (see docs/editors.md).",
+    )
+    lsp.set_defaults(handler=cmd_lsp)
     return parser
 
 
@@ -309,6 +316,12 @@ def cmd_rules(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     print("\n".join(explain(rule) for rule in found).rstrip("\n"))
     return 0
+
+
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from cruxmap.lsp import main as serve
+
+    return serve()
 
 
 # --------------------------------------------------------------------------- check

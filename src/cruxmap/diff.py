@@ -686,6 +686,15 @@ def _errors_words(errors: list[dict[str, Any]]) -> str:
     return ", ".join(f"{n} {code}" for code, n in sorted(codes.items()))
 
 
+def _errors_detail(errors: list[dict[str, Any]], most: int = 3) -> str:
+    """The first few errors, located: ``CX001 m.crux:3:9 expected ...``."""
+    if not errors:
+        return "none"
+    shown = [f"{e['code']} {e['path']}:{e['line']}:{e['column']} {e['message']}" for e in errors[:most]]  # fmt: skip
+    more = f"; and {len(errors) - most} more" if len(errors) > most else ""
+    return "; ".join(shown) + more
+
+
 def _group_title(c: Change, goals: Mapping[str, str]) -> str:
     if c.kind in MAP_KINDS:
         return "map"
@@ -898,6 +907,8 @@ def format_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
             started = False
             for c in rows:
                 what, before, after = describe(c)
+                if c.kind == "map_errors":  # name them: a comment has no terminal to scroll
+                    before, after = _errors_detail(c.old), _errors_detail(c.new)
                 row = f"| {_MD_ICONS[c.effect]} | {md_words(what)} | {md_words(before)} | {md_words(after)} |"
                 extra = [*pending_title, *([] if started else table_head), row]
                 size = sum(len(x) + 1 for x in extra)
@@ -1181,15 +1192,23 @@ def add_parser(sub: Any) -> None:
                    "two files and no --against: compare them")  # fmt: skip
     p.add_argument("--against", metavar="REV", default=None,
                    help="git revision to compare with (default: merge base with the default branch, else HEAD)")  # fmt: skip
-    p.add_argument("--format", dest="diff_format", choices=("text", "json", "markdown"), default="text")  # fmt: skip
+    p.add_argument("--format", dest="diff_format", choices=("text", "json", "markdown"), default="text",
+                   help="output format (default text; markdown: a pull-request comment)")  # fmt: skip
     p.add_argument("--fail-on", dest="diff_fail_on", choices=("any", "regression", "never"), default="regression",
                    help="exit 1 on any change, on a regression (default), or never")  # fmt: skip
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
                    help="compare in a scenario (both sides); repeatable")  # fmt: skip
     p.add_argument("--objections", action="store_true",
                    help="compare with every standing objection applied (both sides)")  # fmt: skip
-    p.add_argument("--depth", type=_positive, default=None, help="cut-set depth (default 1)")
-    p.add_argument("--max-order", type=_positive, default=None, help="largest cut set (default 3)")
+    p.add_argument(
+        "--depth", type=_positive, default=None, help="cut-set depth (default: config, else 1)"
+    )
+    p.add_argument(
+        "--max-order",
+        type=_positive,
+        default=None,
+        help="largest cut set (default: config, else 3)",
+    )
     p.add_argument("--config", type=Path, default=None, help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     p.set_defaults(handler=cmd_diff)
 

@@ -216,11 +216,9 @@ def checkout(repo: Repo, revision: Revision) -> Iterator[Snapshot]:
     """The revision's ``.crux`` files, ``pyproject.toml`` files and symlinks
     in a private temporary directory, removed afterwards."""
     listing = repo.git("ls-tree", "-r", "-z", "-l", "--full-tree", revision.sha)
-    wanted: list[tuple[str, str, str, int]] = []
+    tree: dict[str, tuple[str, bool, int]] = {}
     for entry in listing.split(b"\0"):
-        if not entry:
-            continue
-        m = _TREE_LINE.match(entry)
+        m = _TREE_LINE.match(entry) if entry else None
         if m is None:
             continue
         mode, kind, obj, size, raw = m.groups()
@@ -228,33 +226,44 @@ def checkout(repo: Repo, revision: Revision) -> Iterator[Snapshot]:
         parts = name.split("/")
         if kind != b"blob" or any(p in _BAD_PARTS or p.lower() == ".git" for p in parts):
             continue
-        is_link = mode == b"120000"
-        if is_link or name.endswith(".crux") or parts[-1] == "pyproject.toml":
-            wanted.append((name, obj.decode(), "link" if is_link else "file", int(size)))
+        tree[name] = (obj.decode(), mode == b"120000", int(size))
     with tempfile.TemporaryDirectory(prefix="cruxmap-rev-") as tmp:
         root = Path(tmp).resolve() / "tree"
         root.mkdir()
         (root / ".git").mkdir()  # the top is a project root, as in a checkout
         snap = Snapshot(repo, revision, root)
-        small = [w for w in wanted if w[3] <= MAX_FILE_BYTES]
-        contents = _blobs(repo, [w[1] for w in small])
-        for name, obj, kind, size in wanted:
-            dest = root / name
-            try:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                if kind == "link":
-                    os.symlink(os.fsdecode(contents[obj]), dest)
-                elif size > MAX_FILE_BYTES:
-                    # Sparse: the loader refuses it by its size, as in a checkout.
-                    with open(dest, "wb") as fh:
-                        fh.truncate(size)
-                else:
-                    dest.write_bytes(contents[obj])
-            except OSError:
-                continue  # a name this filesystem cannot hold: the map is "removed"
-            if name.endswith(".crux"):
-                snap.files.append(name)
+        names = [
+            n for n, (_, link, _) in tree.items()
+            if link or n.endswith(".crux") or n.rsplit("/", 1)[-1] == "pyproject.toml"
+        ]  # fmt: skip
+        _write(repo, root, tree, names)
+        # Imports name .crux files only (the loader refuses others), so these are all.
+        snap.files = sorted(n for n in names if n.endswith(".crux") and os.path.lexists(root / n))
         yield snap
+
+
+def _write(
+    repo: Repo, root: Path, tree: dict[str, tuple[str, bool, int]], names: list[str]
+) -> None:
+    """Write ``names`` from the tree under ``root``."""
+    contents = _blobs(repo, [tree[n][0] for n in names if tree[n][2] <= MAX_FILE_BYTES])
+    for name in names:
+        obj, link, size = tree[name]
+        dest = root / name
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if size > MAX_FILE_BYTES and not link:
+                # Sparse: the loader refuses it by its size, as in a checkout.
+                with open(dest, "wb") as fh:
+                    fh.truncate(size)
+            elif obj not in contents:
+                continue  # not in this clone (a partial clone): as if absent
+            elif link:
+                os.symlink(os.fsdecode(contents[obj]), dest)
+            else:
+                dest.write_bytes(contents[obj])
+        except OSError:
+            continue  # a name this filesystem cannot hold: the map is "removed"
 
 
 def _blobs(repo: Repo, objects: list[str]) -> dict[str, bytes]:

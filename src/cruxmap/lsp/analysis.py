@@ -1,0 +1,158 @@
+"""The analysis behind diagnostics, hovers and inlay hints, through the
+library API (:mod:`cruxmap.api`), on the editor's unsaved buffers.
+
+Each map is loaded from its root with the open buffers as an overlay and
+analysed with the project's ``[tool.cruxmap]`` settings, as ``cruxmap check``
+would. Results are replaced whole (one assignment) when a run finishes, so a
+request on the event loop always sees one consistent result per map.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cruxmap.diagnostics import Diagnostic
+from cruxmap.loader import project_root
+
+if TYPE_CHECKING:
+    from cruxmap.api import Options, Result
+    from cruxmap.lsp.project import Project
+
+
+@dataclass
+class MapAnalysis:
+    root: Path
+    files: list[Path]
+    result: Result | None
+    diagnostics: dict[Path, list[Diagnostic]] = field(default_factory=dict)
+    #: (real path, 1-based line) -> reduction ID, generated IDs included.
+    reductions_at: dict[tuple[Path, int], str] = field(default_factory=dict)
+    #: Set when the map could not be analysed at all (bad options, say).
+    problem: str | None = None
+
+
+def real_path(shown: str) -> Path:
+    """The file a display path names (display paths are relative to the
+    working directory when inside it, as the loader prints them)."""
+    p = Path(shown)
+    try:
+        return (p if p.is_absolute() else Path.cwd() / p).resolve()
+    except (OSError, RuntimeError):
+        return p.absolute()
+
+
+class Analyses:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.maps: dict[Path, MapAnalysis] = {}
+        self._lock = threading.Lock()
+
+    def options_for(self, root: Path) -> tuple[Options, str | None]:
+        from cruxmap import api, config
+
+        try:
+            cfg = config.load(start=project_root(root))
+        except config.ConfigError as exc:
+            return api.Options(), f"[tool.cruxmap] ignored: {exc}"
+        return (
+            api.Options(
+                depth=cfg.depth,
+                max_order=cfg.max_order,
+                select=tuple(cfg.select),
+                ignore=tuple(cfg.ignore),
+            ),
+            None,
+        )
+
+    def analyse(self, root: Path, overlay: Mapping[str | Path, str]) -> MapAnalysis:
+        from cruxmap import api
+
+        options, problem = self.options_for(root)
+        m = api.load(root, overlay=overlay)
+        result: Result | None = None
+        try:
+            result = api.analyse(m, options)
+        except api.CruxmapError as exc:
+            problem = "; ".join(d.message for d in exc.diagnostics) or str(exc)
+            diags = list(m.diagnostics)
+        else:
+            diags = list(result.diagnostics)
+            # Computed here, on the analysis thread, rather than by the
+            # first hover: both are built lazily and cost a pass over the map.
+            _ = result.claims, [g.premises for g in result.goals.values()], result.objections
+        files = [real_path(f) for f in m.files] or [root]
+        out = MapAnalysis(root=root, files=files, result=result, problem=problem)
+        for d in diags:
+            out.diagnostics.setdefault(real_path(d.path), []).append(d)
+        for rid, red in m.model.reductions.items():
+            out.reductions_at[(real_path(red.loc.path), red.loc.line)] = rid
+        return out
+
+    def refresh(
+        self, changed: Iterable[Path], superseded: Callable[[], bool]
+    ) -> dict[Path, list[Diagnostic]] | None:
+        """Re-analyse every map a changed file belongs to; return the full
+        diagnostics of every file those maps touch (before or after), or
+        None when a newer edit made this run pointless."""
+        roots: dict[Path, None] = {}
+        for path in changed:
+            for root in self.project.maps_containing(path):
+                roots[root] = None
+            with self._lock:
+                for root, ma in self.maps.items():
+                    if path in ma.files:
+                        roots[root] = None
+        overlay = self.project.overlay()
+        touched: set[Path] = set()
+        fresh: dict[Path, MapAnalysis] = {}
+        for root in roots:
+            if superseded():
+                return None
+            if not root.exists() and root not in overlay:
+                fresh[root] = MapAnalysis(root=root, files=[], result=None)
+                continue
+            fresh[root] = self.analyse(root, overlay)
+        with self._lock:
+            for root, ma in fresh.items():
+                old = self.maps.get(root)
+                if old is not None:
+                    touched.update(old.files)
+                touched.update(ma.files)
+                if ma.files:
+                    self.maps[root] = ma
+                else:
+                    self.maps.pop(root, None)
+            return {p: self.diagnostics_for(p) for p in touched}
+
+    def diagnostics_for(self, path: Path) -> list[Diagnostic]:
+        """Every map's diagnostics located in ``path``, each reported once."""
+        seen: set[tuple[object, ...]] = set()
+        out: list[Diagnostic] = []
+        for ma in self.maps.values():
+            for d in ma.diagnostics.get(path, ()):
+                key = (d.code, d.line, d.column, d.message)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(d)
+        out.sort(key=lambda d: (d.line, d.column, d.code))
+        return out
+
+    def primary(self, path: Path) -> MapAnalysis | None:
+        """The analysis to show for ``path``: of the analysed maps holding
+        it, the one with the most files (the map that imports it, rather
+        than the file alone), its own map on a tie."""
+        best: MapAnalysis | None = None
+        for ma in list(self.maps.values()):
+            if path not in ma.files:
+                continue
+            if (
+                best is None
+                or len(ma.files) > len(best.files)
+                or (len(ma.files) == len(best.files) and ma.root == path)
+            ):
+                best = ma
+        return best

@@ -1,0 +1,414 @@
+"""``cruxmap lsp``: the language server, on pygls.
+
+Requests are answered on the event loop from indexes of the text (see
+:mod:`cruxmap.lsp.index`); the analysis runs on one worker thread, debounced
+after edits, and its results (values, margins, diagnostics) are swapped in
+whole when it finishes, so typing never waits on it. The server reads only
+files inside the workspace folders (or open in the editor) and writes none:
+formatting is an edit the client applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.uris import from_fs_path, to_fs_path
+
+from cruxmap import __version__
+from cruxmap.lsp import index as ix
+from cruxmap.lsp.analysis import Analyses
+from cruxmap.lsp.features import Features
+from cruxmap.lsp.project import OutsideRoot, Project
+
+log = logging.getLogger(__name__)
+
+#: Seconds after the last edit before the analysis runs.
+DEBOUNCE = 0.25
+
+TOKEN_TYPES = [
+    "keyword",
+    "string",
+    "comment",
+    "operator",
+    "variable",
+    "function",
+    "event",
+    "enumMember",
+    "property",
+]
+TOKEN_MODIFIERS = ["declaration"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+_ANSWERED = object()
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls, but a request whose parameters do not fit the protocol gets
+    an error response (pygls logs it and never answers, so the client
+    would wait for ever)."""
+
+    def structure_message(self, data: Any) -> Any:
+        try:
+            return super().structure_message(data)
+        except Exception:
+            msg_id = data.get("id") if isinstance(data, dict) else None
+            method = data.get("method") if isinstance(data, dict) else None
+            if (
+                isinstance(msg_id, int | str)
+                and not isinstance(msg_id, bool)
+                and isinstance(method, str)
+            ):
+                self._send_response(
+                    msg_id,
+                    error=lsp.ResponseError(
+                        code=JsonRpcInvalidParams.CODE,
+                        message=f"invalid parameters for {method[:100]}",
+                    ),
+                )
+                return _ANSWERED
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if message is _ANSWERED:
+            return
+        super().handle_message(message)
+
+
+class CruxServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "cruxmap",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            protocol_cls=_Protocol,
+        )
+        self.project = Project()
+        self.analyses = Analyses(self.project)
+        self.features = Features(self.project, self.analyses)
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cruxmap-analysis")
+        self._timer: asyncio.TimerHandle | None = None
+        self._dirty: set[Path] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- paths ----------------------------------------------------------------
+
+    def path_of(self, uri: str) -> Path:
+        """The real path of a ``file:`` URI the server may read; anything
+        else is an error response, never a read."""
+        if not isinstance(uri, str) or not uri.startswith("file:"):
+            raise JsonRpcInvalidParams(f"cruxmap serves file: URIs only, not {uri[:80]!r}")
+        fs = to_fs_path(uri)
+        if not fs:
+            raise JsonRpcInvalidParams("malformed file URI")
+        path = Path(fs)
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):
+            real = path.absolute()
+        if not self.project.allowed(real):
+            raise JsonRpcInvalidParams(
+                f"{uri[:200]} is outside the workspace folders; cruxmap does not read it"
+            )
+        return real
+
+    def encoding(self) -> str:
+        enc = self.workspace.position_encoding
+        if isinstance(enc, lsp.PositionEncodingKind):
+            return str(enc.value)
+        return enc or "utf-16"
+
+    # -- analysis scheduling ----------------------------------------------------
+
+    def schedule(self, path: Path) -> None:
+        self._dirty.add(path)
+        if self._timer is not None:
+            self._timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._timer = loop.call_later(DEBOUNCE, self._start_job)
+
+    def _start_job(self) -> None:
+        self._timer = None
+        dirty, self._dirty = self._dirty, set()
+        loop = asyncio.get_running_loop()
+        generation = self.project.generation
+        future = loop.run_in_executor(self.worker, self._job, dirty, generation)
+        future.add_done_callback(self._job_done)
+
+    def _job(self, dirty: set[Path], generation: int) -> dict[Path, list[lsp.Diagnostic]] | None:
+        """Parse, then analyse, the maps the edited files belong to (worker
+        thread). Returns what to publish, or None when superseded."""
+        quick: dict[Path, list[lsp.Diagnostic]] = {}
+        for path in dirty:
+            try:
+                idx = self.project.index(path)
+            except OutsideRoot:
+                continue
+            if idx is not None and any(d.code == "CX001" for d in idx.diagnostics):
+                quick[path] = self.features.to_lsp_diagnostics(
+                    path, idx.diagnostics, self.encoding()
+                )
+        if quick and self._loop is not None:
+            # Syntax errors show at once, before the (slower) analysis.
+            self._loop.call_soon_threadsafe(self._publish, quick, generation)
+        if self.project.generation != generation:
+            return None
+        published = self.analyses.refresh(dirty, lambda: self.project.generation != generation)
+        if published is None or self.project.generation != generation:
+            return None
+        return {
+            p: self.features.to_lsp_diagnostics(p, diags, self.encoding())
+            for p, diags in published.items()
+        }
+
+    def _job_done(self, future: asyncio.Future[Any]) -> None:
+        try:
+            result = future.result()
+        except Exception:  # keep serving; the next edit retries
+            log.exception("analysis failed")
+            self.window_log_message(
+                lsp.LogMessageParams(
+                    type=lsp.MessageType.Error,
+                    message="cruxmap: analysis failed (see the server log)",
+                )
+            )
+            return
+        if result is not None:
+            self._publish(result, None)
+
+    def _publish(self, by_path: dict[Path, list[lsp.Diagnostic]], generation: int | None) -> None:
+        if generation is not None and generation != self.project.generation:
+            return
+        for path, diagnostics in by_path.items():
+            version = self.project.open.get(path, (None, None))[1]
+            self.text_document_publish_diagnostics(
+                lsp.PublishDiagnosticsParams(uri=from_fs_path(str(path)) or path.as_uri(),
+                                             diagnostics=diagnostics, version=version)
+            )  # fmt: skip
+
+
+server = CruxServer()
+
+
+def _guard(fn: F) -> F:
+    """Request handlers: a request the server cannot serve is an error
+    response with a reason, never a dropped connection."""
+
+    def wrapper(ls: CruxServer, params: Any) -> Any:
+        try:
+            return fn(ls, params)
+        except (JsonRpcInvalidParams, JsonRpcRequestCancelled):
+            raise
+        except OutsideRoot as exc:
+            raise JsonRpcInvalidParams(f"{exc} is outside the workspace folders") from exc
+        except ix.Refused as exc:
+            raise JsonRpcInvalidParams(str(exc)) from exc
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+@server.feature(lsp.INITIALIZED)
+def initialized(ls: CruxServer, params: lsp.InitializedParams) -> None:
+    folders = [f.uri for f in (ls.workspace.folders or {}).values()]
+    if not folders and ls.workspace.root_uri:
+        folders = [ls.workspace.root_uri]
+    ls.project.set_folders(p for p in (to_fs_path(u) for u in folders) if p)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: CruxServer, params: lsp.DidOpenTextDocumentParams) -> None:
+    doc = params.text_document
+    path = _open_path(doc.uri)
+    if path is None:
+        return
+    ls.project.did_open(path, doc.text, doc.version)
+    ls.schedule(path)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: CruxServer, params: lsp.DidChangeTextDocumentParams) -> None:
+    path = _open_path(params.text_document.uri)
+    if path is None or path not in ls.project.open:
+        return
+    text = ls.workspace.get_text_document(params.text_document.uri).source
+    ls.project.did_change(path, text, params.text_document.version)
+    ls.schedule(path)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: CruxServer, params: lsp.DidCloseTextDocumentParams) -> None:
+    path = _open_path(params.text_document.uri)
+    if path is None:
+        return
+    ls.project.did_close(path)
+    ls.schedule(path)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: CruxServer, params: lsp.DidSaveTextDocumentParams) -> None:
+    path = _open_path(params.text_document.uri)
+    if path is not None:
+        ls.schedule(path)
+
+
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def did_change_watched(ls: CruxServer, params: lsp.DidChangeWatchedFilesParams) -> None:
+    ls.project.files_changed()
+    for change in params.changes:
+        path = _open_path(change.uri)
+        if path is not None:
+            ls.schedule(path)
+
+
+def _open_path(uri: str) -> Path | None:
+    """Notifications have no response: an unusable URI is logged and skipped."""
+    if not uri.startswith("file:"):
+        return None
+    fs = to_fs_path(uri)
+    if not fs:
+        return None
+    try:
+        return Path(fs).resolve()
+    except (OSError, RuntimeError):
+        return Path(fs).absolute()
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@_guard
+def document_symbol(ls: CruxServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.symbols(path, ls.encoding())
+
+
+@server.feature(lsp.TEXT_DOCUMENT_FOLDING_RANGE)
+@_guard
+def folding_range(ls: CruxServer, params: lsp.FoldingRangeParams) -> list[lsp.FoldingRange]:
+    return ls.features.folding(ls.path_of(params.text_document.uri))
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+    lsp.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS),
+)
+@_guard
+def semantic_tokens(ls: CruxServer, params: lsp.SemanticTokensParams) -> lsp.SemanticTokens:
+    path = ls.path_of(params.text_document.uri)
+    return lsp.SemanticTokens(data=ls.features.semantic_tokens(path, ls.encoding(), TOKEN_TYPES))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+@_guard
+def definition(ls: CruxServer, params: lsp.DefinitionParams) -> list[lsp.Location]:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.definition(path, params.position, ls.encoding())
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+@_guard
+def references(ls: CruxServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.references(
+        path, params.position, ls.encoding(), params.context.include_declaration
+    )
+
+
+@server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
+@_guard
+def prepare_rename(ls: CruxServer, params: lsp.PrepareRenameParams) -> lsp.PrepareRenameResult:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.prepare_rename(path, params.position, ls.encoding())
+
+
+@server.feature(lsp.TEXT_DOCUMENT_RENAME)
+@_guard
+def rename(ls: CruxServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.rename(path, params.position, params.new_name, ls.encoding())
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_COMPLETION,
+    lsp.CompletionOptions(trigger_characters=[" ", ":", ","]),
+)
+@_guard
+def completion(ls: CruxServer, params: lsp.CompletionParams) -> lsp.CompletionList:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.completion(
+        path, _live_lines(ls, params.text_document.uri, path), params.position, ls.encoding()
+    )
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+@_guard
+def hover(ls: CruxServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.hover(
+        path, _live_lines(ls, params.text_document.uri, path), params.position, ls.encoding()
+    )
+
+
+@server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
+@_guard
+def inlay_hint(ls: CruxServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.inlay_hints(path, params.range, ls.encoding())
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_CODE_ACTION,
+    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]),
+)
+@_guard
+def code_action(ls: CruxServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    path = ls.path_of(params.text_document.uri)
+    return ls.features.code_actions(path, params.range, params.context, ls.encoding())
+
+
+@server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+@_guard
+def formatting(ls: CruxServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
+    path = ls.path_of(params.text_document.uri)
+    edits, problem = ls.features.format(path, ls.encoding())
+    if problem is not None:
+        ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=problem))
+    return edits
+
+
+def _live_lines(ls: CruxServer, uri: str, path: Path) -> list[str]:
+    """The client's current text (hover and completion read the word under
+    the cursor from it, whatever the state of the index)."""
+    lines = ls.project.live_lines(path)
+    if lines is not None:
+        return lines
+    idx = ls.project.latest(path)
+    return idx.lines if idx is not None else []
+
+
+def main() -> int:
+    """Serve over stdio until the client says exit."""
+    logging.basicConfig(level=logging.WARNING)
+    server.start_io()
+    return 0
+
+
+def iter_features() -> Iterator[str]:
+    """The LSP methods this server registers (for docs and tests)."""
+    yield from sorted(server.protocol.fm.features)
