@@ -323,7 +323,8 @@ def objection_effects(res: MapResult, names: Iterable[str]) -> str:
     route that does not work anyway) are left out when others remain."""
     amap, g = res.amap, res.graph
     routes = {r.id: r for r in g.routes} if g is not None else {}
-    biting, idle = [], []
+    biting: list[str] = []
+    idle: list[str] = []
     for oid in names:
         target = amap.objections[oid].against or ""
         if target in amap.claims:
