@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -419,6 +420,9 @@ def _live_lines(ls: CruxServer, uri: str, path: Path) -> list[str]:
 def main() -> int:
     """Serve over stdio until the client says exit."""
     logging.basicConfig(level=logging.WARNING)
+    # The analysis thread is pure Python and holds the GIL: make it hand
+    # the interpreter back to a waiting request after 1 ms, not 5 ms.
+    sys.setswitchinterval(0.001)
     server.start_io()
     return 0
 
