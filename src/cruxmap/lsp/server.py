@@ -231,6 +231,13 @@ def initialized(ls: CruxServer, params: lsp.InitializedParams) -> None:
     ls.project.set_folders(p for p in (to_fs_path(u) for u in folders) if p)
 
 
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def did_change_folders(ls: CruxServer, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+    """Folders added or removed: what the server may read changes with them."""
+    initialized(ls, lsp.InitializedParams())
+    ls.project.files_changed()
+
+
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: CruxServer, params: lsp.DidOpenTextDocumentParams) -> None:
     doc = params.text_document
