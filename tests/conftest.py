@@ -8,8 +8,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from cruxmap.cli import main
+
+# Hypothesis profiles, chosen with ``--hypothesis-profile NAME`` (pytest) or
+# HYPOTHESIS_PROFILE: ``default`` for every run, ``thorough`` for a long
+# campaign before a release, ``quick`` while editing.
+_COMMON = dict(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.register_profile("default", max_examples=100, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("thorough", max_examples=2000, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("quick", max_examples=10, **_COMMON)  # type: ignore[arg-type]
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every hypothesis test ``property`` (``-m property`` selects them)."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.property)
 
 
 @pytest.fixture

@@ -11,11 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
-
-try:  # works both as ``tests.randmaps`` and with tests/ on sys.path
-    from .reference import DEFAULT_SCALE, CruxMap, Objection, Reduction
-except ImportError:  # pragma: no cover
-    from reference import DEFAULT_SCALE, CruxMap, Objection, Reduction
+from reference import DEFAULT_SCALE, CruxMap, Objection, Reduction
 
 # Identifiers usable as custom level names (none is a keyword or a claim id).
 LEVEL_POOL = (

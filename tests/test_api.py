@@ -180,3 +180,33 @@ def test_many_roots_sharing_one_import_cost_one_analysis(tmp_path: Path) -> None
     assert [m.get("same_as") for m in doc["maps"]].count("big.crux") == 200
     # The shared analysis is written once, not 201 times.
     assert len(out.stdout) < 3 * len(json.dumps(doc["maps"][0], indent=2))
+
+
+def test_config_schema_is_current_and_agrees_with_the_validator(tmp_path: Path) -> None:
+    import jsonschema
+
+    from cruxmap import config
+
+    assert (ROOT / "docs" / "config.schema.json").read_text("utf-8") == config.schema_text()
+    validator = jsonschema.Draft202012Validator(config.schema())
+    cases: list[dict[str, object]] = [
+        {},
+        {"paths": ["arguments"], "select": ["CX1"], "ignore": ["cx202"], "fail-on": "info"},
+        {"depth": 2, "max-order": 16, "format": "sarif"},
+        {"max-order": 1000000000000},
+        {"max-order": 0},
+        {"depth": -1},
+        {"depth": True},
+        {"fail_on": "error"},
+        {"format": "xml"},
+        {"select": "CX1"},
+        {"ignore": ["CX1\n::error::x"]},
+    ]
+    for table in cases:
+        schema_ok = validator.is_valid(table)
+        try:
+            config.parse(table, tmp_path / "pyproject.toml")
+            parse_ok = True
+        except config.ConfigError:
+            parse_ok = False
+        assert schema_ok == parse_ok, table

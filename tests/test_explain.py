@@ -173,10 +173,23 @@ def test_repairs(tmp_path):
     assert proc.stdout.endswith(
         "Repairs (raise up to 3 leaf assumptions; smallest first):\n"
         "  1. interpretability great -> perfect (2 steps)\n"
+        "Or ask less of one premise (a lower threshold on one route):\n"
+        "  `alignment#1` asks `interpretability` >= perfect; >= great (what it has) would do\n"
     )
     data = json.loads(run("explain", "interp.crux", "--repairs", "--format", "json",
                           cwd=tmp_path).stdout)  # fmt: skip
     (goal,) = data["goals"]
+    assert goal["threshold_repairs"] == {
+        "complete": True,
+        "repairs": [
+            {
+                "route": "alignment#1",
+                "premise": "interpretability",
+                "from": "perfect",
+                "to": "great",
+            }
+        ],
+    }
     assert goal["repairs"] == {
         "complete": True,
         "max_order": 3,
@@ -200,7 +213,13 @@ def test_repairs_none_when_an_objection_caps_every_route(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Scenario: --objections (nope)" in proc.stdout
     assert "capped at good by objection `nope`" in proc.stdout
-    assert proc.stdout.endswith("  none up to order 3\n")
+    assert "Repairs (raise up to 3 leaf assumptions; smallest first):\n  none up to order 3\n" in (
+        proc.stdout
+    )
+    # Asking less of the capped premise is the way out.
+    assert proc.stdout.endswith(
+        "  `alignment#1` asks `interpretability` >= perfect; >= good (what it has) would do\n"
+    )
 
 
 def test_json_is_flat_and_names_each_premise(tmp_path):

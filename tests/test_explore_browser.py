@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from cruxmap.cli import main
 
@@ -190,13 +191,9 @@ def test_fragment_round_trips(interp: Opened) -> None:
 def _random_maps(n: int) -> list[tuple[str, dict[str, str], bool]]:
     """``n`` random maps and scenarios (some with the standing objections
     applied) from tests/randmaps.py, reproducibly."""
-    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import HealthCheck, Phase, given
     from hypothesis import strategies as st
-
-    try:
-        from .randmaps import crux_maps, scenarios
-    except ImportError:  # tests/ on sys.path
-        from randmaps import crux_maps, scenarios
+    from randmaps import crux_maps, scenarios
 
     out: list[tuple[str, dict[str, str], bool]] = []
 
@@ -249,7 +246,7 @@ def _expected(report: dict[str, Any]) -> dict[str, Any]:
     return {"claims": claims, "goals": goals, "objections": report["objections"]}
 
 
-N_MAPS = int(os.environ.get("CRUXMAP_EXPLORER_MAPS", "240"))
+N_MAPS = max(240, settings.default.max_examples)  # the issue asks for at least 200
 
 
 def test_page_agrees_with_check_on_random_maps(

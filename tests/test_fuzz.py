@@ -5,13 +5,12 @@ dot`` and ``fmt`` (in place and on standard input) inputs nobody would write
 on purpose, and checks the properties listed in ``fuzz_campaign.py``: exit
 status 0, 1 or 2 and no exception escaping ``main``, a bounded run time,
 clean output, and ``fmt`` losing nothing. The hypothesis budget is small for
-CI (``CRUXMAP_FUZZ_EXAMPLES`` raises it); ``tests/fuzz_campaign.py`` runs the
+CI (``--hypothesis-profile thorough`` raises it); ``tests/fuzz_campaign.py`` runs the
 long campaign. Every file kept under ``tests/fuzz_corpus/`` is replayed.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fuzz_campaign import (  # tests/ is on sys.path: pytest's rootdir-relative import
+from fuzz_campaign import (  # tests/ is on pytest's pythonpath
     CHECK_FORMATS,
     COMMANDS,
     CORPUS,
@@ -38,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM time bounds")
-EXAMPLES = int(os.environ.get("CRUXMAP_FUZZ_EXAMPLES", "150"))
+EXAMPLES = settings.default.max_examples * 3 // 2  # the hypothesis profile's (--hypothesis-profile)
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -137,6 +137,9 @@ def test_credentials_in_urls_appear_in_no_output(proj: Path) -> None:
     assert "hunter2" not in dot
     assert 'URL="https://example.org/paper"' in dot
     assert "example.org/repo.git" in dot
+    code, page, err = cli(proj, "explore", "m.crux", "-o", "-")
+    assert code == 0, err
+    assert "hunter2" not in page and "example.org/paper" in page
     (proj / "bad.crux").write_text('claim c: "x" "https://u:hunter2@example.org/"\n')
     for fmt in ("text", "json", "github", "sarif"):
         code, out, err = cli(proj, "check", "bad.crux", "--format", fmt)

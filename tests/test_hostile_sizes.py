@@ -4,14 +4,13 @@ Each case runs cruxmap in a child process with a low recursion limit (200
 frames: any recursion that grows with the depth of a map or of its imports
 fails at once) and reports its wall time and peak memory. The SPEC budget is
 10,000 claims in under 5 s and 500 MB; bigger shapes get budgets in
-proportion. Cases marked ``SLOW`` run with ``CRUXMAP_SLOW=1``; the others
+proportion. Cases marked ``slow`` take tens of seconds (``-m 'not slow'`` skips them); the others
 keep this file to well under a minute.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="measures with POSIX tools")
-SLOW = pytest.mark.skipif(not os.environ.get("CRUXMAP_SLOW"), reason="slow: set CRUXMAP_SLOW=1")
+SLOW = pytest.mark.slow
 RECURSION_LIMIT = 200
 
 # Runs cruxmap in-process in the child, then prints its own measurements.

@@ -21,11 +21,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-try:
-    from .fuzz_campaign import RAW_CONTROL, Outcome, run_cli
-except ImportError:  # tests/ is on sys.path (no tests/__init__.py)
-    from fuzz_campaign import RAW_CONTROL, Outcome, run_cli
+from fuzz_campaign import RAW_CONTROL, Outcome, run_cli
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM time bounds")
 ESC = "\x1b"

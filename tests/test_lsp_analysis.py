@@ -23,6 +23,7 @@ from lsp_helpers import (
     wait_diagnostics,
 )
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
 pytestmark = pytest.mark.asyncio
@@ -332,3 +333,30 @@ async def test_hover_escapes_map_text(client: LanguageClient, tmp_path: Path) ->
     assert (
         "](javascript:" not in text and "source: http://a\\.example" in text
     )  # has a space: not a URL
+
+
+async def test_explain_goal_code_action(client: LanguageClient, tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p", {"repaired.crux": REPAIRED})
+    await start(client, root)
+    uri = open_doc(client, root / "repaired.crux")
+    await wait_diagnostics(client, uri, lambda ds: codes(ds) == ["CX105"])
+    goal = find(REPAIRED, "goal aligned")
+    actions = await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=doc(uri),
+            range=lsp.Range(start=goal, end=goal),
+            context=lsp.CodeActionContext(diagnostics=[]),
+        )
+    )
+    explain = next(a for a in actions or [] if a.title == "Explain goal `aligned`")
+    assert isinstance(explain, lsp.Command)
+    text = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command=explain.command, arguments=explain.arguments)
+    )
+    assert isinstance(text, str)
+    assert "aligned" in text and "via_interp" in text and "conceptual" in text
+    assert client.messages[-1].message == text  # also shown, for clients that drop results
+    with pytest.raises(JsonRpcException, match="no goal `interp`"):
+        await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command=explain.command, arguments=[uri, "interp"])
+        )

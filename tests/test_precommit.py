@@ -3,7 +3,9 @@
 A snapshot of this working tree (committed into a scratch repository, since
 pre-commit installs hooks from a commit) serves as the hook repository; a
 second scratch repository with one clean and one brittle map uses it. The
-hook environment is installed once per test session (pip, from PyPI).
+hook environment is installed once per test session by pip from the package
+index, so the hook tests are marked ``network`` (``pytest -m network``; CI
+runs them).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ def user_repo(tmp_path: Path, hook_repo: tuple[Path, str]) -> Path:
         f"    rev: {rev}\n"
         "    hooks:\n"
         "      - id: cruxmap-check\n"
+        "      - id: cruxmap-fmt\n"
         "      - id: cruxmap-render\n",
         encoding="utf-8",
     )
@@ -121,6 +124,7 @@ def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProces
     )  # fmt: skip
 
 
+@pytest.mark.network
 def test_hooks_pass_on_clean_maps_and_fail_on_brittle_or_stale(
     user_repo: Path, pre_commit_home: Path
 ) -> None:
@@ -134,7 +138,7 @@ def test_hooks_pass_on_clean_maps_and_fail_on_brittle_or_stale(
     git(user_repo, "add", "clean.svg")
     again = pre_commit(user_repo, pre_commit_home, "run", "--files", "clean.crux")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert again.stdout.count("Passed") == 2
+    assert again.stdout.count("Passed") == 3
 
     # The brittle map: the check fails and names the brittle premise.
     bad = pre_commit(user_repo, pre_commit_home, "run", "cruxmap-check", "--files", "brittle.crux")
@@ -158,5 +162,20 @@ def test_manifest_is_valid_and_offers_the_hooks() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
-    for hook in ("cruxmap-check", "cruxmap-render"):
+    for hook in ("cruxmap-check", "cruxmap-fmt", "cruxmap-render"):
         assert f"- id: {hook}\n" in text
+
+
+@pytest.mark.network
+def test_fmt_hook_rewrites_a_messy_map_then_passes(user_repo: Path, pre_commit_home: Path) -> None:
+    messy = CLEAN.replace("claim a:", "claim   a :").replace("    because:", "\tbecause:")
+    (user_repo / "clean.crux").write_text(messy, encoding="utf-8")
+    git(user_repo, "add", "-A")
+    first = pre_commit(user_repo, pre_commit_home, "run", "cruxmap-fmt", "--files", "clean.crux")
+    assert first.returncode == 1, first.stdout + first.stderr  # pre-commit: files were modified
+    from cruxmap.formatting import format_text
+
+    assert (user_repo / "clean.crux").read_text(encoding="utf-8") == format_text(CLEAN, "c.crux")
+    git(user_repo, "add", "-A")
+    again = pre_commit(user_repo, pre_commit_home, "run", "cruxmap-fmt", "--files", "clean.crux")
+    assert again.returncode == 0, again.stdout + again.stderr

@@ -7,33 +7,18 @@ import itertools
 import networkx as nx
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
-try:
-    from .randmaps import crux_maps, scenarios
-    from .reference import (
-        CruxMap,
-        Objection,
-        Reduction,
-        analyse,
-        fixpoint,
-        goals_of,
-        objection_status,
-        support,
-        values,
-    )
-except ImportError:  # tests/ is on sys.path (no tests/__init__.py)
-    from randmaps import crux_maps, scenarios
-    from reference import (
-        CruxMap,
-        Objection,
-        Reduction,
-        analyse,
-        fixpoint,
-        goals_of,
-        objection_status,
-        support,
-        values,
-    )
+from randmaps import crux_maps, scenarios
+from reference import (
+    CruxMap,
+    Objection,
+    Reduction,
+    analyse,
+    fixpoint,
+    goals_of,
+    objection_status,
+    support,
+    values,
+)
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

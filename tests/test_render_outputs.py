@@ -250,11 +250,8 @@ def test_an_existing_drawing_linked_to_a_device_is_not_read(proj: Path) -> None:
 
 
 def _tangle(n: int) -> str:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    try:
-        from render_layout import tangle
-    finally:
-        sys.path.pop(0)
+    from render_layout import tangle  # benchmarks/ is on pytest's pythonpath
+
     return tangle(n)
 
 
@@ -297,3 +294,15 @@ def test_one_graphviz_budget_for_the_whole_command(
     assert code == 2
     assert "did not finish within 2 s" in err.getvalue()
     assert not (proj / "all").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symlinks, sparse files and rlimits")
+def test_explore_does_not_read_an_existing_page_through_a_link(proj: Path, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.html"
+    with open(huge, "wb") as fh:
+        fh.truncate(3 * 1024**3)
+    (proj / "m.html").symlink_to(huge)
+    code, out, err = cli(proj, "explore", "m.crux", "--check", limit_mb=1500)
+    assert code == 1, (out, err)
+    assert "Traceback" not in err and "MemoryError" not in err
+    assert "m.html: stale or missing" in out

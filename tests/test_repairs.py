@@ -10,19 +10,13 @@ same for the slack of brittle premises of holding goals.
 from __future__ import annotations
 
 import itertools
-import os
 import tempfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-
-try:
-    from .randmaps import crux_maps, scenarios
-    from .reference import CruxMap, fixpoint, goals_of, objections_scenario, support
-except ImportError:  # tests/ is on sys.path
-    from randmaps import crux_maps, scenarios
-    from reference import CruxMap, fixpoint, goals_of, objections_scenario, support
+from randmaps import crux_maps, scenarios
+from reference import CruxMap, fixpoint, goals_of, objections_scenario, support
 
 from cruxmap import repairs as rp
 from cruxmap.lint import MapResult, Options, check_map
@@ -30,7 +24,7 @@ from cruxmap.loader import Loader
 from cruxmap.semantics import Scenario, evaluate
 from cruxmap.semantics import objections_scenario as objections_scenario_of
 
-N = int(os.environ.get("CRUXMAP_REPAIR_EXAMPLES", "120"))
+N = settings.default.max_examples * 6 // 5  # the hypothesis profile's, 120 by default
 SETTINGS = settings(
     max_examples=N,
     deadline=None,
@@ -180,3 +174,39 @@ def test_budget_cut_is_reported():
     assert not search.complete
     full = rp.search(g, res.scenario, res.values, c, 2, 3)
     assert full.complete and full.repairs == []  # needs all 12: none up to order 3
+
+
+@SETTINGS
+@given(SMALL)
+def test_threshold_repairs_match_brute_force(gm):
+    """Each single threshold lowered to its premise's value, with the
+    reference semantics: exactly those that make the goal hold are listed."""
+    from dataclasses import replace
+
+    m = gm.map
+    res = analysed(gm.text, {}, False)
+    g = res.graph
+    assert g is not None and res.scenario is not None
+    cur = fixpoint(m)
+    for goal, req in goals_of(m).items():
+        c = g.index[goal]
+        if res.results[c].holds:
+            continue
+        found, complete = rp.threshold_repairs(g, res.scenario, res.values, c, req)
+        assert complete
+        got = {(g.routes[t.route].id, g.names[t.premise]) for t in found}
+        want = set()
+        sup = support(m, goal) | {goal}
+        for i, r in enumerate(m.reductions):
+            if r.conclusion not in sup:
+                continue
+            for j, (p, t) in enumerate(r.premises):
+                if cur[p] >= m.idx(t, m.top):
+                    continue
+                prem = list(r.premises)
+                prem[j] = (p, m.scale[cur[p]])
+                reds = list(m.reductions)
+                reds[i] = replace(r, premises=tuple(prem))
+                if fixpoint(replace(m, reductions=reds))[goal] >= req:
+                    want.add((r.id, p))
+        assert got == want, f"goal {goal}: {got} vs {want}\n{gm.text}"

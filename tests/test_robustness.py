@@ -10,18 +10,18 @@ hub, stacked diamonds, many goals, rings, back edges) at small sizes.
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from generate import SHAPES, generate  # benchmarks/ is on pytest's pythonpath
 
 from cruxmap.graph import build, goals
 from cruxmap.loader import BLOCKING, Loader
 from cruxmap.robustness import Analysis
 from cruxmap.semantics import Scenario, evaluate
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
-from generate import SHAPES, generate
 
 
 def load(tmp_path: Path, text: str):
@@ -128,8 +128,6 @@ def test_larger_cyclic_maps_match_reevaluation(tmp_path: Path, seed: int) -> Non
 def _check_with_config(tmp_path: Path, text: str, config: str) -> dict:
     """``cruxmap check --format json`` as a user runs it, settings from
     pyproject.toml (which a repository controls: issue 14 #2)."""
-    import json
-    import subprocess
 
     (tmp_path / "pyproject.toml").write_text("[tool.cruxmap]\n" + config)
     (tmp_path / "map.crux").write_text(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -38,14 +38,23 @@ class UsageError(Exception):
     """Misuse of the command line: message to stderr, exit 2."""
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {n}")
-    return n
+def _bounded(top: int) -> Callable[[str], int]:
+    """argparse type: a whole number from 1 to ``top``."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+        if not 1 <= n <= top:
+            raise argparse.ArgumentTypeError(f"expected a number from 1 to {top}, got {n}")
+        return n
+
+    return parse
+
+
+_positive = _bounded(2**63 - 1)
+_depth = _order = _positive  # the analysis bounds its own work (docs/engine.md)
 
 
 def _codes(value: str) -> list[str]:
@@ -83,12 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--depth",
-        type=_positive,
+        type=_depth,
         default=None,
         help="steps each premise of a cut set is scaled down (default 1)",
     )
     check.add_argument(
-        "--max-order", type=_positive, default=None, help="largest cut set listed (default 3)"
+        "--max-order",
+        type=_order,
+        default=None,
+        help="largest cut set listed (default 3)",
     )
     check.add_argument("--fail-on", choices=("error", "warning", "info"), default=None,
                        help="lowest severity that makes the exit status 1 (default warning)")  # fmt: skip

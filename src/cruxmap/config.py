@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cruxmap.diagnostics import RULES, did_you_mean
+from cruxmap.loader import inside
 
 
 class ConfigError(Exception):
@@ -32,7 +33,57 @@ class Config:
     format: str = "text"
 
 
-KEYS = {"paths", "select", "ignore", "fail-on", "depth", "max-order", "format"}
+# ``max-order`` and ``depth`` have no upper bound here: the file is untrusted
+# (a pull request can set ``max-order = 1000000000000``), and the analysis
+# bounds its own work instead (the order only truncates; budgets count all
+# the work and the report says when a list was cut: docs/engine.md).
+FORMATS = ("text", "json", "github", "sarif")
+_CODES: dict[str, object] = {
+    "type": "array",
+    "items": {"type": "string", "pattern": "^[Cc][Xx][0-9]{0,3}$"},
+}
+
+#: Every key: its JSON Schema and what it means. The validator below and the
+#: published schema (docs/config.schema.json) are both read off this table.
+FIELDS: dict[str, tuple[dict[str, object], str]] = {
+    "paths": (
+        {"type": "array", "items": {"type": "string"}},
+        "what `cruxmap check` checks when no PATHS are given (relative to pyproject.toml, inside the project)",
+    ),
+    "select": (_CODES, "only these codes or prefixes (e.g. CX1)"),
+    "ignore": (_CODES, "never these codes or prefixes"),
+    "fail-on": ({"enum": list(SEVERITIES), "default": "warning"}, "lowest severity that makes the exit status 1"),
+    "depth": (
+        {"type": "integer", "minimum": 1, "default": 1},
+        "steps each premise of a cut set is scaled down",
+    ),
+    "max-order": (
+        {"type": "integer", "minimum": 1, "default": 3},
+        "largest cut set listed",
+    ),
+    "format": ({"enum": list(FORMATS), "default": "text"}, "output format of `cruxmap check`"),
+}  # fmt: skip
+KEYS = set(FIELDS)
+
+
+def schema() -> dict[str, object]:
+    """JSON Schema of the ``[tool.cruxmap]`` table (docs/config.schema.json),
+    for editors that validate ``pyproject.toml`` (e.g. Even Better TOML)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "[tool.cruxmap] in pyproject.toml",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            key: {**spec, "description": text} for key, (spec, text) in sorted(FIELDS.items())
+        },
+    }
+
+
+def schema_text() -> str:
+    import json
+
+    return json.dumps(schema(), indent=2, sort_keys=True) + "\n"
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -61,7 +112,7 @@ def read_pyproject(path: Path, *, trusted: bool) -> dict[str, object]:
             real, home = path.resolve(), path.parent.resolve()
         except (OSError, RuntimeError) as exc:
             raise ConfigError(f"{path}: cannot resolve the path (symlink loop?)") from exc
-        if real.parent != home and home not in real.parents:
+        if not inside(real, home):
             raise ConfigError(
                 f"{path}: a symlink to a file outside the project; not read "
                 "(name it with --config if you mean it)"
@@ -124,13 +175,10 @@ def parse(table: dict[str, object], path: Path | None = None) -> Config:
                     # The config is part of the (untrusted) project: it may
                     # not point cruxmap at files outside it.
                     try:
-                        inside = base.resolve() in [
-                            *(base / v).resolve().parents,
-                            (base / v).resolve(),
-                        ]
+                        contained = inside((base / v).resolve(), base.resolve())
                     except (OSError, RuntimeError):
-                        inside = False
-                    if not inside:
+                        contained = False
+                    if not contained:
                         raise ConfigError(
                             f"{where}: `paths` entry {v!r} is outside the project ({base})"
                         )
@@ -145,7 +193,7 @@ def parse(table: dict[str, object], path: Path | None = None) -> Config:
                 raise ConfigError(f"{where}: `{key}` must be a whole number >= 1")
             setattr(cfg, key.replace("-", "_"), value)
         elif key == "format":
-            if value not in ("text", "json", "github", "sarif"):
+            if value not in FORMATS:
                 raise ConfigError(f"{where}: `format` must be text, json, github or sarif")
             cfg.format = str(value)
     return cfg

@@ -253,9 +253,14 @@ def cmd_cruxes(args: argparse.Namespace) -> int:
         run.validate()
     except api.CruxmapError as exc:
         raise UsageError(str(exc)) from exc
+    from cruxmap.explain import warn_scenario
+
     results = []
     broken = []
+    warned: set[str] = set()
     for res, fresh in run:
+        if options.scenario and res.analysed:
+            warn_scenario(res.internal, warned)
         if not res.analysed:
             broken.append(res.map.root)
             errors = [d for d in fresh if d.severity is Severity.ERROR]

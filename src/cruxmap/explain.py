@@ -367,6 +367,10 @@ class GoalExplanation:
     result: Any
     with_objections: int
     repairs: RepairSearch | None = None
+    #: Single thresholds whose lowering makes a failing goal hold, and
+    #: whether all were tried.
+    thresholds: list[Any] = field(default_factory=list)
+    thresholds_complete: bool = True
     #: Brittle premise -> the cheapest changes that give it slack.
     slack: dict[int, RepairSearch] = field(default_factory=dict)
 
@@ -407,6 +411,9 @@ def explain_goals(
 
             if not gr.holds:
                 e.repairs = rp.search(g, ex.scenario, ex.values, c, gr.required, max_order)
+                e.thresholds, e.thresholds_complete = rp.threshold_repairs(
+                    g, ex.scenario, ex.values, c, gr.required
+                )
             else:
                 for p, pr in sorted(gr.premises.items(), key=lambda kv: g.names[kv[0]]):
                     if pr.brittle:
@@ -625,6 +632,14 @@ def repair_text(ex: Explainer, raises: Iterable[tuple[int, int]]) -> str:
     return ", ".join(parts)
 
 
+def threshold_text(ex: Explainer, t: Any) -> str:
+    route = ex.g.routes[t.route]
+    return (
+        f"`{route.id}` asks `{ex.name(t.premise)}` >= {ex.level(t.old)}; "
+        f">= {ex.level(t.new)} (what it has) would do"
+    )
+
+
 def _search_lines(ex: Explainer, search: RepairSearch, indent: str, limit: int = 10) -> list[str]:
     lines = []
     for i, rep in enumerate(search.repairs[:limit], 1):
@@ -645,6 +660,14 @@ def _repair_lines(ex: Explainer, e: GoalExplanation, max_order: int) -> list[str
         assert e.repairs is not None
         lines = [f"Repairs (raise up to {_plural(max_order, 'leaf assumption')}; smallest first):"]
         lines.extend(_search_lines(ex, e.repairs, "  "))
+        if e.thresholds:
+            lines.append("Or ask less of one premise (a lower threshold on one route):")
+            for t in e.thresholds[:10]:
+                lines.append("  " + threshold_text(ex, t))
+            if len(e.thresholds) > 10:
+                lines.append(f"  ... and {len(e.thresholds) - 10} more (--format json lists them)")
+        if not e.thresholds_complete:
+            lines.append("  (threshold search cut at its budget)")
         return lines
     if not e.slack:
         return ["Repairs: none needed (no brittle premise)"]
@@ -825,6 +848,18 @@ def to_json(
             ]
         if e.repairs is not None:
             entry["repairs"] = _search_json(ex, e.repairs)
+            entry["threshold_repairs"] = {
+                "complete": e.thresholds_complete,
+                "repairs": [
+                    {
+                        "route": ex.g.routes[t.route].id,
+                        "premise": ex.name(t.premise),
+                        "from": lv(t.old),
+                        "to": lv(t.new),
+                    }
+                    for t in e.thresholds
+                ],
+            }
         if e.slack:
             entry["slack"] = {ex.name(p): _search_json(ex, s) for p, s in e.slack.items()}
         goals.append(entry)

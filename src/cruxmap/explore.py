@@ -33,6 +33,7 @@ from typing import Any
 
 from cruxmap import render
 from cruxmap.lint import MapResult
+from cruxmap.output import redact_credentials
 
 #: Bumped when the page's layout or data changes meaning, so committed pages go stale.
 PAGE_VERSION = "1"
@@ -62,6 +63,10 @@ def model(
     if not res.analysed or g is None:
         raise render.RenderError(f"{res.amap.root}: the map has errors and was not analysed")
     amap = res.amap
+
+    def _r(text: str | None) -> str | None:  # no credentials from URLs in the page (issue 14 #15)
+        return None if text is None else redact_credentials(text)
+
     lv = {name: i for i, name in enumerate(g.levels)}
     claims = []
     for i, name in enumerate(g.names):
@@ -69,10 +74,10 @@ def model(
         claims.append(
             {
                 "id": name,
-                "text": c.text,
-                "source": c.source,
+                "text": _r(c.text),
+                "source": _r(c.source),
                 "url": render.safe_url(c.source) is not None,
-                "note": c.note,
+                "note": _r(c.note),
                 "tags": list(c.tags),
                 "where": f"{Path(c.loc.path).name}:{c.loc.line}",
                 "svg": _elem_id("claim", name),
@@ -89,7 +94,7 @@ def model(
                 "p": [list(pt) for pt in r.premises],
                 "y": r.yields,
                 "explicit": red.explicit_id,
-                "because": red.because,
+                "because": _r(red.because),
                 "svg": _elem_id("route", r.id),
             }
         )
@@ -108,13 +113,13 @@ def model(
         objections.append(
             {
                 "id": oid,
-                "text": o.text,
+                "text": _r(o.text),
                 "against": target,
                 "kind": kind,
                 "t": t,
                 "caps": lv.get(o.caps or "", 0),
-                "source": o.source,
-                "note": o.note,
+                "source": _r(o.source),
+                "note": _r(o.note),
                 "svg": _elem_id("objection", oid),
             }
         )
@@ -339,13 +344,14 @@ def plan(paths: list[str], output: str | None) -> list[tuple[Path, Path | None, 
 
 
 def is_current(path: Path, page: Page) -> bool:
-    """Whether the page at ``path`` shows this map with this explorer."""
-    try:
-        if not path.is_file():
-            return False
-        return embedded_digest(path.read_text(encoding="utf-8", errors="replace")) == page.digest
-    except OSError:
+    """Whether the page at ``path`` shows this map with this explorer (its
+    first 4 KiB only, never through a symlink: see ``files.read_head``)."""
+    from cruxmap.files import read_head
+
+    head = read_head(path, 4096)
+    if head is None:
         return False
+    return embedded_digest(head[0].decode("utf-8", "replace")) == page.digest
 
 
 def run(

@@ -86,6 +86,28 @@ def make_dirs_below(root: Path, target: Path) -> None:
             )
 
 
+def read_head(path: Path, limit: int) -> tuple[bytes, int] | None:
+    """The first ``limit`` bytes of an existing output and its size, to tell
+    whether it is current; ``None`` unless it is a regular file reached
+    without a symlink (a committed link to a 3 GB file, a device or a file
+    outside the project is never read: it is simply stale)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        if path.is_symlink():
+            return None
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        try:
+            return fh.read(limit), info.st_size
+        except OSError:
+            return None
+
+
 class NotRewritable(OSError):
     """A file cruxmap will not replace; ``strerror`` says why."""
 

@@ -45,7 +45,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from cruxmap.diagnostics import did_you_mean
-from cruxmap.files import write_atomic
+from cruxmap.files import read_head, write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
 from cruxmap.model import ArgumentMap
@@ -1112,20 +1112,13 @@ def is_current(path: Path, data: bytes, dot: str, fmt: str) -> bool:
     regular file, and never through a symlink: a committed link to a 3 GB
     file, a device or a file outside the project is simply stale.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        if path.is_symlink():
-            return False
-        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
-    except OSError:
+    head = read_head(path, 4096 if fmt == "svg" else len(data) + 1)
+    if head is None:
         return False
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return False
-        if fmt == "svg":
-            return embedded_digest(fh.read(4096)) == digest(dot)
-        return info.st_size == len(data) and fh.read(len(data) + 1) == data
+    old, size = head
+    if fmt == "svg":
+        return embedded_digest(old) == digest(dot)
+    return size == len(data) and old == data
 
 
 # --------------------------------------------------------------------------- files

@@ -283,3 +283,56 @@ def _lower_fails(
     else:
         lowered[c] = useful[c][i - 1]
     return not probe.holds(lowered)
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdRepair:
+    """Lowering one premise's threshold on one route to the premise's value."""
+
+    route: int
+    premise: int
+    #: The threshold written (or top for a bare premise) and the value that would do.
+    old: int
+    new: int
+
+
+def threshold_repairs(
+    g: ClaimGraph,
+    scenario: Scenario,
+    values: list[int],
+    goal: int,
+    required: int,
+    limit: int = 500,
+) -> tuple[list[ThresholdRepair], bool]:
+    """The single thresholds in the goal's support that, lowered to what
+    their premise has, make the goal hold on their own (the other kind of
+    repair: asking less of a premise rather than more of an assumption).
+    Returns them and whether every blocking threshold was tried."""
+    import dataclasses
+
+    nodes = g.ancestors(goal) | {goal}
+    region = [
+        (comp, cyclic)
+        for comp, cyclic in zip(g.components, g.cyclic, strict=True)
+        if comp[0] in nodes
+    ]
+    out: list[ThresholdRepair] = []
+    tried = 0
+    for r in sorted({r for c in nodes for r in g.routes_to[c]}):
+        if r in scenario.removed or g.routes[r].conclusion in scenario.overrides:
+            continue
+        route = g.routes[r]
+        for i, (p, th) in enumerate(route.premises):
+            if values[p] >= th:
+                continue
+            tried += 1
+            if tried > limit:
+                return out, False
+            premises = list(route.premises)
+            premises[i] = (p, values[p])
+            routes = list(g.routes)
+            routes[r] = dataclasses.replace(route, premises=tuple(premises))
+            changed = dataclasses.replace(g, routes=routes)
+            if evaluate(changed, scenario, None, region)[goal] >= required:
+                out.append(ThresholdRepair(r, p, th, values[p]))
+    return out, True

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 #: A completion list longer than this is cut to the names that start with
 #: what was typed, and marked incomplete so the client asks again.
 MAX_COMPLETIONS = 200
+#: The command behind the "explain this goal" code action (run by the server).
+EXPLAIN_COMMAND = "cruxmap.explainGoal"
 #: Inlay hints are set off from the text by single guillemets.
 OPEN, CLOSE = "\u2039", "\u203a"
 _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
@@ -816,9 +818,9 @@ class Features:
 
     def code_actions(
         self, path: Path, rng: lsp.Range, context: lsp.CodeActionContext, encoding: str
-    ) -> list[lsp.CodeAction]:
+    ) -> list[lsp.CodeAction | lsp.Command]:
         idx = self._index(path)
-        actions: list[lsp.CodeAction] = []
+        actions: list[lsp.CodeAction | lsp.Command] = []
         doc_uri = uri(path)
         for d in context.diagnostics:
             if d.source not in (None, "cruxmap"):
@@ -843,6 +845,12 @@ class Features:
             if sp.end < first or sp.start > last:
                 continue
             st = sp.statement
+            if isinstance(st, Goal):
+                # A bare Command (valid in a code action list): it runs on the server.
+                title = f"Explain goal `{st.claim}`"
+                actions.append(
+                    lsp.Command(title=title, command=EXPLAIN_COMMAND, arguments=[doc_uri, st.claim])
+                )
             if isinstance(st, Claim) and st.source is None:
                 at = lsp.Position(line=sp.end + 1, character=0)
                 if sp.end + 1 >= len(idx.lines):
@@ -882,6 +890,29 @@ class Features:
             range=lsp.Range(start=top, end=top), new_text=f"# {code} ignored here because REASON\n"
         )
         return [reason, end_edit]
+
+    # -- explain -----------------------------------------------------------------
+
+    def explain(self, path: Path, goal: str) -> str:
+        """``cruxmap explain PATH GOAL`` on the last analysis of the map
+        ``path`` belongs to, as plain text (with repairs of a failing goal
+        and slack for brittle premises)."""
+        from cruxmap import explain as ex
+
+        analysis = self.analyses.primary(path)
+        if analysis is None or analysis.result is None or not analysis.result.analysed:
+            raise Refused("the map is not analysed (yet): fix its errors first")
+        result = analysis.result
+        res = result.internal
+        if ex.unknown_goals(res, [goal]):
+            raise Refused(f"no goal `{goal[:80]}` in this map")
+        options = result.options
+        explainer, explanations = ex.explain_goals(
+            res, [goal], repairs=True, max_order=options.max_order
+        )
+        lines = ex.render_text(explainer, explanations, style=ex.Style(False), depth=options.depth,
+                               max_order=options.max_order, show_repairs=True)  # fmt: skip
+        return "\n".join(lines)
 
     # -- formatting --------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,7 +27,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from cruxmap import __version__
 from cruxmap.lsp import index as ix
 from cruxmap.lsp.analysis import Analyses
-from cruxmap.lsp.features import Features
+from cruxmap.lsp.features import EXPLAIN_COMMAND, Features
 from cruxmap.lsp.project import OutsideRoot, Project
 
 log = logging.getLogger(__name__)
@@ -230,6 +231,13 @@ def initialized(ls: CruxServer, params: lsp.InitializedParams) -> None:
     ls.project.set_folders(p for p in (to_fs_path(u) for u in folders) if p)
 
 
+@server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def did_change_folders(ls: CruxServer, params: lsp.DidChangeWorkspaceFoldersParams) -> None:
+    """Folders added or removed: what the server may read changes with them."""
+    initialized(ls, lsp.InitializedParams())
+    ls.project.files_changed()
+
+
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: CruxServer, params: lsp.DidOpenTextDocumentParams) -> None:
     doc = params.text_document
@@ -377,7 +385,7 @@ def inlay_hint(ls: CruxServer, params: lsp.InlayHintParams) -> list[lsp.InlayHin
     lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]),
 )
 @_guard
-def code_action(ls: CruxServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+def code_action(ls: CruxServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction | lsp.Command]:
     path = ls.path_of(params.text_document.uri)
     return ls.features.code_actions(path, params.range, params.context, ls.encoding())
 
@@ -390,6 +398,20 @@ def formatting(ls: CruxServer, params: lsp.DocumentFormattingParams) -> list[lsp
     if problem is not None:
         ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning, message=problem))
     return edits
+
+
+@server.command(EXPLAIN_COMMAND)
+def explain_goal(ls: CruxServer, *args: Any) -> str:
+    """The "explain this goal" code action: the explanation is returned and
+    shown as a message (clients differ in what they do with a result)."""
+    if len(args) != 2 or not all(isinstance(a, str) for a in args):
+        raise JsonRpcInvalidParams("cruxmap.explainGoal takes a document URI and a goal name")
+    try:
+        text = ls.features.explain(ls.path_of(args[0]), args[1])
+    except ix.Refused as exc:
+        raise JsonRpcInvalidParams(str(exc)) from exc
+    ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=text))
+    return text
 
 
 def _live_lines(ls: CruxServer, uri: str, path: Path) -> list[str]:
@@ -405,6 +427,9 @@ def _live_lines(ls: CruxServer, uri: str, path: Path) -> list[str]:
 def main() -> int:
     """Serve over stdio until the client says exit."""
     logging.basicConfig(level=logging.WARNING)
+    # The analysis thread is pure Python and holds the GIL: make it hand
+    # the interpreter back to a waiting request after 1 ms, not 5 ms.
+    sys.setswitchinterval(0.001)
     server.start_io()
     return 0
 
