@@ -742,8 +742,12 @@ def render_markdown(
             out.extend(f"- {md_escape(line)}" for line in _holding_summary(ex, e, depth, max_order))
         if show_repairs:
             out.append("")
-            out.extend(md_escape(line) if not line.startswith(" ") else "    " + md_escape(line.strip())
-                       for line in _repair_lines(ex, e, max_order))  # fmt: skip
+            for line in _repair_lines(ex, e, max_order):
+                # Indented lines become nested list items (4 spaces of
+                # indentation alone would make a code block).
+                depth = (len(line) - len(line.lstrip(" "))) // 2
+                text = md_escape(line.strip())
+                out.append(text if depth == 0 else "  " * (depth - 1) + "- " + text)
         out.append("")
     del plain
     return out
