@@ -300,8 +300,13 @@ def why_fails(
         shorts = []
         for lk in rv.blocked_by:
             bare = " (a bare `reduces to`)" if lk.bare else ""
+            below = ex.view(lk.claim)
+            why_low = ""
+            if below.leaf and (below.set_to is not None or below.objections_applied):
+                why_low = f" ({ex.origin(below)})"
             shorts.append(
                 f"`{g.names[lk.claim]}` >= {lv(lk.threshold)}{bare}, has {lv(values[lk.claim])}"
+                + why_low
             )
         if shorts:
             parts.append(f"`{rv.id}` needs " + " and ".join(shorts))
