@@ -302,8 +302,12 @@ def why_fails(
             bare = " (a bare `reduces to`)" if lk.bare else ""
             below = ex.view(lk.claim)
             why_low = ""
-            if below.leaf and (below.set_to is not None or below.objections_applied):
-                why_low = f" ({ex.origin(below)})"
+            if below.leaf and below.set_to is not None:
+                why_low = " (set by --set)"
+            elif below.leaf and below.objections_applied:
+                caps = [o for o, cap in below.objections if cap == below.value]
+                if caps:
+                    why_low = " (capped by objection " + ", ".join(f"`{o}`" for o in caps) + ")"
             shorts.append(
                 f"`{g.names[lk.claim]}` >= {lv(lk.threshold)}{bare}, has {lv(values[lk.claim])}"
                 + why_low
