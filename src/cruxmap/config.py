@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cruxmap.diagnostics import RULES, did_you_mean
+from cruxmap.loader import inside
 
 
 class ConfigError(Exception):
@@ -108,7 +109,7 @@ def read_pyproject(path: Path, *, trusted: bool) -> dict[str, object]:
             real, home = path.resolve(), path.parent.resolve()
         except (OSError, RuntimeError) as exc:
             raise ConfigError(f"{path}: cannot resolve the path (symlink loop?)") from exc
-        if real.parent != home and home not in real.parents:
+        if not inside(real, home):
             raise ConfigError(
                 f"{path}: a symlink to a file outside the project; not read "
                 "(name it with --config if you mean it)"
@@ -171,13 +172,10 @@ def parse(table: dict[str, object], path: Path | None = None) -> Config:
                     # The config is part of the (untrusted) project: it may
                     # not point cruxmap at files outside it.
                     try:
-                        inside = base.resolve() in [
-                            *(base / v).resolve().parents,
-                            (base / v).resolve(),
-                        ]
+                        contained = inside((base / v).resolve(), base.resolve())
                     except (OSError, RuntimeError):
-                        inside = False
-                    if not inside:
+                        contained = False
+                    if not contained:
                         raise ConfigError(
                             f"{where}: `paths` entry {v!r} is outside the project ({base})"
                         )

@@ -71,6 +71,12 @@ def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     return data
 
 
+def inside(real: Path, root_real: Path) -> bool:
+    """True when the resolved path ``real`` is ``root_real`` or below it: the
+    one containment test for imports, roots, config paths and outputs."""
+    return real == root_real or root_real in real.parents
+
+
 def escapes_project(path: Path) -> bool:
     """True when ``path`` (a file named or found in a directory) resolves,
     through symlinks, outside its project root: cruxmap reads only inside."""
@@ -79,7 +85,7 @@ def escapes_project(path: Path) -> bool:
         real, root_real = path.resolve(), root.resolve()
     except (OSError, RuntimeError):
         return False  # unresolvable: reading it fails with its own message
-    return not (real == root_real or root_real in real.parents)
+    return not inside(real, root_real)
 
 
 def links_to_non_crux(path: Path) -> bool:
@@ -324,7 +330,7 @@ class _MapBuilder:
                         suggestion="fix or remove the broken symlink")
             )  # fmt: skip
             return amap, self.diagnostics
-        if not (real == self.project_real or self.project_real in real.parents):
+        if not inside(real, self.project_real):
             # A symlink found in a directory (or named) must not lead out.
             self.diagnostics.append(
                 dg.make("CX005", shown, 1, 1, "symlink resolves outside the project root; not read",
@@ -417,7 +423,7 @@ class _MapBuilder:
         except (OSError, RuntimeError):
             refuse(f'cannot resolve import "{raw}" (symlink loop?)', "fix the symlink")
             return None
-        if not (real == self.project_real or self.project_real in real.parents):
+        if not inside(real, self.project_real):
             refuse(
                 f'import "{raw}" resolves outside the project root',
                 f"imports must stay inside {display_path(self.project)}/; copy the file in, "
