@@ -462,7 +462,8 @@ def analyse(m: Map, options: Options | None = None) -> Result:
     )
     kept = lint.apply_filters(
         internal.diagnostics, m.documents, list(options.select) or None, list(options.ignore),
-        root=m.root, analysed=internal.analysed,
+        # Unused suppressions are judged at the baseline they were written for.
+        root=m.root, analysed=internal.analysed and not options.for_map(m.model) and not options.objections,
     )  # fmt: skip
     kept.sort(key=lambda d: d.sort_key)
     return Result(m, options, internal, kept)
