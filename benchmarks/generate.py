@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 LEVELS = ["none", "partial", "good", "great", "near_perfect", "perfect"]
 
@@ -45,7 +45,7 @@ def _claims(names: list[str], assume: dict[str, str]) -> list[str]:
     return out
 
 
-def _reduction(k: int, conclusion: str, premises: list[tuple[str, str | None]]) -> str:
+def _reduction(k: int, conclusion: str, premises: Sequence[tuple[str, str | None]]) -> str:
     parts = [p if th is None else f"{p} >= {th}" for p, th in premises]
     return (
         f"reduction red{k}: {conclusion} reduces to "

@@ -210,3 +210,18 @@ def test_config_schema_is_current_and_agrees_with_the_validator(tmp_path: Path) 
         except config.ConfigError:
             parse_ok = False
         assert schema_ok == parse_ok, table
+
+
+def test_a_scenario_applies_to_the_maps_that_have_the_claim(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "a.crux").write_text(ROBUST)
+    (tmp_path / "b.crux").write_text('claim other: "O"\nclaim g: "G"\ng reduces to other\n')
+    out = subprocess.run(
+        [sys.executable, "-m", "cruxmap", "check", "--format", "json", "--set", "interp=none", "."],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert out.returncode in (0, 1), out.stderr
+    maps = {m["root"]: m for m in json.loads(out.stdout)["maps"]}
+    assert maps["a.crux"]["scenario"] == {"interp": "none"}
+    assert maps["b.crux"]["scenario"] == {}
+    assert maps["a.crux"]["claims"]["interp"]["value"] == "none"

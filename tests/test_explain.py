@@ -246,6 +246,12 @@ def test_markdown_escapes_map_text(tmp_path):
     assert "<script>" not in proc.stdout
     assert quote == r"> a \| b \`c\` &lt;script&gt;x&lt;/script&gt; \*d\*"
     assert "### Goal `alignment` >= `good`: **fails** at `none`" in proc.stdout
+    repairs = run("explain", "interp.crux", "--format", "markdown", "--repairs", cwd=tmp_path)
+    # Repairs as list items, never 4-space indented (a code block in Markdown).
+    assert "- \\1. interpretability great -&gt; perfect (2 steps)" in repairs.stdout.splitlines()
+    assert not any(
+        line.startswith("    ") and "- " not in line for line in repairs.stdout.splitlines()
+    )
 
 
 def test_colour_only_on_a_terminal(tmp_path):

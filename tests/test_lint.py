@@ -70,7 +70,8 @@ def test_cx104_goal_fails_with_objections_names_them(write: Callable[..., Path],
     assert "`slow`" in d["message"] and d["line"] == 7
     assert d["message"] == (
         "goal `alignment` needs good, reaches none once the standing objections are applied: "
-        "`r` needs `interp` >= good, has partial; standing: `slow` caps `interp` at partial"
+        "`r` needs `interp` >= good, has partial (capped by objection `slow`); "
+        "standing: `slow` caps `interp` at partial"
     )
     assert rep["goals"]["alignment"]["with_objections"] == {"level": "none", "status": "fails"}
 

@@ -408,3 +408,22 @@ async def test_positions_are_utf16_code_units(client: LanguageClient, tmp_path: 
         (2, 0, 2),
         (3, 5, 7),
     ]
+
+
+async def test_added_workspace_folders_become_readable(
+    client: LanguageClient, maps: Path, tmp_path: Path
+) -> None:
+    other = make_project(tmp_path / "other", {"o.crux": 'claim o: "O"\n'})
+    await start(client, maps)
+    params = lsp.DocumentSymbolParams(text_document=doc((other / "o.crux").as_uri()))
+    with pytest.raises(JsonRpcException, match="outside the workspace"):
+        await client.text_document_document_symbol_async(params)
+    client.workspace_did_change_workspace_folders(
+        lsp.DidChangeWorkspaceFoldersParams(
+            event=lsp.WorkspaceFoldersChangeEvent(
+                added=[lsp.WorkspaceFolder(uri=other.as_uri(), name="other")], removed=[]
+            )
+        )
+    )
+    symbols = await client.text_document_document_symbol_async(params)
+    assert [s.name for s in symbols or []] == ["o"]

@@ -112,24 +112,61 @@ def _corpus() -> list[Path]:
     )
 
 
+BROKEN = [
+    'claim a "no colon"\n',
+    "claim a:\n",
+    'claim a: "x"\n  claim b: "y"\n',
+    "a reduces to\n",
+    "a reduces to b >=\n",
+    "goal a >= \n",
+    'claim a: "x"\n    source: 12 13\n',
+    'claim a: "unterminated\n',
+    'scale: a < b <\nclaim x: "y"\n',
+    "   \n  indented first\n",
+    'claim a: "x" $\n',
+    '"""never closed\n',
+    "objection o:\n",
+    "claim",
+    'claim a: "x"\u2028claim b: "y"\n',
+]
+
+
+def _both(text: str, name: str) -> list[object]:
+    """What lark's own LALR loop and the fast path make of ``text``."""
+    lark, builder = parsing._lark()
+    results: list[object] = []
+    for parse in (parsing._fast_path().parse, lark.parse):
+        builder.reset(name, text.split("\n"))
+        parsing._session.comments = []
+        parsing._session.identifiers = []
+        try:
+            outcome: object = parse(text)
+        except parsing.UnexpectedInput as exc:
+            token = getattr(exc, "token", None)
+            outcome = (
+                type(exc).__name__, exc.line, exc.column, getattr(exc, "char", None),
+                token and (token.type, str(token), token.line, token.column),
+                sorted(getattr(exc, "expected", None) or ()),
+            )  # fmt: skip
+        results.append(
+            (outcome, [d.message for d in builder.diagnostics],
+             [(t.line, t.column, str(t)) for t in parsing._session.comments],
+             parsing._session.identifiers)
+        )  # fmt: skip
+    return results
+
+
 @pytest.mark.parametrize("path", _corpus(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_fast_path_builds_what_lark_builds(path: Path) -> None:
     text, problem = parsing.decode(path.read_bytes(), path.name)
     if text is None:
         pytest.skip(f"not UTF-8: {problem}")
-    lark, builder = parsing._lark()
-    results = []
-    for parse in (parsing._fast_path().parse, lark.parse):
-        builder.reset(path.name, text.split("\n"))
-        parsing._session.comments = []
-        parsing._session.identifiers = []
-        try:
-            statements = parse(text)
-        except (parsing._Retry, parsing.UnexpectedInput):
-            statements = "error"
-        results.append(
-            (statements, [d.message for d in builder.diagnostics],
-             [(t.line, t.column, str(t)) for t in parsing._session.comments],
-             parsing._session.identifiers)
-        )  # fmt: skip
-    assert results[0] == results[1]
+    fast, slow = _both(text, path.name)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("text", BROKEN)
+def test_fast_path_fails_as_lark_fails(text: str) -> None:
+    fast, slow = _both(text, "broken.crux")
+    assert fast == slow
+    assert isinstance(fast, tuple) and isinstance(fast[0], tuple)  # it did fail

@@ -462,7 +462,8 @@ def analyse(m: Map, options: Options | None = None) -> Result:
     )
     kept = lint.apply_filters(
         internal.diagnostics, m.documents, list(options.select) or None, list(options.ignore),
-        root=m.root, analysed=internal.analysed,
+        # Unused suppressions are judged at the baseline they were written for.
+        root=m.root, analysed=internal.analysed and not options.for_map(m.model) and not options.objections,
     )  # fmt: skip
     kept.sort(key=lambda d: d.sort_key)
     return Result(m, options, internal, kept)
@@ -548,7 +549,12 @@ class Run:
                              same_as=earlier.same_as or earlier.map.root)  # fmt: skip
                 self.shared += 1
             else:
-                res = analyse(m, self.options)
+                # Each map takes the part of the scenario that names its claims
+                # (validate() already checked every claim exists in some map).
+                local = self.options
+                if local.scenario and m.ok:
+                    local = local.replace(scenario=local.for_map(m.model))
+                res = analyse(m, local)
                 if key is not None:
                     self._shared[key] = res
                     if len(self._shared) > SHARED_RESULTS:

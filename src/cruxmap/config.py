@@ -38,7 +38,10 @@ class Config:
 # bounds its own work instead (the order only truncates; budgets count all
 # the work and the report says when a list was cut: docs/engine.md).
 FORMATS = ("text", "json", "github", "sarif")
-_CODES = {"type": "array", "items": {"type": "string", "pattern": "^[Cc][Xx][0-9]{0,3}$"}}
+_CODES: dict[str, object] = {
+    "type": "array",
+    "items": {"type": "string", "pattern": "^[Cc][Xx][0-9]{0,3}$"},
+}
 
 #: Every key: its JSON Schema and what it means. The validator below and the
 #: published schema (docs/config.schema.json) are both read off this table.

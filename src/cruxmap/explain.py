@@ -300,8 +300,17 @@ def why_fails(
         shorts = []
         for lk in rv.blocked_by:
             bare = " (a bare `reduces to`)" if lk.bare else ""
+            below = ex.view(lk.claim)
+            why_low = ""
+            if below.leaf and below.set_to is not None:
+                why_low = " (set by --set)"
+            elif below.leaf and below.objections_applied:
+                caps = [o for o, cap in below.objections if cap == below.value]
+                if caps:
+                    why_low = " (capped by objection " + ", ".join(f"`{o}`" for o in caps) + ")"
             shorts.append(
                 f"`{g.names[lk.claim]}` >= {lv(lk.threshold)}{bare}, has {lv(values[lk.claim])}"
+                + why_low
             )
         if shorts:
             parts.append(f"`{rv.id}` needs " + " and ".join(shorts))
@@ -742,8 +751,12 @@ def render_markdown(
             out.extend(f"- {md_escape(line)}" for line in _holding_summary(ex, e, depth, max_order))
         if show_repairs:
             out.append("")
-            out.extend(md_escape(line) if not line.startswith(" ") else "    " + md_escape(line.strip())
-                       for line in _repair_lines(ex, e, max_order))  # fmt: skip
+            for line in _repair_lines(ex, e, max_order):
+                # Indented lines become nested list items (4 spaces of
+                # indentation alone would make a code block).
+                depth = (len(line) - len(line.lstrip(" "))) // 2
+                text = md_escape(line.strip())
+                out.append(text if depth == 0 else "  " * (depth - 1) + "- " + text)
         out.append("")
     del plain
     return out

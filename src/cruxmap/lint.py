@@ -282,8 +282,8 @@ def apply_filters(
             if any(d.code.startswith(s) for s in ignore):
                 continue
             if d.path not in tables:
-                doc = documents.get(d.path)
-                tables[d.path] = suppressed_lines(doc) if doc is not None else {}
+                parsed = documents.get(d.path)
+                tables[d.path] = suppressed_lines(parsed) if parsed is not None else {}
             table = tables[d.path]
             if table and d.line in table:
                 codes = table[d.line]
@@ -320,7 +320,7 @@ def suppression_findings(
     out: list[Diagnostic] = []
     for comment in doc.comments:
         codes = ignore_codes_in(comment.text)
-        if codes is False:
+        if codes is False or codes is True:  # (never True: a bool only for "no marker")
             continue
         span = next((sp for sp in spans if sp[0] <= comment.line <= sp[1]), None)
         on_statement = [d for d in here if span[0] <= d.line <= span[1]] if span is not None else []

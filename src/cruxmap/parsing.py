@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.common import LexerConf
@@ -198,7 +198,7 @@ class _Session:
         self.comments: list[Token] = []
         #: (line, column, end column, code, message arguments, suggestion) of
         #: identifier problems found while lexing, for ``parse_text``.
-        self.identifiers: list[tuple[int, int, int, str, dict[str, str], str]] = []
+        self.identifiers: list[tuple[int, int, int, str, dict[str, Any], str]] = []
 
 
 _session = _Session()
@@ -285,11 +285,11 @@ class _FastPath:
 
     lark's general loop goes through a lexer thread, a parser state object
     and a method call per token; for a large file that overhead is most of
-    the parse. This loop does the same shifts and reductions. Any error
-    (bad character, unexpected token) raises :class:`_Retry`, and the caller
-    parses again through lark itself, which builds the exceptions (expected
-    terminals, interactive parser) the error messages are made from: valid
-    files take the fast path, and error reports stay identical.
+    the parse. This loop does the same shifts and reductions, and on an
+    error raises the exception lark raises there (``UnexpectedToken`` with
+    the terminals the state expects; the lexer's ``UnexpectedCharacters``),
+    so that messages and recovery are the same. A test checks it against
+    lark's own loop on every corpus file, valid or not.
     """
 
     def __init__(self, lark: Lark) -> None:
@@ -311,32 +311,23 @@ class _FastPath:
         self.end_state = table.end_states["start"]
         self.lexer = _CruxLexer(lark.lexer_conf)
 
-    def parse(self, text: str) -> Any:
+    def parse(self, text: str) -> list[Statement]:
         states, shift, end_state = self.states, Shift, self.end_state
         state_stack = [self.start_state]
         value_stack: list[Any] = []
         push_state, push_value = state_stack.append, value_stack.append
-        try:
-            for token in self.lexer.lex(text):
-                while True:
-                    action, arg = states[state_stack[-1]][token.type]
-                    if action is shift:
-                        push_state(arg)
-                        push_value(token)
-                        break
-                    size, callback, goto = arg
-                    if size:
-                        children = value_stack[-size:]
-                        del state_stack[-size:]
-                        del value_stack[-size:]
-                    else:
-                        children = []
-                    push_value(callback(children))
-                    push_state(states[state_stack[-1]][goto][1])
+        token: Token | None = None
+        for token in self.lexer.lex(text):
             while True:
-                action, arg = states[state_stack[-1]]["$END"]
+                actions = states[state_stack[-1]]
+                try:
+                    action, arg = actions[token.type]
+                except KeyError:
+                    raise _unexpected(token, actions) from None
                 if action is shift:
-                    raise _Retry
+                    push_state(arg)
+                    push_value(token)
+                    break
                 size, callback, goto = arg
                 if size:
                     children = value_stack[-size:]
@@ -346,14 +337,31 @@ class _FastPath:
                     children = []
                 push_value(callback(children))
                 push_state(states[state_stack[-1]][goto][1])
-                if state_stack[-1] == end_state:
-                    return value_stack[-1]
-        except (KeyError, UnexpectedInput):
-            raise _Retry from None
+        assert token is not None  # the lexer always ends with EOL
+        end = Token.new_borrow_pos("$END", "", token)
+        while True:
+            actions = states[state_stack[-1]]
+            try:
+                action, arg = actions["$END"]
+            except KeyError:
+                raise _unexpected(end, actions) from None
+            assert action is not shift
+            size, callback, goto = arg
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            push_value(callback(children))
+            push_state(states[state_stack[-1]][goto][1])
+            if state_stack[-1] == end_state:
+                return cast(list[Statement], value_stack[-1])
 
 
-class _Retry(Exception):
-    """The fast path met an error: parse again through lark for its report."""
+def _unexpected(token: Token, actions: dict[str, Any]) -> UnexpectedToken:
+    """The error lark's parser raises for ``token`` in a state with ``actions``."""
+    return UnexpectedToken(token, {s for s in actions if s.isupper()}, interactive_parser=None)
 
 
 @lru_cache(maxsize=1)
@@ -426,38 +434,33 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
     """Parse one file's text into a document plus its CX001 diagnostics."""
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []
-    lark, builder = _lark()
+    builder = _lark()[1]
     work = text
     statements: list[Statement] | None = None
     # Each recovery re-parses up to the next error: bound the total work, so
     # that errors at the end of a big file cannot cost 20 full parses.
     budget = 2 * len(text) + 1_000_000
+    fast = _fast_path()
     with _session.lock:
-        builder.reset(path, lines)
-        _session.comments = []
-        _session.identifiers = []
-        try:
-            statements = _fast_path().parse(work)
-        except _Retry:  # a syntax error: lark reports it, and recovery follows
-            for _ in range(_MAX_ERRORS_PER_FILE + 1):
-                builder.reset(path, lines)
-                _session.comments = []
-                _session.identifiers = []
-                try:
-                    statements = lark.parse(work)
+        for _ in range(_MAX_ERRORS_PER_FILE + 1):
+            builder.reset(path, lines)
+            _session.comments = []
+            _session.identifiers = []
+            try:
+                statements = fast.parse(work)
+                break
+            except UnexpectedInput as exc:
+                diagnostics.append(_syntax_diagnostic(exc, path, lines))
+                token = getattr(exc, "token", None)
+                budget -= (
+                    getattr(exc, "pos_in_stream", None)
+                    or getattr(token, "start_pos", None)
+                    or len(work)
+                )
+                blanked = _blank_statement(work, exc)
+                if blanked is None or budget < 0:
                     break
-                except UnexpectedInput as exc:
-                    diagnostics.append(_syntax_diagnostic(exc, path, lines))
-                    token = getattr(exc, "token", None)
-                    budget -= (
-                        getattr(exc, "pos_in_stream", None)
-                        or getattr(token, "start_pos", None)
-                        or len(work)
-                    )
-                    blanked = _blank_statement(work, exc)
-                    if blanked is None or budget < 0:
-                        break
-                    work = blanked
+                work = blanked
         diagnostics.extend(builder.diagnostics)
         lexed = _session.comments
         seen: set[tuple[int, int]] = set()
@@ -477,7 +480,7 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
     else:
         doc.comments = [
             Comment(
-                line=t.line, column=t.column, text=t.value.rstrip(),
+                line=t.line or 1, column=t.column or 1, text=t.value.rstrip(),
                 own_line=not lines[(t.line or 1) - 1][: (t.column or 1) - 1].strip(),
             )
             for t in lexed

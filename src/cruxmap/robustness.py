@@ -651,13 +651,13 @@ class _Sweep:
         while queue:
             x = queue.popleft()
             queued.discard(x)
-            s, new = self._multi(x, view, single_view)
-            if new is None:
+            s, family = self._multi(x, view, single_view)
+            if family is None:
                 for y in group:
                     current[y] = None
                 break
-            if new != current[x] or s != singles[x]:
-                current[x] = new
+            if family != current[x] or s != singles[x]:
+                current[x] = family
                 singles[x] = s
                 for r in readers[x]:
                     if r not in queued:

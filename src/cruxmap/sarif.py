@@ -139,9 +139,9 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict[str, object]:
         "version": __version__,
         "semanticVersion": __version__,
     }
-    uri = information_uri()
-    if uri is not None:
-        driver["informationUri"] = uri
+    home = information_uri()
+    if home is not None:
+        driver["informationUri"] = home
     driver["rules"] = _rules()
     return {
         "$schema": SCHEMA_URI,

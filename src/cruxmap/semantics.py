@@ -135,9 +135,9 @@ def grounded(amap: ArgumentMap) -> dict[str, Status]:
     stays ``undecided`` (e.g. two objections rebutting each other).
     """
     attackers: dict[str, list[str]] = {o: [] for o in amap.objections}
-    for o in amap.objections.values():
-        if o.against in attackers:
-            attackers[o.against].append(o.id)
+    for obj in amap.objections.values():
+        if obj.against in attackers:
+            attackers[obj.against].append(obj.id)
     status: dict[str, Status] = {}
     # Worklist over "objections whose attackers' statuses just changed".
     attacks: dict[str, list[str]] = {o: [] for o in amap.objections}

@@ -215,7 +215,8 @@ class Project:
         if files is None:
             files = []
             if self.allowed(root):
-                files = _walk(root)
+                for top in _check_paths(root):
+                    files.extend(f for f in _walk(top) if f not in files)
             with self._lock:
                 self._files[root] = files
         extra = [p for p in self.open if p not in files and project_root(p) == root]
@@ -254,7 +255,25 @@ def _real(path: Path) -> Path:
         return path.absolute()
 
 
+def _check_paths(root: Path) -> list[Path]:
+    """Where ``cruxmap check`` looks with no paths named: the ``paths`` of
+    ``[tool.cruxmap]`` (relative to its ``pyproject.toml``), else the whole
+    project. Test corpora elsewhere in a repository are not maps."""
+    from cruxmap import config
+
+    try:
+        cfg = config.load(start=root)
+    except config.ConfigError:
+        return [root]
+    if not cfg.paths or cfg.path is None:
+        return [root]
+    base = cfg.path.parent
+    return [_real(base / p) for p in cfg.paths if (base / p).exists()] or [root]
+
+
 def _walk(root: Path) -> list[Path]:
+    if root.is_file():
+        return [_real(root)] if root.name.endswith(".crux") else []
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS)
