@@ -141,6 +141,11 @@ class Sarif(Format):
         self.out.write(json.dumps(to_sarif(run.reported), indent=2, ensure_ascii=False) + "\n")
 
 
+#: Maps with more claims (and diagnostic lists longer than this) are written
+#: on one line: the same JSON, without the pure-Python indenting encoder.
+COMPACT_ABOVE = 1000
+
+
 @register("json")
 class Json(Format):
     """The report of ``docs/report.schema.json``, streamed map by map."""
@@ -155,7 +160,10 @@ class Json(Format):
         self._first = True
 
     def map(self, result: Result, fresh: list[Diagnostic]) -> None:
-        body = json.dumps(result.to_json(), indent=2, ensure_ascii=False)
+        # Indented for people on ordinary maps; one line for big ones, since
+        # only the compact encoder is C (a third of the time at 10,000 claims).
+        big = len(result.map.model.claims) > COMPACT_ABOVE
+        body = json.dumps(result.to_json(), indent=None if big else 2, ensure_ascii=False)
         sep = "\n" if self._first else ",\n"
         self._first = False
         self.out.write(sep + _indent(body, 4))
@@ -166,7 +174,9 @@ class Json(Format):
         from cruxmap.report import diagnostic_json
 
         counts = Counter(d.severity.value for d in run.reported)
-        diags = json.dumps([diagnostic_json(d) for d in run.reported], indent=2, ensure_ascii=False)
+        listed = [diagnostic_json(d) for d in run.reported]
+        indent = None if len(listed) > COMPACT_ABOVE else 2
+        diags = json.dumps(listed, indent=indent, ensure_ascii=False)
         summary = {
             "files": run.file_count,
             "maps": run.maps,
