@@ -225,3 +225,15 @@ def test_a_scenario_applies_to_the_maps_that_have_the_claim(tmp_path: Path) -> N
     assert maps["a.crux"]["scenario"] == {"interp": "none"}
     assert maps["b.crux"]["scenario"] == {}
     assert maps["a.crux"]["claims"]["interp"]["value"] == "none"
+
+
+def test_json_check_does_not_import_pydantic(tmp_path: Path) -> None:
+    """pydantic defines the published schema; writing a report needs none of it
+    (its import costs more than checking a small map)."""
+    (tmp_path / "m.crux").write_text(ROBUST)
+    code = (
+        "import sys; from cruxmap.cli import main; rc = main(['check', '--format', 'json', 'm.crux']); "
+        "print('pydantic' in sys.modules, file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert out.stderr.strip().endswith("False"), out.stderr

@@ -340,7 +340,7 @@ class Result:
 
     def to_json(self) -> dict[str, Any]:
         """This map's entry of the JSON report (``docs/report.schema.json``)."""
-        from cruxmap.report import map_json
+        from cruxmap.jsonreport import map_json
 
         return map_json(self)
 

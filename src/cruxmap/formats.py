@@ -152,7 +152,7 @@ class Json(Format):
 
     def begin(self, run: Run) -> None:
         from cruxmap import __version__
-        from cruxmap.report import SCHEMA_VERSION
+        from cruxmap.jsonreport import SCHEMA_VERSION
 
         self.out.write(
             f'{{\n  "version": {SCHEMA_VERSION},\n  "tool": {json.dumps(__version__)},\n  "maps": ['
@@ -171,7 +171,7 @@ class Json(Format):
     def end(self, run: Run) -> None:
         from collections import Counter
 
-        from cruxmap.report import diagnostic_json
+        from cruxmap.jsonreport import diagnostic_json
 
         counts = Counter(d.severity.value for d in run.reported)
         listed = [diagnostic_json(d) for d in run.reported]

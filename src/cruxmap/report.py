@@ -4,23 +4,21 @@ number of maps, published as ``docs/report.schema.json``.
 The pydantic models below are the schema's single source of truth (the
 schema file is generated from them and CI checks it is current; the tests
 validate real reports against them). Reports themselves are built as plain
-dicts by :func:`map_json`, since a large map has tens of thousands of
-entries and validation would only re-check what this module just built.
+dicts by :mod:`cruxmap.jsonreport`, which does not import pydantic: a large
+map has tens of thousands of entries, validation would only re-check what
+was just built, and importing pydantic costs more than checking a small map.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-if TYPE_CHECKING:
-    from cruxmap.api import Result
-    from cruxmap.diagnostics import Diagnostic
+from cruxmap.jsonreport import SCHEMA_VERSION, diagnostic_json, map_json
 
-#: Bumped when a key changes meaning or goes away (adding keys does not).
-SCHEMA_VERSION = 2
+__all__ = ["SCHEMA_VERSION", "Report", "diagnostic_json", "map_json", "schema", "schema_text"]
 
 
 class _Model(BaseModel):
@@ -145,73 +143,3 @@ def schema() -> dict[str, Any]:
 
 def schema_text() -> str:
     return json.dumps(schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-# --------------------------------------------------------------------------- building
-
-
-def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
-    """A diagnostic as the report writes it (display text escaped)."""
-    return d.to_json()
-
-
-def map_json(result: Result) -> dict[str, Any]:
-    """One map's entry (:class:`MapReport`) as a JSON-ready dict."""
-    amap = result.map.model
-    out: dict[str, Any] = {
-        "root": amap.root,
-        "files": list(amap.files),
-        "analysed": result.analysed,
-    }
-    if result.same_as is not None:
-        out["same_as"] = result.same_as
-    out.update(
-        scale=list(amap.scale),
-        scenario=result.scenario,
-        objections_applied=result.options.objections,
-        depth=result.options.depth,
-        max_order=result.options.max_order,
-        diagnostics=[]
-        if result.same_as is not None
-        else [diagnostic_json(d) for d in result.diagnostics],
-        claims={},
-        goals={},
-        objections={},
-    )
-    if result.same_as is not None or not result.analysed:
-        return out
-    out["claims"] = {
-        name: {"baseline": c.baseline, "value": c.value} for name, c in result.claims.items()
-    }
-    goals: dict[str, Any] = {}
-    for name, gr in result.goals.items():
-        entry: dict[str, Any] = {
-            "required": gr.required,
-            "value": gr.value,
-            "baseline": gr.baseline,
-            "status": gr.status,
-            "implicit": gr.implicit,
-        }
-        if gr.premises is not None:
-            claims = result.claims
-            entry["premises"] = {
-                p: {
-                    "baseline": claims[p].baseline,
-                    "value": pr.value,
-                    "margin": pr.margin,
-                    "breaks_at": pr.breaks_at,
-                    "brittle": pr.brittle,
-                }
-                for p, pr in gr.premises.items()
-            }
-            entry["cut_sets"] = [list(s) for s in gr.cut_sets or []]
-            entry["cut_sets_complete"] = gr.cut_sets_complete
-            entry["uniform_margin"] = gr.uniform_margin
-        entry["with_objections"] = {
-            "level": gr.with_objections.level,
-            "status": gr.with_objections.status,
-        }
-        goals[name] = entry
-    out["goals"] = goals
-    out["objections"] = result.objections
-    return out
