@@ -196,7 +196,7 @@ def load(
         doc = ld.document(shown)
         if doc is not None:
             documents[shown] = doc
-    return Map(root, amap, diags, documents, ld.map_key(amap))
+    return Map(root, amap, diags, documents, ld.contributing_key(documents.values()))
 
 
 def load_text(
@@ -584,7 +584,7 @@ class Run:
         else:
             from cruxmap.graph import goals as goals_of
 
-            self.goals += len(goals_of(amap)) if amap.goals or amap.reductions else 0
+            self.goals += len(goals_of(amap))
             self.skipped.append(res.map.root)
 
     @property

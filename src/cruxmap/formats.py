@@ -171,10 +171,8 @@ class Json(Format):
     def end(self, run: Run) -> None:
         from collections import Counter
 
-        from cruxmap.jsonreport import diagnostic_json
-
         counts = Counter(d.severity.value for d in run.reported)
-        listed = [diagnostic_json(d) for d in run.reported]
+        listed = [d.to_json() for d in run.reported]
         indent = None if len(listed) > COMPACT_ABOVE else 2
         diags = json.dumps(listed, indent=indent, ensure_ascii=False)
         summary = {

@@ -8,15 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cruxmap.api import Result
-    from cruxmap.diagnostics import Diagnostic
 
 #: Bumped when a key changes meaning or goes away (adding keys does not).
 SCHEMA_VERSION = 2
-
-
-def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
-    """A diagnostic as the report writes it (display text escaped)."""
-    return d.to_json()
 
 
 def map_json(result: Result) -> dict[str, Any]:
@@ -35,9 +29,7 @@ def map_json(result: Result) -> dict[str, Any]:
         objections_applied=result.options.objections,
         depth=result.options.depth,
         max_order=result.options.max_order,
-        diagnostics=[]
-        if result.same_as is not None
-        else [diagnostic_json(d) for d in result.diagnostics],
+        diagnostics=[] if result.same_as is not None else [d.to_json() for d in result.diagnostics],
         claims={},
         goals={},
         objections={},

@@ -258,16 +258,14 @@ class Loader:
         """The parsed file that diagnostics name ``shown``."""
         return self._by_shown.get(shown)
 
-    def map_key(self, amap: ArgumentMap) -> tuple[int, ...]:
-        """Identity of what a map is made of: the parsed files that contribute
+    def contributing_key(self, documents: Iterable[Document]) -> tuple[int, ...]:
+        """Identity of what a map is made of: its parsed files that contribute
         more than imports, in load order. Two maps with the same key have the
-        same claims, reductions and goals, so they can share one analysis."""
-        key = []
-        for shown in amap.files:
-            doc = self._by_shown.get(shown)
-            if doc is not None and len(self.import_positions(doc)) < len(doc.statements):
-                key.append(id(doc))
-        return tuple(key)
+        same claims, reductions and goals, so they can share one merge and
+        one analysis."""
+        return tuple(
+            id(doc) for doc in documents if len(self.import_positions(doc)) < len(doc.statements)
+        )
 
     def _read_uncached(self, real: Path, shown: str) -> LoadedFile:
         def fail(message: str, suggestion: str) -> LoadedFile:
@@ -297,10 +295,6 @@ class Loader:
 
     def load_map(self, root_file: Path) -> tuple[ArgumentMap, list[Diagnostic]]:
         return _MapBuilder(self, root_file).build()
-
-    def documents(self) -> dict[str, Document]:
-        """Parsed files by the path diagnostics show for them."""
-        return {f.document.path: f.document for f in self.cache.values() if f.document}
 
 
 class _MapBuilder:
@@ -346,11 +340,7 @@ class _MapBuilder:
             return amap, self.diagnostics
         self._load(real, shown)
         files = [d.path for d in self.documents]
-        key = tuple(
-            id(d)
-            for d in self.documents
-            if len(self.loader.import_positions(d)) < len(d.statements)
-        )
+        key = self.loader.contributing_key(self.documents)
         shareable = key and not self.diagnostics
         if shareable and key in self.loader.merged:
             first, diags = self.loader.merged[key]

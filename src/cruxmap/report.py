@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cruxmap.jsonreport import SCHEMA_VERSION, diagnostic_json, map_json
+from cruxmap.jsonreport import SCHEMA_VERSION, map_json
 
-__all__ = ["SCHEMA_VERSION", "Report", "diagnostic_json", "map_json", "schema", "schema_text"]
+__all__ = ["SCHEMA_VERSION", "Report", "map_json", "schema", "schema_text"]
 
 
 class _Model(BaseModel):
