@@ -213,27 +213,20 @@ class Features:
                 )
             elif isinstance(st, Scale):
                 kind = lsp.SymbolKind.Enum
-                children = [
-                    lsp.DocumentSymbol(
-                        name=level,
-                        kind=lsp.SymbolKind.EnumMember,
-                        range=span(
-                            lines,
-                            loc.line - 1,
-                            loc.column - 1,
-                            loc.column - 1 + len(level),
-                            encoding,
-                        ),
-                        selection_range=span(
-                            lines,
-                            loc.line - 1,
-                            loc.column - 1,
-                            loc.column - 1 + len(level),
-                            encoding,
-                        ),
+                children = []
+                for level, loc in zip(st.levels, st.level_locs, strict=False):
+                    # A level's symbol is its name: one range serves as both.
+                    where = span(
+                        lines, loc.line - 1, loc.column - 1, loc.column - 1 + len(level), encoding
                     )
-                    for level, loc in zip(st.levels, st.level_locs, strict=False)
-                ]
+                    children.append(
+                        lsp.DocumentSymbol(
+                            name=level,
+                            kind=lsp.SymbolKind.EnumMember,
+                            range=where,
+                            selection_range=where,
+                        )
+                    )
             elif isinstance(st, Import):
                 kind = lsp.SymbolKind.Module
             name_len = (
