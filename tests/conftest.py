@@ -75,6 +75,11 @@ def report(run: Callable[..., tuple[int, str, str]]) -> Callable[..., dict]:
 
 
 def single_map(doc: dict) -> dict:
-    """The one map's entry of a report (``docs/report.schema.json``), or the
-    whole report when it has several maps."""
-    return doc["maps"][0] if len(doc["maps"]) == 1 else doc
+    """The one map's entry of a report (``docs/report.schema.json``), its
+    ``diagnostics`` (positions in the report's list) resolved to the findings
+    themselves; or the whole report when it has several maps."""
+    if len(doc["maps"]) != 1:
+        return doc
+    entry = dict(doc["maps"][0])
+    entry["diagnostics"] = [doc["diagnostics"][i] for i in entry["diagnostics"]]
+    return entry

@@ -384,6 +384,22 @@ def _single(doc: dict) -> dict:
     with each value in the analysed scenario (``value``) under ``baseline``,
     the name the reference implementation gives it."""
     (entry,) = doc["maps"]
+    entry["diagnostics"] = [doc["diagnostics"][i] for i in entry["diagnostics"]]
+    claims = entry["claims"]
+    for item in entry["goals"].values():
+        # The report lists a goal's unbreakable premises by name only; the
+        # reference gives them entries with margin null, as v0.1 did.
+        if "unbreakable" not in item:
+            continue
+        unbreakable = item.pop("unbreakable")
+        assert unbreakable == sorted(unbreakable), unbreakable
+        assert not set(unbreakable) & set(item["premises"]), item
+        assert all(isinstance(p["margin"], int) for p in item["premises"].values()), item
+        for p in unbreakable:
+            item["premises"][p] = {
+                "baseline": claims[p]["baseline"], "value": claims[p]["value"],
+                "margin": None, "breaks_at": None, "brittle": False,
+            }  # fmt: skip
     for item in [*entry["claims"].values(), *entry["goals"].values()]:
         item["baseline"] = item.pop("value")
         for prem in item.get("premises", {}).values():

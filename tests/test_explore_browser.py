@@ -239,6 +239,11 @@ def _expected(report: dict[str, Any]) -> dict[str, Any]:
                 }
                 for p, pe in e["premises"].items()
             }
+            # The page shows the premises check lists as unbreakable with margin null.
+            for p in e["unbreakable"]:
+                entry["premises"][p] = {
+                    "value": claims[p], "margin": None, "breaks_at": None, "brittle": False,
+                }  # fmt: skip
             entry["cut_sets"] = e["cut_sets"]
             entry["cut_sets_complete"] = e["cut_sets_complete"]
             entry["uniform_margin"] = e["uniform_margin"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import single_map
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="measures with POSIX tools")
 SLOW = pytest.mark.slow
@@ -94,8 +95,7 @@ def wide(n: int) -> str:
 
 def report(r: Run) -> dict:
     assert r.code in (0, 1), r.stderr[-2000:]
-    doc = json.loads(r.stdout)
-    return doc["maps"][0] if len(doc["maps"]) == 1 else doc
+    return single_map(json.loads(r.stdout))
 
 
 # --------------------------------------------------------------------------- depth

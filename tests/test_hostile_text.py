@@ -124,12 +124,13 @@ def test_json_is_data(proj: Path) -> None:
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f]", o.out())  # JSON escapes C0 and DEL? C0
     doc = json.loads(o.stdout)
     maps = {m["root"]: m for m in doc["maps"]}
-    excerpts = [d.get("excerpt") for d in maps["e.crux"]["diagnostics"]]
+    found = [doc["diagnostics"][i] for i in maps["e.crux"]["diagnostics"]]
+    excerpts = [d.get("excerpt") for d in found]
     # Display text is escaped as the text output does (issue 14 #12): no raw
     # C0, C1, DEL or bidirectional controls even after JSON decoding.
     assert 'claim a\\x1b[31m: "x"' in excerpts
     assert "\\u202eclaim e: 'x'" in excerpts
-    for d in maps["e.crux"]["diagnostics"]:
+    for d in found:
         for key in ("message", "excerpt", "suggestion"):
             assert not re.search(
                 "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", d.get(key, "")

@@ -114,8 +114,9 @@ def test_unknown_and_unused_ignore_codes_are_reported(tmp_path):
     project(tmp_path, **{"or.crux": text})
     proc = run("check", "or.crux", "--format", "json", cwd=tmp_path)
     data = json.loads(proc.stdout)
-    (report,) = data["maps"] if isinstance(data.get("maps"), list) else [data]
-    found = {(d["line"], d["code"], d["message"]) for d in report["diagnostics"]}
+    (report,) = data["maps"]
+    listed = [data["diagnostics"][i] for i in report["diagnostics"]]
+    found = {(d["line"], d["code"], d["message"]) for d in listed}
     assert (3, "CX204", "`# cruxmap: ignore[CX110]` names no such code") in found
     assert (6, "CX204", "`# cruxmap: ignore[CX101]` suppresses nothing on this statement") in found
     # In a scenario, suppressions written for the baseline are not judged.
@@ -129,8 +130,8 @@ def test_unknown_and_unused_ignore_codes_are_reported(tmp_path):
     )
     project(tmp_path, **{"or.crux": used})
     data = json.loads(run("check", "or.crux", "--format", "json", cwd=tmp_path).stdout)
-    (report,) = data["maps"] if isinstance(data.get("maps"), list) else [data]
-    assert [d for d in report["diagnostics"] if d["code"] == "CX204"] == []
+    (report,) = data["maps"]
+    assert [i for i in report["diagnostics"] if data["diagnostics"][i]["code"] == "CX204"] == []
 
 
 def test_leaf_without_assume_is_an_info(tmp_path):
@@ -183,3 +184,64 @@ def test_attribute_in_column_one_help_says_indent_it(tmp_path):
     assert (
         "help: attribute lines are indented under their statement: `    source: ...`" in proc.stdout
     )
+
+
+def test_big_maps_stream_the_same_report(tmp_path):
+    """Over 1,000 claims the JSON report is written goal by goal from shared
+    pieces of text; it must say exactly what the dict writer says."""
+    from generate import wide
+
+    from cruxmap import api
+    from cruxmap.formats import COMPACT_ABOVE
+    from cruxmap.jsonreport import map_json
+
+    text = wide(COMPACT_ABOVE + 200)
+    project(tmp_path, **{"w.crux": text})
+    proc = run("check", "--format", "json", "--max-order", "2", "w.crux", cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(proc.stdout)
+    (streamed,) = doc["maps"]
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        res = api.analyse(api.load("w.crux"), api.Options(max_order=2))
+        built = map_json(res, range(len(res.diagnostics)))
+    finally:
+        os.chdir(cwd)
+    assert streamed == json.loads(json.dumps(built))
+    assert [doc["diagnostics"][i] for i in streamed["diagnostics"]] == [
+        d.to_json() for d in res.diagnostics
+    ]
+    holding = [g for g in streamed["goals"].values() if g["status"] == "holds"]
+    assert holding and all(
+        set(g["premises"]).isdisjoint(g["unbreakable"])
+        and g["unbreakable"] == sorted(g["unbreakable"])
+        for g in holding
+    )
+    # The name-keyed API sees the whole support, margin None for the rest.
+    for name, g in streamed["goals"].items():
+        if g["status"] == "holds":
+            premises = res.goals[name].premises
+            assert premises is not None
+            assert set(premises) == set(g["premises"]) | set(g["unbreakable"])
+            assert all(premises[p].margin is None for p in g["unbreakable"])
+            assert all(premises[p].margin == e["margin"] for p, e in g["premises"].items())
+
+
+def test_single_points_of_failure_are_named_least_slack_first(tmp_path):
+    """CX105 names the ten premises with least slack and counts the rest, so
+    a goal over thousands of shared premises gets one readable line."""
+    claims = "".join(f'claim p{i}: "p"\n    source: "s"\n    assume: {lv}\n'
+                     for i, lv in enumerate(["perfect"] * 8 + ["great"] * 6))  # fmt: skip
+    prem = ", ".join(f"p{i} >= partial" for i in range(14))
+    text = f'claim g: "g"\n    source: "s"\n{claims}reduction r: g reduces to {prem}\n    because: "x"\ngoal g >= good\n'
+    project(tmp_path, **{"m.crux": text})
+    doc = json.loads(run("check", "--format", "json", "m.crux", cwd=tmp_path).stdout)
+    (msg,) = [d["message"] for d in doc["diagnostics"] if d["code"] == "CX105"]
+    named = msg.split(": ", 1)[1]
+    # The six at great (slack 2) first, then four of the eight at perfect.
+    assert named.startswith(
+        ", ".join(f"`p{i}` (slack 2 steps, fails at none)" for i in range(8, 14))
+    )
+    assert named.count("slack 4 steps") == 4
+    assert named.endswith("and 4 more (`cruxmap explain` lists them)")

@@ -34,9 +34,12 @@ from cruxmap.diagnostics import BLOCKING, INPUT_ERRORS, Diagnostic, Severity, di
 
 if TYPE_CHECKING:
     from cruxmap.config import Config
+    from cruxmap.graph import ClaimGraph
     from cruxmap.lint import MapResult
     from cruxmap.loader import Loader
     from cruxmap.model import ArgumentMap, Document
+    from cruxmap.robustness import GoalResult as EngineGoal
+    from cruxmap.robustness import PremiseResult as EnginePremise
 
 __all__ = [
     "ClaimResult",
@@ -255,8 +258,8 @@ class GoalResult:
     baseline: str
     implicit: bool
     with_objections: WithObjections
-    #: For a holding goal: each premise in its support (else ``None``).
-    premises: dict[str, PremiseResult] | None = None
+    #: For a holding goal: each premise in its support, by name (else ``None``).
+    premises: Mapping[str, PremiseResult] | None = None
     cut_sets: list[tuple[str, ...]] | None = None
     cut_sets_complete: bool | None = None
     uniform_margin: int | None = None
@@ -339,10 +342,11 @@ class Result:
         return list(self.internal.standing)
 
     def to_json(self) -> dict[str, Any]:
-        """This map's entry of the JSON report (``docs/report.schema.json``)."""
-        from cruxmap.jsonreport import map_json
+        """This map alone as a JSON report (``docs/report.schema.json``): what
+        ``cruxmap check --format json`` writes for it."""
+        from cruxmap.jsonreport import report_json
 
-        return map_json(self)
+        return report_json(self)
 
     def _repr_svg_(self) -> str | None:  # pragma: no cover - notebook display
         try:
@@ -373,6 +377,49 @@ class Result:
             return None
 
 
+class _Premises(Mapping[str, PremiseResult]):
+    """A goal's premises by name, sorted, built on first use: a map with 200
+    goals over one 10,000-claim support has two million of them."""
+
+    __slots__ = ("_d", "_g", "_gr")
+
+    def __init__(self, gr: EngineGoal, g: ClaimGraph) -> None:
+        self._gr, self._g = gr, g
+        self._d: dict[str, PremiseResult] | None = None
+
+    def _dict(self) -> dict[str, PremiseResult]:
+        if self._d is None:
+            lv, names = self._g.levels, self._g.names
+            made: dict[EnginePremise, PremiseResult] = {}
+
+            def convert(pr: EnginePremise) -> PremiseResult:
+                hit = made.get(pr)
+                if hit is None:
+                    b = pr.breaks_at
+                    hit = PremiseResult(
+                        lv[pr.baseline], pr.margin, lv[b] if b is not None else None
+                    )
+                    made[pr] = hit
+                return hit
+
+            items = sorted(self._gr.premises.items(), key=lambda kv: names[kv[0]])
+            self._d = {names[p]: convert(pr) for p, pr in items}
+            self._gr = None  # type: ignore[assignment]
+        return self._d
+
+    def __getitem__(self, name: str) -> PremiseResult:
+        return self._dict()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+    def __repr__(self) -> str:
+        return repr(self._dict())
+
+
 def _goal_results(res: MapResult) -> dict[str, GoalResult]:
     g = res.graph
     if g is None or not res.analysed:
@@ -393,17 +440,9 @@ def _goal_results(res: MapResult) -> dict[str, GoalResult]:
             holds=gr.holds,
         )
         if gr.holds:
-            premises = {
-                g.names[p]: PremiseResult(
-                    lv[pr.baseline],
-                    pr.margin,
-                    lv[pr.breaks_at] if pr.breaks_at is not None else None,
-                )
-                for p, pr in sorted(gr.premises.items(), key=lambda kv: g.names[kv[0]])
-            }
             out[goal.claim] = GoalResult(
                 **common,
-                premises=premises,
+                premises=_Premises(gr, g),
                 cut_sets=[tuple(g.names[i] for i in s) for s in gr.cut_sets],
                 cut_sets_complete=gr.cut_sets_complete,
                 uniform_margin=gr.uniform_margin,
@@ -501,7 +540,9 @@ class Run:
         self.options = options or Options()
         self.files, self.problems = discover(str(p) for p in paths)
         self.loader = Loader()
-        self._seen: set[tuple[object, ...]] = set()
+        #: Each diagnostic reported so far, by identity, and its position in
+        #: :attr:`reported`.
+        self._seen: dict[tuple[object, ...], int] = {}
         #: Recent results by what their maps are made of (bounded: memory stays
         #: flat however many roots a run has).
         self._shared: OrderedDict[tuple[object, ...], Result] = OrderedDict()
@@ -561,16 +602,31 @@ class Run:
                         self._shared.popitem(last=False)
             # A shared result's findings were all reported with the first map.
             candidates = pending if res.same_as is not None else pending + res.diagnostics
-            fresh = []
+            fresh: list[Diagnostic] = []
             for d in sorted(candidates, key=lambda d: d.sort_key):
                 k = (d.code, d.path, d.line, d.column, d.message)
                 if k not in self._seen:
-                    self._seen.add(k)
+                    self._seen[k] = len(self.reported) + len(fresh)
                     fresh.append(d)
             pending = []
             self.reported.extend(fresh)
             self._count(res)
             yield res, fresh
+
+    def retract(self, fresh: list[Diagnostic], kept: list[Diagnostic]) -> None:
+        """Report only ``kept`` of the last map's ``fresh`` findings (the
+        tail of :attr:`reported`), as ``check --new-only`` does."""
+        del self.reported[len(self.reported) - len(fresh) :]
+        for d in fresh:
+            del self._seen[(d.code, d.path, d.line, d.column, d.message)]
+        for d in kept:
+            self._seen[(d.code, d.path, d.line, d.column, d.message)] = len(self.reported)
+            self.reported.append(d)
+
+    def positions(self, res: Result) -> list[int]:
+        """Where each of a streamed map's findings is in :attr:`reported`."""
+        seen = self._seen
+        return [seen[(d.code, d.path, d.line, d.column, d.message)] for d in res.diagnostics]
 
     def _count(self, res: Result) -> None:
         amap = res.map.model

@@ -61,7 +61,17 @@ def _codes(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: The one-line help of the commands whose parsers live in their modules.
+LAZY_COMMANDS = {
+    "explain": "why each goal holds or fails, as a derivation tree",
+    "cruxes": "rank the premises by how much the goals depend on them",
+    "diff": "what a change did to robustness (against a git revision, or two files)",
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``command``: the one about to run (its
+    module's parser is built in full, the others' only listed)."""
     parser = _Parser(
         prog="cruxmap",
         description="Map arguments as claims and reductions; find the premises they cannot afford to see weakened.",
@@ -250,13 +260,23 @@ def build_parser() -> argparse.ArgumentParser:
                          help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     explore.set_defaults(handler=cmd_explore, select=None, ignore=None)
 
-    from cruxmap import cruxes, explain  # their modules import heavy parts lazily
+    # Commands in modules of their own are imported only when run: `check`
+    # in a pre-commit hook should not pay for `diff` (start-up, issue 8).
+    for name, summary in LAZY_COMMANDS.items():
+        if name != command:
+            sub.add_parser(name, help=summary)  # for --help; never dispatched
+        elif name == "explain":
+            from cruxmap import explain
 
-    explain.add_parser(sub, _positive)
-    cruxes.add_parser(sub, _positive)
-    from cruxmap.diff import add_parser as add_diff  # issue 11; argparse only at import
+            explain.add_parser(sub, _positive)
+        elif name == "cruxes":
+            from cruxmap import cruxes
 
-    add_diff(sub)
+            cruxes.add_parser(sub, _positive)
+        else:
+            from cruxmap.diff import add_parser as add_diff
+
+            add_diff(sub)
 
     rules = sub.add_parser("rules", help="list the diagnostic codes, or explain one")
     rules.add_argument(
@@ -277,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(next((w for w in words if not w.startswith("-")), None))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -1147,9 +1147,7 @@ def only_new(
         result.diagnostics = [d for d in result.diagnostics if not known(d)]
         kept = [d for d in fresh if not known(d)]
         if len(kept) != len(fresh):
-            # ``fresh`` is the tail of ``run.reported`` (the run has just added it).
-            del run.reported[len(run.reported) - len(fresh) :]
-            run.reported.extend(kept)
+            run.retract(fresh, kept)
         yield result, kept
 
 

@@ -158,15 +158,31 @@ class Json(Format):
             f'{{\n  "version": {SCHEMA_VERSION},\n  "tool": {json.dumps(__version__)},\n  "maps": ['
         )
         self._first = True
+        self._run = run
 
     def map(self, result: Result, fresh: list[Diagnostic]) -> None:
-        # Indented for people on ordinary maps; one line for big ones, since
-        # only the compact encoder is C (a third of the time at 10,000 claims).
-        big = len(result.map.model.claims) > COMPACT_ABOVE
-        body = json.dumps(result.to_json(), indent=None if big else 2, ensure_ascii=False)
+        from cruxmap import jsonreport
+
         sep = "\n" if self._first else ",\n"
         self._first = False
-        self.out.write(sep + _indent(body, 4))
+        positions = self._run.positions(result)
+        if len(result.map.model.claims) <= COMPACT_ABOVE:
+            # Indented for people on ordinary maps.
+            body = json.dumps(jsonreport.map_json(result, positions), indent=2, ensure_ascii=False)
+            self.out.write(sep + _indent(body, 4))
+            return
+        # One line for big ones (only the compact encoder is C), a goal at a
+        # time: 200 goals over 10,000 claims are a million premise entries.
+        head = jsonreport.map_head(result, positions)
+        del head["goals"], head["objections"]
+        write = self.out.write
+        write(sep + "    " + json.dumps(head, ensure_ascii=False)[:-1] + ', "goals": {')
+        comma = ""
+        for text in jsonreport.goal_texts(result):
+            write(comma + text)
+            comma = ", "
+        objections = json.dumps(jsonreport.map_objections(result), ensure_ascii=False)
+        write('}, "objections": ' + objections + "}")
 
     def end(self, run: Run) -> None:
         from collections import Counter

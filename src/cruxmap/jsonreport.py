@@ -1,20 +1,39 @@
 """The JSON report as plain dicts (the layout of ``docs/report.schema.json``,
 whose models live in :mod:`cruxmap.report`). Kept free of pydantic so that
-``cruxmap check --format json`` starts as fast as the text format."""
+``cruxmap check --format json`` starts as fast as the text format.
+
+A map's goals are built one at a time (:func:`goal_entries`), so a writer
+can stream them: 200 goals over one 10,000-claim support hold a million
+premise entries, and only one goal's need be in memory at once.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cruxmap.api import Result
+    from cruxmap.robustness import PremiseResult
 
 #: Bumped when a key changes meaning or goes away (adding keys does not).
-SCHEMA_VERSION = 2
+#: 3: a map's ``diagnostics`` are positions in the top-level list; a goal's
+#: ``premises`` are those that can break it, the rest are ``unbreakable``.
+SCHEMA_VERSION = 3
 
 
-def map_json(result: Result) -> dict[str, Any]:
-    """One map's entry (:class:`MapReport`) as a JSON-ready dict."""
+def map_json(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
+    """One map's entry (:class:`MapReport`) as a JSON-ready dict;
+    ``diagnostics``: the positions of its findings in the report."""
+    out = map_head(result, diagnostics)
+    out["goals"] = dict(goal_entries(result))
+    out["objections"] = map_objections(result)
+    return out
+
+
+def map_head(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
+    """A map's entry up to its claims (``goals`` and ``objections`` empty)."""
     amap = result.map.model
     out: dict[str, Any] = {
         "root": amap.root,
@@ -29,7 +48,7 @@ def map_json(result: Result) -> dict[str, Any]:
         objections_applied=result.options.objections,
         depth=result.options.depth,
         max_order=result.options.max_order,
-        diagnostics=[] if result.same_as is not None else [d.to_json() for d in result.diagnostics],
+        diagnostics=[] if result.same_as is not None else list(diagnostics),
         claims={},
         goals={},
         objections={},
@@ -39,35 +58,148 @@ def map_json(result: Result) -> dict[str, Any]:
     out["claims"] = {
         name: {"baseline": c.baseline, "value": c.value} for name, c in result.claims.items()
     }
-    goals: dict[str, Any] = {}
-    for name, gr in result.goals.items():
-        entry: dict[str, Any] = {
-            "required": gr.required,
-            "value": gr.value,
-            "baseline": gr.baseline,
-            "status": gr.status,
-            "implicit": gr.implicit,
-        }
-        if gr.premises is not None:
-            claims = result.claims
-            entry["premises"] = {
-                p: {
-                    "baseline": claims[p].baseline,
-                    "value": pr.value,
-                    "margin": pr.margin,
-                    "breaks_at": pr.breaks_at,
-                    "brittle": pr.brittle,
-                }
-                for p, pr in gr.premises.items()
-            }
-            entry["cut_sets"] = [list(s) for s in gr.cut_sets or []]
-            entry["cut_sets_complete"] = gr.cut_sets_complete
-            entry["uniform_margin"] = gr.uniform_margin
-        entry["with_objections"] = {
-            "level": gr.with_objections.level,
-            "status": gr.with_objections.status,
-        }
-        goals[name] = entry
-    out["goals"] = goals
-    out["objections"] = result.objections
     return out
+
+
+def map_objections(result: Result) -> dict[str, str]:
+    if result.same_as is not None or not result.analysed:
+        return {}
+    return result.objections
+
+
+class _Goals:
+    """What a map's goal entries are made of, shared by the dict and the
+    text writers: names, premise order and one entry per (baseline, value,
+    margin), since entries repeat across goals."""
+
+    def __init__(self, result: Result) -> None:
+        res = self.res = result.internal
+        g = res.graph
+        assert g is not None
+        self.g = g
+        self.lv, self.names, self.base = g.levels, g.names, res.base_values
+        self.rank = [0] * len(self.names)
+        for i, c in enumerate(sorted(range(len(self.names)), key=self.names.__getitem__)):
+            self.rank[c] = i
+        self.entries: dict[tuple[int, int, int], dict[str, Any]] = {}
+
+    def entry_key(self, p: int, pr: PremiseResult) -> tuple[int, int, int]:
+        key = (self.base[p], pr.baseline, pr.margin or 0)
+        if key not in self.entries:
+            lv = self.lv
+            self.entries[key] = {
+                "baseline": lv[key[0]],
+                "value": lv[pr.baseline],
+                "margin": pr.margin,
+                "breaks_at": lv[pr.breaks_at or 0],
+                "brittle": pr.margin == 0,
+            }
+        return key
+
+    def parts(
+        self,
+    ) -> Iterator[
+        tuple[
+            str,
+            dict[str, Any],
+            list[tuple[int, tuple[int, int, int]]] | None,
+            list[int],
+            dict[str, Any],
+        ]
+    ]:
+        """Per goal: its name, the keys before ``premises``, its breakable
+        premises with their entry keys (``None`` for a failing goal), its
+        unbreakable premises and the keys after."""
+        res, g, lv, rank = self.res, self.g, self.lv, self.rank
+        for goal in res.goals:
+            c = g.index[goal.claim]
+            gr = res.results[c]
+            wo = res.objection_values[c]
+            head: dict[str, Any] = {
+                "required": lv[gr.required],
+                "value": lv[gr.baseline],
+                "baseline": lv[self.base[c]],
+                "status": "holds" if gr.holds else "fails",
+                "implicit": goal.implicit,
+            }
+            tail: dict[str, Any] = {}
+            premises: list[tuple[int, tuple[int, int, int]]] | None = None
+            unbreakable: list[int] = []
+            if gr.holds:
+                breakable = gr.breakable
+                premises = [
+                    (p, self.entry_key(p, breakable[p]))
+                    for p in sorted(breakable, key=rank.__getitem__)
+                ]
+                unbreakable = sorted(gr.unbreakable(), key=rank.__getitem__)
+                tail["cut_sets"] = [[self.names[i] for i in s] for s in gr.cut_sets]
+                tail["cut_sets_complete"] = gr.cut_sets_complete
+                tail["uniform_margin"] = gr.uniform_margin
+            tail["with_objections"] = {
+                "level": lv[wo],
+                "status": "holds" if wo >= gr.required else "fails",
+            }
+            yield goal.claim, head, premises, unbreakable, tail
+
+
+def goal_entries(result: Result) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each goal's entry, read straight off the engine's bitsets (the
+    name-keyed :attr:`Result.goals` would build every premise twice)."""
+    if result.same_as is not None or not result.analysed:
+        return
+    goals = _Goals(result)
+    names, entries = goals.names, goals.entries
+    for name, head, premises, unbreakable, tail in goals.parts():
+        item = dict(head)
+        if premises is not None:
+            item["premises"] = {names[p]: entries[key] for p, key in premises}
+            item["unbreakable"] = [names[p] for p in unbreakable]
+        item.update(tail)
+        yield name, item
+
+
+def goal_texts(result: Result) -> Iterator[str]:
+    """Each goal as ``"name": {...}`` in compact JSON, the same as
+    :func:`goal_entries` gives, but written from shared pieces of text: a
+    million premise entries are a string join, not a million encodings."""
+    if result.same_as is not None or not result.analysed:
+        return
+    goals = _Goals(result)
+    quoted = [json.dumps(n, ensure_ascii=False) for n in goals.names]
+    texts: dict[tuple[int, int, int], str] = {}
+    for name, head, premises, unbreakable, tail in goals.parts():
+        out = json.dumps(name, ensure_ascii=False) + ": " + json.dumps(head, ensure_ascii=False)
+        if premises is not None:
+            for _, key in premises:
+                if key not in texts:
+                    texts[key] = ": " + json.dumps(goals.entries[key])
+            body = ", ".join([quoted[p] + texts[key] for p, key in premises])
+            listed = ", ".join([quoted[p] for p in unbreakable])
+            out = out[:-1] + ', "premises": {' + body + '}, "unbreakable": [' + listed + "]}"
+        yield out[:-1] + ", " + json.dumps(tail, ensure_ascii=False)[1:]
+
+
+def report_json(result: Result) -> dict[str, Any]:
+    """A whole report (:class:`Report`) of one map: what ``check --format
+    json`` writes for that map alone."""
+    from collections import Counter
+
+    from cruxmap import __version__
+
+    counts = Counter(d.severity.value for d in result.diagnostics)
+    amap = result.map.model
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": __version__,
+        "maps": [map_json(result, range(len(result.diagnostics)))],
+        "diagnostics": [d.to_json() for d in result.diagnostics],
+        "summary": {
+            "files": len(amap.files),
+            "maps": 1,
+            "claims": len(amap.claims),
+            "goals": len(result.goals) if result.analysed else 0,
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "infos": counts["info"],
+        },
+    }

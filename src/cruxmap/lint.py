@@ -9,15 +9,16 @@ applied last, in one place.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cruxmap import diagnostics as dg
 from cruxmap.diagnostics import BLOCKING, Diagnostic
-from cruxmap.explain import objection_effects, why_goal_fails
 from cruxmap.graph import ClaimGraph, find_cycle
 from cruxmap.graph import build as build_graph
 from cruxmap.graph import goals as goals_of
-from cruxmap.model import ArgumentMap, Document, Goal, Loc
+from cruxmap.model import ArgumentMap, Claim, Document, Goal, Loc, Reduction
 from cruxmap.robustness import Analysis, GoalResult
 from cruxmap.semantics import Scenario, Status, evaluate, grounded, objections_scenario
 
@@ -85,6 +86,37 @@ def check_map(amap: ArgumentMap, load_diagnostics: list[Diagnostic], options: Op
 # --------------------------------------------------------------------------- rules
 
 
+#: Findings that depend on one statement alone, by (code, statement): many
+#: roots importing one big file share its parsed statements, and each would
+#: otherwise rebuild the same thousands of findings (issue 14 #3). Bounded;
+#: the statement is kept with its finding, so a reused ``id`` cannot match.
+_BY_STATEMENT: dict[tuple[str, int], tuple[object, Diagnostic]] = {}
+_BY_STATEMENT_MAX = 200_000
+
+
+def _about(st: Claim | Reduction, code: str, build: Callable[[Any], Diagnostic]) -> Diagnostic:
+    """``build(st)``, made once per statement."""
+    key = (code, id(st))
+    hit = _BY_STATEMENT.get(key)
+    if hit is not None and hit[0] is st:
+        return hit[1]
+    d = build(st)
+    if len(_BY_STATEMENT) >= _BY_STATEMENT_MAX:
+        _BY_STATEMENT.clear()
+    _BY_STATEMENT[key] = (st, d)
+    return d
+
+
+def _no_source(c: Claim) -> Diagnostic:
+    return dg.at("CX202", c.loc, claim=c.id,
+                 suggestion='add an indented line `source: "where this comes from"`')  # fmt: skip
+
+
+def _no_because(r: Reduction) -> Diagnostic:
+    return dg.at("CX203", r.loc, reduction=r.id,
+                 suggestion='add an indented line `because: "why the premises suffice"`')  # fmt: skip
+
+
 def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for comp, cyclic in zip(g.components, g.cyclic, strict=True):
@@ -119,10 +151,7 @@ def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
                       suggestion="use it in a reduction or goal, or remove it")
             )  # fmt: skip
         if c.source is None:
-            out.append(
-                dg.at("CX202", c.loc, claim=c.id,
-                      suggestion='add an indented line `source: "where this comes from"`')
-            )  # fmt: skip
+            out.append(_about(c, "CX202", _no_source))
     concluded = {r.conclusion for r in amap.reductions.values()}
     needed = {p.claim for r in amap.reductions.values() for p in r.premises}
     needed.update(goal.claim for goal in amap.goals)
@@ -134,19 +163,28 @@ def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
             )  # fmt: skip
     for r in amap.reductions.values():
         if r.because is None:
-            out.append(
-                dg.at("CX203", r.loc, reduction=r.id,
-                      suggestion='add an indented line `because: "why the premises suffice"`')
-            )  # fmt: skip
+            out.append(_about(r, "CX203", _no_because))
     return out
 
 
+#: Single points of failure named in one CX105 finding; the rest are counted.
+SPOFS_NAMED = 10
+
+
+def _spof(name: str, margin: int, breaks_at: str) -> str:
+    return f"`{name}` (slack {margin} step{'s' if margin != 1 else ''}, fails at {breaks_at})"
+
+
 def _robustness_rules(res: MapResult) -> list[Diagnostic]:
+    # Only a failing goal needs the explainer: a clean map never imports it.
+    from cruxmap.explain import objection_effects, why_goal_fails
+
     g = res.graph
     assert g is not None
     amap = res.amap
     out: list[Diagnostic] = []
     lv = g.levels
+    values = res.values
     for goal in res.goals:
         c = g.index[goal.claim]
         gr = res.results[c]
@@ -161,30 +199,32 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
                 )
             )  # fmt: skip
             continue
-        spofs: list[str] = []
-        for p, pr in gr.premises.items():
+        brittle = gr.with_margin(0)
+        for p in brittle:
             claim = amap.claims[g.names[p]]
-            at = claim.loc
-            if pr.brittle:
-                assert pr.breaks_at is not None
-                out.append(
-                    dg.at(
-                        "CX101", at, premise=claim.id, goal=goal.claim,
-                        level=lv[pr.baseline], breaks_at=lv[pr.breaks_at],
-                        suggestion="ask less of it (a lower `>=` threshold) or add a route that does not need it",
-                    )
-                )  # fmt: skip
-            elif pr.margin is not None:
-                spofs.append(
-                    f"`{claim.id}` (slack {pr.margin} step{'s' if pr.margin != 1 else ''}, "
-                    f"fails at {lv[pr.breaks_at or 0]})"
-                )
-        if spofs:
-            # One finding per goal (SPEC's CX105, grouped): a map's clean run
-            # stays on one screen however many premises every route shares.
             out.append(
                 dg.at(
-                    "CX105", where, goal=goal.claim, premises=", ".join(spofs),
+                    "CX101", claim.loc, premise=claim.id, goal=goal.claim,
+                    level=lv[values[p]], breaks_at=lv[values[p] - 1],
+                    suggestion="ask less of it (a lower `>=` threshold) or add a route that does not need it",
+                )
+            )  # fmt: skip
+        spofs = gr.breakable_count() - len(brittle)
+        if spofs:
+            # One finding per goal (SPEC's CX105, grouped): a map's clean run
+            # stays on one screen however many premises every route shares;
+            # the least slack first, the first few named.
+            named: list[str] = []
+            for m in range(1, len(lv)):
+                if len(named) >= SPOFS_NAMED:
+                    break
+                for p in gr.with_margin(m)[: SPOFS_NAMED - len(named)]:
+                    named.append(_spof(g.names[p], m, lv[values[p] - m - 1]))
+            if spofs > SPOFS_NAMED:
+                named.append(f"and {spofs - SPOFS_NAMED} more (`cruxmap explain` lists them)")
+            out.append(
+                dg.at(
+                    "CX105", where, goal=goal.claim, premises=", ".join(named),
                     suggestion="add a route to the goal that does not go through them",
                 )
             )  # fmt: skip

@@ -234,6 +234,10 @@ class Loader:
     merged: dict[tuple[int, ...], tuple[ArgumentMap, list[Diagnostic]]] = field(
         default_factory=dict
     )
+    #: Numbered copies of reductions without an ID, by (statement, number):
+    #: every map that numbers a shared file's reduction alike shares the copy
+    #: (and the lint findings about it, which lint keys by statement).
+    renamed: dict[tuple[int, int], tuple[Reduction, Reduction]] = field(default_factory=dict)
     _by_shown: dict[str, Document] = field(default_factory=dict)
     _imports: dict[int, tuple[Document, list[int]]] = field(default_factory=dict)
 
@@ -450,6 +454,7 @@ class _MapBuilder:
         counters: dict[str, int] = {}
         goals_seen: dict[str, Goal] = {}
         statements = self._ordered
+        renamed = self.loader.renamed
 
         def duplicate(name: str, loc: Loc, first: Loc) -> None:
             self.diagnostics.append(
@@ -476,7 +481,11 @@ class _MapBuilder:
                 if not st.explicit_id:
                     # A copy: the parsed file is shared with other maps, where
                     # the same reduction may get another number.
-                    st = replace(st, id=f"{st.conclusion}#{n}")
+                    hit = renamed.get((id(st), n))
+                    if hit is None or hit[0] is not st:
+                        hit = (st, replace(st, id=f"{st.conclusion}#{n}"))
+                        renamed[(id(st), n)] = hit
+                    st = hit[1]
                     amap.reductions[st.id] = st
                 elif declare(st.id, st.attr_locs.get("id", st.loc)):
                     amap.reductions[st.id] = st

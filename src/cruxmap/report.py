@@ -51,10 +51,8 @@ class ClaimReport(_Model):
 class PremiseReport(_Model):
     baseline: str = Field(description="the premise's level with no scenario")
     value: str = Field(description="the premise's level in the analysed scenario")
-    margin: int | None = Field(
-        description="steps it can drop with the goal holding; null: the goal holds even at bottom"
-    )
-    breaks_at: str | None = Field(description="highest level at which the goal fails; null: none")
+    margin: int = Field(ge=0, description="steps it can drop with the goal still holding")
+    breaks_at: str = Field(description="highest level of the premise at which the goal fails")
     brittle: bool = Field(description="margin == 0: any weakening makes the goal fail")
 
 
@@ -70,7 +68,14 @@ class GoalReport(_Model):
     status: Literal["holds", "fails"] = Field(description="in the analysed scenario")
     implicit: bool = Field(default=False, description="a default goal (the map declares none)")
     premises: dict[str, PremiseReport] | None = Field(
-        default=None, description="only for a goal that holds"
+        default=None,
+        description="only for a goal that holds: each premise of its support whose fall "
+        "alone can break it, with its margin",
+    )
+    unbreakable: list[str] | None = Field(
+        default=None,
+        description="only for a goal that holds: the rest of its support, the premises "
+        "the goal survives even at bottom (margin null), sorted",
     )
     cut_sets: list[list[str]] | None = Field(
         default=None,
@@ -100,8 +105,10 @@ class MapReport(_Model):
     objections_applied: bool = Field(description="analysed with every standing objection applied")
     depth: int
     max_order: int
-    diagnostics: list[DiagnosticReport] = Field(
-        description="every finding about this map (empty with `same_as`)"
+    diagnostics: list[int] = Field(
+        description="every finding about this map, as positions in the report's top-level "
+        "`diagnostics` (a finding in a file many maps import is written once; empty with "
+        "`same_as`)"
     )
     claims: dict[str, ClaimReport]
     goals: dict[str, GoalReport]

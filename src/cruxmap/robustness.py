@@ -42,6 +42,7 @@ from __future__ import annotations
 import gc
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress
 from typing import Any
 
@@ -85,16 +86,88 @@ class GoalResult:
     claim: int
     required: int
     baseline: int
-    premises: dict[int, PremiseResult] = field(default_factory=dict)
     cut_sets: list[tuple[int, ...]] = field(default_factory=list)
     #: False when the cut-set search hit its budget: the list is partial
     #: (order 1 is always complete).
     cut_sets_complete: bool = True
     uniform_margin: int | None = None
+    #: The goal's support (bitset, without the goal) and, per level ``L``, the
+    #: premises whose cap at ``L`` breaks it: the margins, read on demand (a
+    #: map with 200 goals over 10,000 claims has two million of them).
+    _support: int = 0
+    _fails: list[int] = field(default_factory=list)
+    _analysis: Analysis | None = None
 
     @property
     def holds(self) -> bool:
         return self.baseline >= self.required
+
+    @cached_property
+    def premises(self) -> dict[int, PremiseResult]:
+        """Every premise of the support, in topological order."""
+        a = self._analysis
+        if a is None:
+            return {}
+        claims = list(map(a.claim_of.__getitem__, _bits(self._support)))
+        row0 = self._row(0).__getitem__
+        out = dict(zip(claims, map(row0, map(a.values.__getitem__, claims)), strict=True))
+        out.update(self.breakable)
+        return out
+
+    @cached_property
+    def breakable(self) -> dict[int, PremiseResult]:
+        """The premises whose fall alone can break the goal (margin not
+        ``None``), in topological order."""
+        a = self._analysis
+        if a is None:
+            return {}
+        claim_of, value_of = a.claim_of, a.values.__getitem__
+        fails, support = self._fails, self._support
+        out: dict[int, PremiseResult] = {}
+        # need(p) = number of levels whose set holds p; the sets are nested,
+        # so the premises with need exactly L + 1 are fails[L] - fails[L + 1].
+        for lv in range(len(fails)):
+            exact = fails[lv] & ~(fails[lv + 1] if lv + 1 < len(fails) else 0) & support
+            if exact:
+                claims = list(map(claim_of.__getitem__, _bits(exact)))
+                row = self._row(lv + 1).__getitem__
+                out.update(zip(claims, map(row, map(value_of, claims)), strict=True))
+        if not fails:
+            return out
+        ordered = map(claim_of.__getitem__, _bits(fails[0] & support))
+        return {c: out[c] for c in ordered}
+
+    def with_margin(self, m: int) -> list[int]:
+        """The premises whose margin is exactly ``m``, in topological order:
+        a premise at value ``v`` with need ``v - m``, from the level sets
+        without visiting the premises one by one."""
+        a = self._analysis
+        if a is None or not self._fails:
+            return []
+        fails, by_value = self._fails, a.value_sets()
+        hits = 0
+        for v, at_v in enumerate(by_value):
+            need = v - m
+            if need < 1 or need > len(fails):
+                continue
+            lower = fails[need] if need < len(fails) else 0
+            hits |= (fails[need - 1] & ~lower) & at_v
+        return list(map(a.claim_of.__getitem__, _bits(hits & self._support)))
+
+    def breakable_count(self) -> int:
+        return (self._fails[0] & self._support).bit_count() if self._fails else 0
+
+    def unbreakable(self) -> list[int]:
+        """The premises of the support the goal survives even at bottom."""
+        a = self._analysis
+        if a is None:
+            return []
+        rest = self._support & ~(self._fails[0] if self._fails else 0)
+        return list(map(a.claim_of.__getitem__, _bits(rest)))
+
+    def _row(self, need: int) -> list[PremiseResult]:
+        assert self._analysis is not None
+        return self._analysis.table()[need]
 
 
 #: A family of cut sets of order 2..k: the sets (bitsets) and a mask holding
@@ -126,6 +199,7 @@ class Analysis:
         self.claim_of = [0] * n
         #: Shared premise results by [need][baseline].
         self._table = []
+        self._value_sets: list[int] | None = None
         k = 0
         for comp in g.components:
             for c in comp:
@@ -162,34 +236,33 @@ class Analysis:
                 gc.enable()
         return results
 
-    def _report(self, res: GoalResult, sweep: _Sweep, support: int) -> None:
-        g, values, claim_of = self.g, self.values, self.claim_of
-        x = sweep.cond_of[(res.claim, res.required)]
-        fails = sweep.levels[x]
-        own = 1 << self.bit_of[res.claim]
-        support &= ~own
-        # One shared (frozen) result per (baseline, need): the report holds a
-        # goal's whole support, so this loop is the report's size.
-        n_levels = len(g.levels)
+    def table(self) -> list[list[PremiseResult]]:
+        """One shared (frozen) premise result per (need, baseline)."""
         table = self._table
         if not table:
+            n_levels = len(self.g.levels)
             table.extend(
                 [PremiseResult(v, v - need, need - 1) if need else PremiseResult(v, None, None)
                  for v in range(n_levels)]
                 for need in range(n_levels)
             )  # fmt: skip
-        value_of = values.__getitem__
-        claims = list(map(claim_of.__getitem__, _bits(support)))
-        premises = dict(zip(claims, map(table[0].__getitem__, map(value_of, claims)), strict=True))
-        # need(p) = number of levels whose set holds p; the sets are nested,
-        # so the premises with need exactly L + 1 are fails[L] - fails[L + 1].
-        for lv in range(len(fails)):
-            exact = fails[lv] & ~(fails[lv + 1] if lv + 1 < len(fails) else 0) & support
-            if exact:
-                claims = list(map(claim_of.__getitem__, _bits(exact)))
-                row = table[lv + 1].__getitem__
-                premises.update(zip(claims, map(row, map(value_of, claims)), strict=True))
-        res.premises = premises  # in topological order
+        return table
+
+    def value_sets(self) -> list[int]:
+        """Per level, the claims (bitset) whose value is that level."""
+        if self._value_sets is None:
+            sets = [0] * len(self.g.levels)
+            for c, v in enumerate(self.values):
+                sets[v] |= 1 << self.bit_of[c]
+            self._value_sets = sets
+        return self._value_sets
+
+    def _report(self, res: GoalResult, sweep: _Sweep, support: int) -> None:
+        claim_of = self.claim_of
+        x = sweep.cond_of[(res.claim, res.required)]
+        own = 1 << self.bit_of[res.claim]
+        support &= ~own
+        res._support, res._fails, res._analysis = support, sweep.levels[x], self
         singles = sweep.single[x] & support
         cuts: list[tuple[int, ...]] = [(claim_of[b],) for b in _bits(singles)]
         if self.max_order >= 2:
@@ -201,7 +274,7 @@ class Analysis:
                     if m & own:
                         continue  # the goal is never in its own support
                     cuts.append(tuple(claim_of[b] for b in _bits(m)))
-        names = g.names
+        names = self.g.names
         named = [tuple(sorted(s, key=lambda i: names[i])) for s in cuts]
         res.cut_sets = sorted(named, key=lambda s: (len(s), [names[i] for i in s]))
 
