@@ -191,11 +191,11 @@ def test_big_maps_stream_the_same_report(tmp_path):
     pieces of text; it must say exactly what the dict writer says."""
     from generate import wide
 
-    from cruxmap import api
+    from cruxmap import api, jsonreport
     from cruxmap.formats import COMPACT_ABOVE
     from cruxmap.jsonreport import map_json
 
-    text = wide(COMPACT_ABOVE + 200)
+    text = wide(1200)
     project(tmp_path, **{"w.crux": text})
     proc = run("check", "--format", "json", "--max-order", "2", "w.crux", cwd=tmp_path)
     assert proc.returncode in (0, 1), proc.stderr
@@ -205,6 +205,7 @@ def test_big_maps_stream_the_same_report(tmp_path):
     os.chdir(tmp_path)
     try:
         res = api.analyse(api.load("w.crux"), api.Options(max_order=2))
+        assert jsonreport.size(res) > COMPACT_ABOVE  # the streamed writer
         built = map_json(res, range(len(res.diagnostics)))
     finally:
         os.chdir(cwd)

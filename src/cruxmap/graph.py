@@ -107,8 +107,12 @@ def build(amap: ArgumentMap) -> ClaimGraph:
         routes.append(Route(k, red.id, c, prem, lv.get(red.yields, top) if red.yields else top))
         routes_to[c].append(k)
         for p, _ in prem:
-            if k not in routes_from[p]:
-                routes_from[p].append(k)
+            # Routes come in increasing k, so a repeat can only be this one's
+            # (a premise named twice); a membership test would be quadratic
+            # in a hub premise's routes (issue 8's hub shape).
+            from_p = routes_from[p]
+            if not from_p or from_p[-1] != k:
+                from_p.append(k)
     assume = [lv.get(amap.claims[n].assume or "", top) for n in names]
     g = ClaimGraph(names, index, levels, routes, routes_to, routes_from, assume)
     _order(g)

@@ -32,6 +32,14 @@ def map_json(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
     return out
 
 
+def size(result: Result) -> int:
+    """Entries of the map's report: claims, and each holding goal's support."""
+    res = result.internal
+    if result.same_as is not None or not res.analysed:
+        return 0
+    return len(res.amap.claims) + sum(gr._support.bit_count() for gr in res.results.values())
+
+
 def map_head(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
     """A map's entry up to its claims (``goals`` and ``objections`` empty)."""
     amap = result.map.model

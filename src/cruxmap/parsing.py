@@ -108,10 +108,15 @@ class _CruxLexer(Lexer):
                 -len(t.pattern.value),
             ),
         )
-        # Any other character matches the last group: an error, raised in order.
+        # The ignored whitespace (WS) is skipped by a possessive prefix of
+        # every match, in C, rather than matched as tokens of its own (a third
+        # of all matches). Any other character matches the last group: an
+        # error, raised in order.
+        ws = next(t for t in terms if t.name == "WS").pattern.to_regexp()
         self.regex = re.compile(
-            "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in ordered)
-            + "|(?P<_BAD>[\\s\\S])"
+            f"(?:{ws})?+(?:"
+            + "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in ordered if t.name != "WS")
+            + "|(?P<_BAD>[\\s\\S]))"
         )
 
     def lex(self, data: str) -> Iterator[Token]:  # type: ignore[override]
@@ -129,10 +134,8 @@ class _CruxLexer(Lexer):
         started = False
         for m in self.regex.finditer(data):
             kind = m.lastgroup
-            pos = m.start()
-            if kind == "WS":
-                continue
-            value = m.group()
+            pos = m.start(kind)
+            value = m.group(kind)
             if kind == "NEWLINE":
                 if run_value is None:
                     run_pos, run_line, run_col = pos, line, pos - line_start + 1
@@ -751,6 +754,10 @@ class _Builder(Transformer[Token, Any]):
         tok = children[0]
         raw = tok.value[3:-3] if tok.type == "LONG_STRING" else tok.value[1:-1]
         quote = 3 if tok.type == "LONG_STRING" else 1
+        if "\\" not in raw:  # nearly every string: nothing to decode
+            s = _String(raw)
+            s.token = tok
+            return s
         out: list[str] = []
         i = 0
         while i < len(raw):
