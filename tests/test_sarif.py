@@ -48,6 +48,9 @@ def test_empty_log_is_valid_and_lists_every_rule() -> None:
         assert rule["name"] == spec.name
         assert rule["shortDescription"]["text"] == spec.description
         assert rule["fullDescription"]["text"]
+        # The long help with its example, as `cruxmap rules CODE` prints it.
+        assert rule["help"]["text"].startswith(spec.help.rstrip())
+        assert "Example:" in rule["help"]["markdown"]
         if spec.code in BLOCKING:  # stops the analysis: cannot be suppressed
             assert "cannot be suppressed" in rule["help"]["text"]
         else:

@@ -55,7 +55,12 @@ def _rules() -> list[dict[str, object]]:
                 "shortDescription": {"text": rule.description},
                 "fullDescription": {"text": f"{rule.code} ({rule.name}): {rule.description}"},
                 "defaultConfiguration": {"level": LEVELS[rule.severity]},
-                "help": {"text": help_text, "markdown": help_text},
+                # The long help of `cruxmap rules CODE` (with its example),
+                # then how to fix or suppress: what code scanning shows.
+                "help": {
+                    "text": f"{rule.help.rstrip()}\n\n{help_text}",
+                    "markdown": f"{rule.help.rstrip()}\n\n{help_text}",
+                },
                 "properties": {"tags": ["cruxmap", rule.severity.value]},
             }
         )
