@@ -134,8 +134,9 @@ class _CruxLexer(Lexer):
         started = False
         for m in self.regex.finditer(data):
             kind = m.lastgroup
-            pos = m.start(kind)
-            value = m.group(kind)
+            # Every alternative is a named group, so ``kind`` is never None.
+            pos = m.start(kind)  # type: ignore[arg-type]
+            value = m.group(kind)  # type: ignore[arg-type]
             if kind == "NEWLINE":
                 if run_value is None:
                     run_pos, run_line, run_col = pos, line, pos - line_start + 1

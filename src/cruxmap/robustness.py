@@ -114,6 +114,24 @@ class GoalResult:
         out.update(self.breakable)
         return out
 
+    def by_need(self) -> list[tuple[int, list[int]]]:
+        """The breakable premises grouped by need (the lowest level they must
+        keep for the goal to hold: margin = value - need), each group in
+        topological order."""
+        a = self._analysis
+        if a is None:
+            return []
+        claim_of = a.claim_of.__getitem__
+        fails, support = self._fails, self._support
+        out = []
+        # need(p) = number of levels whose set holds p; the sets are nested,
+        # so the premises with need exactly L + 1 are fails[L] - fails[L + 1].
+        for lv in range(len(fails)):
+            exact = fails[lv] & ~(fails[lv + 1] if lv + 1 < len(fails) else 0) & support
+            if exact:
+                out.append((lv + 1, list(map(claim_of, _bits(exact)))))
+        return out
+
     @cached_property
     def breakable(self) -> dict[int, PremiseResult]:
         """The premises whose fall alone can break the goal (margin not
@@ -121,17 +139,12 @@ class GoalResult:
         a = self._analysis
         if a is None:
             return {}
-        claim_of, value_of = a.claim_of, a.values.__getitem__
-        fails, support = self._fails, self._support
+        value_of = a.values.__getitem__
         out: dict[int, PremiseResult] = {}
-        # need(p) = number of levels whose set holds p; the sets are nested,
-        # so the premises with need exactly L + 1 are fails[L] - fails[L + 1].
-        for lv in range(len(fails)):
-            exact = fails[lv] & ~(fails[lv + 1] if lv + 1 < len(fails) else 0) & support
-            if exact:
-                claims = list(map(claim_of.__getitem__, _bits(exact)))
-                row = self._row(lv + 1).__getitem__
-                out.update(zip(claims, map(row, map(value_of, claims)), strict=True))
+        for need, claims in self.by_need():
+            row = self._row(need).__getitem__
+            out.update(zip(claims, map(row, map(value_of, claims)), strict=True))
+        fails, support, claim_of = self._fails, self._support, a.claim_of
         if not fails:
             return out
         ordered = map(claim_of.__getitem__, _bits(fails[0] & support))
