@@ -190,9 +190,9 @@ class Json(Format):
         from collections import Counter
 
         counts = Counter(d.severity.value for d in run.reported)
-        listed = [d.to_json() for d in run.reported]
-        indent = None if len(listed) > COMPACT_ABOVE else 2
-        diags = json.dumps(listed, indent=indent, ensure_ascii=False)
+        # One finding a line: readable, and each line is the C encoder's.
+        lines = [json.dumps(d.to_json(), ensure_ascii=False) for d in run.reported]
+        diags = "[\n" + ",\n".join("  " + line for line in lines) + "\n]" if lines else "[]"
         summary = {
             "files": run.file_count,
             "maps": run.maps,
