@@ -8,7 +8,7 @@ SPEC section 2 syntax, for the real tool).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hypothesis import strategies as st
 from reference import DEFAULT_SCALE, CruxMap, Objection, Reduction
@@ -209,6 +209,17 @@ def crux_maps(
     order = None
     if n_blocks and draw(st.integers(0, 4)) == 0:
         order = draw(st.permutations(range(n_blocks)))
+        # Automatic ids count a conclusion's reductions in load order, which
+        # is now the permuted order: number them as the file will read.
+        first, counts = len(m.claims), {}
+        renamed = list(m.reductions)
+        for b in order:
+            if first <= b < first + len(renamed):
+                r = renamed[b - first]
+                counts[r.conclusion] = counts.get(r.conclusion, 0) + 1
+                if "#" in r.id:
+                    renamed[b - first] = replace(r, id=f"{r.conclusion}#{counts[r.conclusion]}")
+        m = replace(m, reductions=renamed)
     text = render(m, custom_scale=custom, order=order, seps=seps)
     return GeneratedMap(m, text)
 
