@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cruxmap.api import Result
-    from cruxmap.robustness import PremiseResult
+    from cruxmap.graph import ClaimGraph
+    from cruxmap.lint import MapResult
+    from cruxmap.model import Goal
+    from cruxmap.robustness import GoalResult
 
 #: Bumped when a key changes meaning or goes away (adding keys does not).
 #: 3: a map's ``diagnostics`` are positions in the top-level list; a goal's
@@ -75,95 +78,79 @@ def map_objections(result: Result) -> dict[str, str]:
     return result.objections
 
 
-class _Goals:
-    """What a map's goal entries are made of, shared by the dict and the
-    text writers: names, premise order and one entry per (baseline, value,
-    margin), since entries repeat across goals."""
+def _analysed(result: Result) -> tuple[MapResult, ClaimGraph] | None:
+    """The engine's result and graph of a map whose goals are written here
+    (``None`` for one not analysed, or written as ``same_as`` another)."""
+    if result.same_as is not None or not result.analysed:
+        return None
+    res = result.internal
+    assert res.graph is not None
+    return res, res.graph
 
-    def __init__(self, result: Result) -> None:
-        res = self.res = result.internal
-        g = res.graph
-        assert g is not None
-        self.g = g
-        self.lv, self.names, self.base = g.levels, g.names, res.base_values
-        self.rank = [0] * len(self.names)
-        for i, c in enumerate(sorted(range(len(self.names)), key=self.names.__getitem__)):
-            self.rank[c] = i
-        self.entries: dict[tuple[int, int, int], dict[str, Any]] = {}
 
-    def entry_key(self, p: int, pr: PremiseResult) -> tuple[int, int, int]:
-        key = (self.base[p], pr.baseline, pr.margin or 0)
-        if key not in self.entries:
-            lv = self.lv
-            self.entries[key] = {
-                "baseline": lv[key[0]],
-                "value": lv[pr.baseline],
-                "margin": pr.margin,
-                "breaks_at": lv[pr.breaks_at or 0],
-                "brittle": pr.margin == 0,
-            }
-        return key
+def _head(res: MapResult, goal: Goal, gr: GoalResult) -> dict[str, Any]:
+    """A goal's entry up to ``premises``."""
+    assert res.graph is not None
+    lv = res.graph.levels
+    return {
+        "required": lv[gr.required],
+        "value": lv[gr.baseline],
+        "baseline": lv[res.base_values[gr.claim]],
+        "status": "holds" if gr.holds else "fails",
+        "implicit": goal.implicit,
+    }
 
-    def parts(
-        self,
-    ) -> Iterator[
-        tuple[
-            str,
-            dict[str, Any],
-            list[tuple[int, tuple[int, int, int]]] | None,
-            list[int],
-            dict[str, Any],
-        ]
-    ]:
-        """Per goal: its name, the keys before ``premises``, its breakable
-        premises with their entry keys (``None`` for a failing goal), its
-        unbreakable premises and the keys after."""
-        res, g, lv, rank = self.res, self.g, self.lv, self.rank
-        for goal in res.goals:
-            c = g.index[goal.claim]
-            gr = res.results[c]
-            wo = res.objection_values[c]
-            head: dict[str, Any] = {
-                "required": lv[gr.required],
-                "value": lv[gr.baseline],
-                "baseline": lv[self.base[c]],
-                "status": "holds" if gr.holds else "fails",
-                "implicit": goal.implicit,
-            }
-            tail: dict[str, Any] = {}
-            premises: list[tuple[int, tuple[int, int, int]]] | None = None
-            unbreakable: list[int] = []
-            if gr.holds:
-                breakable = gr.breakable
-                premises = [
-                    (p, self.entry_key(p, breakable[p]))
-                    for p in sorted(breakable, key=rank.__getitem__)
-                ]
-                unbreakable = sorted(gr.unbreakable(), key=rank.__getitem__)
-                tail["cut_sets"] = [[self.names[i] for i in s] for s in gr.cut_sets]
-                tail["cut_sets_complete"] = gr.cut_sets_complete
-                tail["uniform_margin"] = gr.uniform_margin
-            tail["with_objections"] = {
-                "level": lv[wo],
-                "status": "holds" if wo >= gr.required else "fails",
-            }
-            yield goal.claim, head, premises, unbreakable, tail
+
+def _tail(res: MapResult, gr: GoalResult) -> dict[str, Any]:
+    """A goal's entry after ``unbreakable``."""
+    g = res.graph
+    assert g is not None
+    tail: dict[str, Any] = {}
+    if gr.holds:
+        tail["cut_sets"] = [[g.names[i] for i in s] for s in gr.cut_sets]
+        tail["cut_sets_complete"] = gr.cut_sets_complete
+        tail["uniform_margin"] = gr.uniform_margin
+    wo = res.objection_values[gr.claim]
+    tail["with_objections"] = {
+        "level": g.levels[wo],
+        "status": "holds" if wo >= gr.required else "fails",
+    }
+    return tail
 
 
 def goal_entries(result: Result) -> Iterator[tuple[str, dict[str, Any]]]:
     """Each goal's entry, read straight off the engine's bitsets (the
     name-keyed :attr:`Result.goals` would build every premise twice)."""
-    if result.same_as is not None or not result.analysed:
+    analysed = _analysed(result)
+    if analysed is None:
         return
-    goals = _Goals(result)
-    names, entries = goals.names, goals.entries
-    for name, head, premises, unbreakable, tail in goals.parts():
-        item = dict(head)
-        if premises is not None:
-            item["premises"] = {names[p]: entries[key] for p, key in premises}
-            item["unbreakable"] = [names[p] for p in unbreakable]
-        item.update(tail)
-        yield name, item
+    res, g = analysed
+    lv, names, base = g.levels, g.names, res.base_values
+    # One entry per (baseline, value, margin): entries are shared, not copied.
+    shared: dict[tuple[int, int, int], dict[str, Any]] = {}
+    for goal in res.goals:
+        gr = res.results[g.index[goal.claim]]
+        item = _head(res, goal, gr)
+        if gr.holds:
+            premises: dict[str, Any] = {}
+            breakable = gr.breakable
+            for p in sorted(breakable, key=names.__getitem__):
+                pr = breakable[p]
+                margin = pr.margin or 0
+                key = (base[p], pr.baseline, margin)
+                if key not in shared:
+                    shared[key] = {
+                        "baseline": lv[base[p]],
+                        "value": lv[pr.baseline],
+                        "margin": margin,
+                        "breaks_at": lv[pr.breaks_at or 0],
+                        "brittle": margin == 0,
+                    }
+                premises[names[p]] = shared[key]
+            item["premises"] = premises
+            item["unbreakable"] = sorted(names[p] for p in gr.unbreakable())
+        item.update(_tail(res, gr))
+        yield goal.claim, item
 
 
 def goal_texts(result: Result) -> Iterator[str]:
@@ -173,11 +160,10 @@ def goal_texts(result: Result) -> Iterator[str]:
     over 10,000 claims are a million lookups and a string join, not a
     million encodings. (Keys are sorted as text; the dict writer sorts by
     name: the same objects.)"""
-    if result.same_as is not None or not result.analysed:
+    analysed = _analysed(result)
+    if analysed is None:
         return
-    res = result.internal
-    g = res.graph
-    assert g is not None
+    res, g = analysed
     lv, base, values = g.levels, res.base_values, res.values
     quoted = [json.dumps(n, ensure_ascii=False) for n in g.names]
     qlv = [json.dumps(x, ensure_ascii=False) for x in lv]
@@ -194,20 +180,9 @@ def goal_texts(result: Result) -> Iterator[str]:
         return text
 
     for goal in res.goals:
-        c = g.index[goal.claim]
-        gr = res.results[c]
-        wo = res.objection_values[c]
-        head = {
-            "required": lv[gr.required],
-            "value": lv[gr.baseline],
-            "baseline": lv[base[c]],
-            "status": "holds" if gr.holds else "fails",
-            "implicit": goal.implicit,
-        }
-        out = (
-            json.dumps(goal.claim, ensure_ascii=False) + ": " + json.dumps(head, ensure_ascii=False)
-        )
-        tail: dict[str, Any] = {}
+        gr = res.results[g.index[goal.claim]]
+        out = json.dumps(goal.claim, ensure_ascii=False) + ": "
+        out += json.dumps(_head(res, goal, gr), ensure_ascii=False)
         if gr.holds:
             items: list[str] = []
             for need, claims in gr.by_need():
@@ -219,14 +194,7 @@ def goal_texts(result: Result) -> Iterator[str]:
                 out[:-1] + ', "premises": {' + ", ".join(items) + '}, "unbreakable": ['
                 + ", ".join(listed) + "]}"
             )  # fmt: skip
-            tail["cut_sets"] = [[g.names[i] for i in s] for s in gr.cut_sets]
-            tail["cut_sets_complete"] = gr.cut_sets_complete
-            tail["uniform_margin"] = gr.uniform_margin
-        tail["with_objections"] = {
-            "level": lv[wo],
-            "status": "holds" if wo >= gr.required else "fails",
-        }
-        yield out[:-1] + ", " + json.dumps(tail, ensure_ascii=False)[1:]
+        yield out[:-1] + ", " + json.dumps(_tail(res, gr), ensure_ascii=False)[1:]
 
 
 def report_json(result: Result) -> dict[str, Any]:
