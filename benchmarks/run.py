@@ -92,6 +92,17 @@ def _write(tmp: Path, name: str, text: str, config: str = "") -> Path:
     return path
 
 
+def machine_speed() -> float:
+    """CPU seconds of a fixed 10-million-step Python loop: printed with the
+    table, since a shared machine's speed drifts (on the development machine
+    from 1.2 to 1.8 s within minutes) and every figure drifts with it."""
+    start = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - start
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=SIZES)
@@ -104,6 +115,7 @@ def main() -> None:
     print(
         f"cruxmap check --format json --max-order 2; wall s / CPU s / peak MB (best of {args.runs})"
     )
+    print(f"machine speed: a 10-million-step Python loop took {machine_speed():.2f} s CPU")
     print(head)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -119,6 +131,7 @@ def main() -> None:
             growth = walls[-1] / walls[0] if walls[0] else float("nan")
             print(f"{shape:<10}" + "".join(f"{c:>22}" for c in cells) + f"{growth:>7.1f}x")
         if args.no_extra:
+            print(f"machine speed after: {machine_speed():.2f} s CPU")
             return
         print()
         print(f"{'extra':<40}{'wall s':>8}{'CPU s':>8}{'peak MB':>9}{'exit':>6}")
@@ -138,6 +151,7 @@ def main() -> None:
             # (--max-order 2 on the command line would override the config)
             wall, cpu, mb, code = measure(path, args.runs, order=not config)
             print(f"{label:<40}{wall:>8.2f}{cpu:>8.2f}{mb:>9.0f}{code:>6}")
+    print(f"machine speed after: {machine_speed():.2f} s CPU")
 
 
 def _alternatives(routes: int, premises: int) -> str:
