@@ -94,9 +94,9 @@ class GoalResult:
     #: The goal's support (bitset, without the goal) and, per level ``L``, the
     #: premises whose cap at ``L`` breaks it: the margins, read on demand (a
     #: map with 200 goals over 10,000 claims has two million of them).
-    _support: int = 0
-    _fails: list[int] = field(default_factory=list)
-    _analysis: Analysis | None = None
+    _support: int = field(default=0, repr=False)
+    _fails: list[int] = field(default_factory=list, repr=False)
+    _analysis: Analysis | None = field(default=None, repr=False, compare=False)
 
     @property
     def holds(self) -> bool:
