@@ -540,8 +540,8 @@ class Run:
         self.options = options or Options()
         self.files, self.problems = discover(str(p) for p in paths)
         self.loader = Loader()
-        #: Each diagnostic reported so far, by identity, and its position in
-        #: :attr:`reported`.
+        #: Each diagnostic reported so far, by identity (its sort key: code,
+        #: place and message), and its position in :attr:`reported`.
         self._seen: dict[tuple[object, ...], int] = {}
         #: Recent results by what their maps are made of (bounded: memory stays
         #: flat however many roots a run has).
@@ -604,9 +604,8 @@ class Run:
             candidates = pending if res.same_as is not None else pending + res.diagnostics
             fresh: list[Diagnostic] = []
             for d in sorted(candidates, key=lambda d: d.sort_key):
-                k = (d.code, d.path, d.line, d.column, d.message)
-                if k not in self._seen:
-                    self._seen[k] = len(self.reported) + len(fresh)
+                if d.sort_key not in self._seen:
+                    self._seen[d.sort_key] = len(self.reported) + len(fresh)
                     fresh.append(d)
             pending = []
             self.reported.extend(fresh)
@@ -618,15 +617,15 @@ class Run:
         tail of :attr:`reported`), as ``check --new-only`` does."""
         del self.reported[len(self.reported) - len(fresh) :]
         for d in fresh:
-            del self._seen[(d.code, d.path, d.line, d.column, d.message)]
+            del self._seen[d.sort_key]
         for d in kept:
-            self._seen[(d.code, d.path, d.line, d.column, d.message)] = len(self.reported)
+            self._seen[d.sort_key] = len(self.reported)
             self.reported.append(d)
 
     def positions(self, res: Result) -> list[int]:
         """Where each of a streamed map's findings is in :attr:`reported`."""
         seen = self._seen
-        return [seen[(d.code, d.path, d.line, d.column, d.message)] for d in res.diagnostics]
+        return [seen[d.sort_key] for d in res.diagnostics]
 
     def _count(self, res: Result) -> None:
         amap = res.map.model

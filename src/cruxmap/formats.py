@@ -176,7 +176,6 @@ class Json(Format):
         # One line for big ones (only the compact encoder is C), a goal at a
         # time: 200 goals over 10,000 claims are a million premise entries.
         head = jsonreport.map_head(result, positions)
-        del head["goals"], head["objections"]
         write = self.out.write
         write(sep + "    " + json.dumps(head, ensure_ascii=False)[:-1] + ', "goals": {')
         comma = ""

@@ -40,11 +40,11 @@ def size(result: Result) -> int:
     res = result.internal
     if result.same_as is not None or not res.analysed:
         return 0
-    return len(res.amap.claims) + sum(gr._support.bit_count() for gr in res.results.values())
+    return len(res.amap.claims) + sum(gr.support_size() for gr in res.results.values())
 
 
 def map_head(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
-    """A map's entry up to its claims (``goals`` and ``objections`` empty)."""
+    """A map's entry up to its claims (``goals`` and ``objections`` follow)."""
     amap = result.map.model
     out: dict[str, Any] = {
         "root": amap.root,
@@ -61,8 +61,6 @@ def map_head(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
         max_order=result.options.max_order,
         diagnostics=[] if result.same_as is not None else list(diagnostics),
         claims={},
-        goals={},
-        objections={},
     )
     if result.same_as is not None or not result.analysed:
         return out
@@ -215,7 +213,7 @@ def report_json(result: Result) -> dict[str, Any]:
             "files": len(amap.files),
             "maps": 1,
             "claims": len(amap.claims),
-            "goals": len(result.goals) if result.analysed else 0,
+            "goals": len(result.internal.goals),
             "errors": counts["error"],
             "warnings": counts["warning"],
             "infos": counts["info"],

@@ -135,7 +135,7 @@ class GoalResult:
     @cached_property
     def breakable(self) -> dict[int, PremiseResult]:
         """The premises whose fall alone can break the goal (margin not
-        ``None``), in topological order."""
+        ``None``), grouped by need."""
         a = self._analysis
         if a is None:
             return {}
@@ -144,11 +144,7 @@ class GoalResult:
         for need, claims in self.by_need():
             row = self._row(need).__getitem__
             out.update(zip(claims, map(row, map(value_of, claims)), strict=True))
-        fails, support, claim_of = self._fails, self._support, a.claim_of
-        if not fails:
-            return out
-        ordered = map(claim_of.__getitem__, _bits(fails[0] & support))
-        return {c: out[c] for c in ordered}
+        return out
 
     def with_margin(self, m: int) -> list[int]:
         """The premises whose margin is exactly ``m``, in topological order:
@@ -166,6 +162,10 @@ class GoalResult:
             lower = fails[need] if need < len(fails) else 0
             hits |= (fails[need - 1] & ~lower) & at_v
         return list(map(a.claim_of.__getitem__, _bits(hits & self._support)))
+
+    def support_size(self) -> int:
+        """Premises in the goal's support (the goal itself not counted)."""
+        return self._support.bit_count()
 
     def breakable_count(self) -> int:
         return (self._fails[0] & self._support).bit_count() if self._fails else 0
