@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from typing import Any, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -321,7 +322,14 @@ class _FastPath:
         value_stack: list[Any] = []
         push_state, push_value = state_stack.append, value_stack.append
         token: Token | None = None
-        for token in self.lexer.lex(text):
+
+        def end() -> Iterator[Token]:
+            # After the lexer's tokens (it always ends with EOL), lark's end
+            # marker at the last of them: ``token`` when this runs.
+            assert token is not None
+            yield Token.new_borrow_pos("$END", "", token)
+
+        for token in chain(self.lexer.lex(text), end()):
             while True:
                 actions = states[state_stack[-1]]
                 try:
@@ -341,26 +349,9 @@ class _FastPath:
                     children = []
                 push_value(callback(children))
                 push_state(states[state_stack[-1]][goto][1])
-        assert token is not None  # the lexer always ends with EOL
-        end = Token.new_borrow_pos("$END", "", token)
-        while True:
-            actions = states[state_stack[-1]]
-            try:
-                action, arg = actions["$END"]
-            except KeyError:
-                raise _unexpected(end, actions) from None
-            assert action is not shift
-            size, callback, goto = arg
-            if size:
-                children = value_stack[-size:]
-                del state_stack[-size:]
-                del value_stack[-size:]
-            else:
-                children = []
-            push_value(callback(children))
-            push_state(states[state_stack[-1]][goto][1])
-            if state_stack[-1] == end_state:
-                return cast(list[Statement], value_stack[-1])
+                if state_stack[-1] == end_state:  # only ever on $END
+                    return cast(list[Statement], value_stack[-1])
+        raise AssertionError("the end marker is never shifted")
 
 
 def _unexpected(token: Token, actions: dict[str, Any]) -> UnexpectedToken:
