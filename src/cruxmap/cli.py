@@ -61,6 +61,26 @@ def _codes(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
+def add_analysis_options(
+    p: argparse.ArgumentParser,
+    *,
+    set_help: str,
+    objections_help: str,
+    depth_help: str,
+    order_help: str,
+) -> None:
+    """The options that choose what is analysed, as ``explain``, ``cruxes``
+    and ``diff`` take them: ``--set``, ``--objections``, ``--depth``,
+    ``--max-order`` and ``--config``. Each command words its own help."""
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
+                   help=set_help)  # fmt: skip
+    p.add_argument("--objections", action="store_true", help=objections_help)
+    p.add_argument("--depth", type=_depth, default=None, help=depth_help)
+    p.add_argument("--max-order", type=_order, default=None, help=order_help)
+    p.add_argument("--config", type=Path, default=None,
+                   help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
+
+
 #: The one-line help of the commands whose parsers live in their modules.
 LAZY_COMMANDS = {
     "explain": "why each goal holds or fails, as a derivation tree",
@@ -268,11 +288,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         elif name == "explain":
             from cruxmap import explain
 
-            explain.add_parser(sub, _positive)
+            explain.add_parser(sub)
         elif name == "cruxes":
             from cruxmap import cruxes
 
-            cruxes.add_parser(sub, _positive)
+            cruxes.add_parser(sub)
         else:
             from cruxmap.diff import add_parser as add_diff
 

@@ -11,7 +11,6 @@ each column means.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -207,7 +206,7 @@ def to_json(rows: list[Crux], failing: list[str]) -> dict[str, Any]:
     }
 
 
-def add_parser(sub: argparse._SubParsersAction[Any], positive: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     """Register ``cruxmap cruxes`` (called by ``cli.build_parser``)."""
     p = sub.add_parser(
         "cruxes",
@@ -222,16 +221,15 @@ def add_parser(sub: argparse._SubParsersAction[Any], positive: Any) -> None:
                    default="table", help="output format (default table)")  # fmt: skip
     p.add_argument("--all", dest="include_all", action="store_true",
                    help="also list premises no goal is exposed to")  # fmt: skip
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
-                   help="run a scenario: take CLAIM at LEVEL; repeatable")  # fmt: skip
-    p.add_argument("--objections", action="store_true",
-                   help="rank with every standing objection applied")  # fmt: skip
-    p.add_argument("--depth", type=positive, default=None,
-                   help="steps each premise of a cut set is scaled down (default 1)")  # fmt: skip
-    p.add_argument("--max-order", type=positive, default=None,
-                   help="largest cut set counted (default 3)")  # fmt: skip
-    p.add_argument("--config", type=Path, default=None,
-                   help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
+    from cruxmap.cli import add_analysis_options
+
+    add_analysis_options(
+        p,
+        set_help="run a scenario: take CLAIM at LEVEL; repeatable",
+        objections_help="rank with every standing objection applied",
+        depth_help="steps each premise of a cut set is scaled down (default 1)",
+        order_help="largest cut set counted (default 3)",
+    )
     p.set_defaults(handler=cmd_cruxes, select=None, ignore=None)
 
 

@@ -1194,27 +1194,16 @@ def add_parser(sub: Any) -> None:
                    help="output format (default text; markdown: a pull-request comment)")  # fmt: skip
     p.add_argument("--fail-on", dest="diff_fail_on", choices=("any", "regression", "never"), default="regression",
                    help="exit 1 on any change, on a regression (default), or never")  # fmt: skip
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
-                   help="compare in a scenario (both sides); repeatable")  # fmt: skip
-    p.add_argument("--objections", action="store_true",
-                   help="compare with every standing objection applied (both sides)")  # fmt: skip
-    p.add_argument(
-        "--depth", type=_positive, default=None, help="cut-set depth (default: config, else 1)"
+    from cruxmap.cli import add_analysis_options
+
+    add_analysis_options(
+        p,
+        set_help="compare in a scenario (both sides); repeatable",
+        objections_help="compare with every standing objection applied (both sides)",
+        depth_help="cut-set depth (default: config, else 1)",
+        order_help="largest cut set (default: config, else 3)",
     )
-    p.add_argument(
-        "--max-order",
-        type=_positive,
-        default=None,
-        help="largest cut set (default: config, else 3)",
-    )
-    p.add_argument("--config", type=Path, default=None, help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
     p.set_defaults(handler=cmd_diff)
-
-
-def _positive(value: str) -> int:
-    from cruxmap.cli import _positive as positive
-
-    return positive(value)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

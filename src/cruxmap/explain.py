@@ -950,7 +950,7 @@ def dumps(data: Any) -> str:
 # --------------------------------------------------------------------------- command line
 
 
-def add_parser(sub: argparse._SubParsersAction[Any], positive: Any) -> None:
+def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     """Register ``cruxmap explain`` (called by ``cli.build_parser``)."""
     p = sub.add_parser(
         "explain",
@@ -965,16 +965,15 @@ def add_parser(sub: argparse._SubParsersAction[Any], positive: Any) -> None:
                    default="text", help="output format (default text)")  # fmt: skip
     p.add_argument("--repairs", action="store_true",
                    help="list minimal repairs of failing goals, and slack for brittle premises")  # fmt: skip
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="CLAIM=LEVEL",
-                   help="run a scenario: take CLAIM at LEVEL; repeatable")  # fmt: skip
-    p.add_argument("--objections", action="store_true",
-                   help="explain with every standing objection applied")  # fmt: skip
-    p.add_argument("--depth", type=positive, default=None,
-                   help="steps each premise of a cut set is scaled down (default 1)")  # fmt: skip
-    p.add_argument("--max-order", type=positive, default=None,
-                   help="largest cut set and repair listed (default 3)")  # fmt: skip
-    p.add_argument("--config", type=Path, default=None,
-                   help="pyproject.toml to read [tool.cruxmap] from")  # fmt: skip
+    from cruxmap.cli import add_analysis_options
+
+    add_analysis_options(
+        p,
+        set_help="run a scenario: take CLAIM at LEVEL; repeatable",
+        objections_help="explain with every standing objection applied",
+        depth_help="steps each premise of a cut set is scaled down (default 1)",
+        order_help="largest cut set and repair listed (default 3)",
+    )
     p.set_defaults(handler=cmd_explain, select=None, ignore=None)
 
 
