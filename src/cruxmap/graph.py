@@ -47,6 +47,18 @@ class ClaimGraph:
     cyclic: list[bool] = field(default_factory=list)
     #: Topological position of each claim's component.
     position: list[int] = field(default_factory=list)
+    #: Claims ``0 .. shared - 1`` (and routes ``0 .. shared_routes - 1``) come
+    #: from imported files and are closed: none of their routes reads a later
+    #: claim and no later route concludes one of them, so their values and
+    #: failure sets are the same in every map that imports them this way, and
+    #: they are ordered first. 0 when the map has no such prefix (or a small
+    #: one: below ``SHARE_MIN`` claims sharing does not pay).
+    shared: int = 0
+    shared_routes: int = 0
+    #: Identity of that prefix (ids of its statements, the scale), and the
+    #: statements themselves, kept alive so that no id is reused under it.
+    shared_key: tuple[object, ...] = ()
+    shared_keep: tuple[object, ...] = field(default=(), repr=False, compare=False)
     _digraph: nx.DiGraph | None = None  # built on first use
 
     @property
@@ -115,54 +127,108 @@ def build(amap: ArgumentMap) -> ClaimGraph:
                 from_p.append(k)
     assume = [lv.get(amap.claims[n].assume or "", top) for n in names]
     g = ClaimGraph(names, index, levels, routes, routes_to, routes_from, assume)
+    _shared_prefix(g, amap)
     _order(g)
     return g
 
 
+#: Smallest imported prefix worth ordering first and sharing between maps.
+SHARE_MIN = 200
+
+
+def _shared_prefix(g: ClaimGraph, amap: ArgumentMap) -> None:
+    """Find the closed prefix of imported claims (see ``ClaimGraph.shared``).
+
+    Imports are expanded where they stand, so a root that begins with its
+    imports has their claims and reductions first, in the same order in
+    every map that imports them.
+    """
+    root = amap.root
+    claims = list(amap.claims.values())
+    b = 0
+    while b < len(claims) and claims[b].loc.path != root:
+        b += 1
+    if b < SHARE_MIN:
+        return
+    reductions = list(amap.reductions.values())
+    k = 0
+    while k < len(g.routes) and reductions[k].loc.path != root:
+        k += 1
+    if len(g.routes) != len(reductions):
+        return  # a reduction was left out (unresolved name): no simple prefix
+    for r in g.routes[:k]:
+        if r.conclusion >= b or any(p >= b for p, _ in r.premises):
+            return
+    for r in g.routes[k:]:
+        if r.conclusion < b:
+            return
+    g.shared, g.shared_routes = b, k
+    keep = (*claims[:b], *reductions[:k])
+    g.shared_keep = keep
+    g.shared_key = (tuple(map(id, keep)), b, tuple(g.levels))
+
+
 def _order(g: ClaimGraph) -> None:
-    """Components in topological order, premises first.
+    """Components in topological order, premises first: the shared prefix's
+    own order first (so that it is the same in every map sharing it), then
+    the rest."""
+    n = len(g.names)
+    if g.shared:
+        comps, cyclic = _order_part(g, range(g.shared), range(g.shared_routes))
+        more, more_cyclic = _order_part(
+            g, range(g.shared, n), range(g.shared_routes, len(g.routes))
+        )
+        comps += more
+        cyclic += more_cyclic
+    else:
+        comps, cyclic = _order_part(g, range(n), range(len(g.routes)))
+    g.components, g.cyclic = comps, cyclic
+    position = [0] * n
+    for pos, comp in enumerate(comps):
+        for c in comp:
+            position[c] = pos
+    g.position = position
+
+
+def _order_part(g: ClaimGraph, claims: range, routes: range) -> tuple[list[list[int]], list[bool]]:
+    """Components of the claims ``claims`` (read through ``routes``; premises
+    outside ``claims`` are already placed) in topological order.
 
     Kahn's algorithm over the index lists orders the acyclic part (nearly
     always all of it) in linear time; only when claims are left over, i.e.
     there is a cycle, does networkx condense the strongly connected
     components.
     """
-    n = len(g.names)
+    lo = claims.start
+    n = len(claims)
     indegree = [0] * n
     succ: list[list[int]] = [[] for _ in range(n)]
-    for r in g.routes:
+    for k in routes:
+        r = g.routes[k]
         for p in {p for p, _ in r.premises}:
-            succ[p].append(r.conclusion)
-            indegree[r.conclusion] += 1
-    ready = [c for c in range(n) if indegree[c] == 0]
+            if p >= lo:
+                succ[p - lo].append(r.conclusion)
+                indegree[r.conclusion - lo] += 1
+    ready = [c for c in claims if indegree[c - lo] == 0]
     ready.reverse()
     order: list[int] = []
     while ready:
         c = ready.pop()
         order.append(c)
-        for s in succ[c]:
-            indegree[s] -= 1
-            if indegree[s] == 0:
+        for s in succ[c - lo]:
+            indegree[s - lo] -= 1
+            if indegree[s - lo] == 0:
                 ready.append(s)
     if len(order) == n:
-        g.components = [[c] for c in order]
-        g.cyclic = [False] * n
-        g.position = [0] * n
-        for pos, c in enumerate(order):
-            g.position[c] = pos
-        return
+        return [[c] for c in order], [False] * n
     import networkx as nx
 
-    comps = list(nx.strongly_connected_components(g.digraph))
-    cond = nx.condensation(g.digraph, scc=comps)
+    sub = g.digraph.subgraph(claims) if n != len(g.names) else g.digraph
+    comps = list(nx.strongly_connected_components(sub))
+    cond = nx.condensation(sub, scc=comps)
     ordered = list(nx.lexicographical_topological_sort(cond, key=lambda m: min(comps[m])))
-    position = [0] * n
-    for pos, comp_id in enumerate(ordered):
-        for c in comps[comp_id]:
-            position[c] = pos
-    g.components = [sorted(comps[cid]) for cid in ordered]
-    g.cyclic = [len(m) > 1 or g.digraph.has_edge(m[0], m[0]) for m in g.components]
-    g.position = position
+    components = [sorted(comps[cid]) for cid in ordered]
+    return components, [len(m) > 1 or sub.has_edge(m[0], m[0]) for m in components]
 
 
 def goals(amap: ArgumentMap) -> list[Goal]:
@@ -173,11 +239,10 @@ def goals(amap: ArgumentMap) -> list[Goal]:
     """
     if amap.goals:
         return list(amap.goals)
-    concluded: list[str] = []
+    concluded: dict[str, None] = {}  # (ordered, and a quick membership test)
     used_as_premise: set[str] = set()
     for r in amap.reductions.values():
-        if r.conclusion not in concluded:
-            concluded.append(r.conclusion)
+        concluded[r.conclusion] = None
         used_as_premise.update(p.claim for p in r.premises)
     result = []
     for name in concluded:

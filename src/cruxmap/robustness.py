@@ -40,7 +40,8 @@ support). The uniform margin is ``O(s)`` evaluations of the map.
 from __future__ import annotations
 
 import gc
-from collections import deque
+import threading
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress
@@ -239,10 +240,27 @@ class Analysis:
         gc.disable()
         try:
             if holding:
-                sweep = _Sweep(self, [(r.claim, r.required) for r in holding])
-                support = self._supports([r.claim for r in holding])
-                for res in holding:
-                    self._report(res, sweep, support[res.claim])
+                pairs = [(r.claim, r.required) for r in holding]
+                base = _base_for(self)
+                if base is None:
+                    sweep = _Sweep(self, pairs)
+                    support = self._supports([r.claim for r in holding])
+                    for res in holding:
+                        self._report(res, sweep, support[res.claim])
+                else:
+                    sweep = None
+                    try:
+                        sweep = _Sweep(self, pairs, base)
+                        support = self._supports([r.claim for r in holding])
+                        for res in holding:
+                            self._report(res, sweep, support[res.claim])
+                    except BaseException:
+                        _forget(base)  # its tables may be half built
+                        raise
+                    finally:
+                        if sweep is not None:
+                            sweep.detach()
+                        base.lock.release()
             self._uniform_margins(holding)
         finally:
             if collecting:
@@ -382,7 +400,9 @@ def _bits(x: int) -> list[int]:
 class _Sweep:
     """The conditions the goals depend on, and their failure sets."""
 
-    def __init__(self, a: Analysis, goals: list[tuple[int, int]]) -> None:
+    def __init__(
+        self, a: Analysis, goals: list[tuple[int, int]], base: _Base | None = None
+    ) -> None:
         self.a = a
         g = a.g
         self.steps = g.top  # levels L = 0 .. top - 1 can cap a claim
@@ -394,6 +414,16 @@ class _Sweep:
         #: claim pinned by the scenario, a route whose premises all have
         #: threshold bottom).
         self.routes: list[list[tuple[int, ...]] | None] = []
+        #: With a shared base: claims below ``split`` are the base's; a
+        #: condition on one is the base's, found through ``frontier`` (its
+        #: number ``j`` stands as ``~j`` until :meth:`_attach`).
+        self.base = base
+        self.split = a.g.shared if base is not None else 0
+        self.frontier: dict[tuple[int, int], int] = {}
+        #: Conditions below ``start`` belong to the base (never freed here).
+        self.start = 0
+        self._own_keys: list[tuple[int, int]] = []
+        self._attached = False
         self._discover(goals)
         self.levels: list[list[int]] = [[] for _ in self.claim]
         #: Per condition: the order-1 cut sets (premises whose own scaling
@@ -406,12 +436,65 @@ class _Sweep:
         self.multi: dict[int, Multi] | None = {} if k >= 2 else None
         self.spent = 0
         self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * len(self.claim)
-        self._run(goals)
+        if base is not None:
+            self._attach(base)
+        self._run(range(self.start, len(self.claim)), goals)
+
+    # -- sharing a base ---------------------------------------------------
+
+    def _attach(self, base: _Base) -> None:
+        """Have the base compute the conditions this map reads of it, then
+        append this map's own conditions to the base's tables (so that one
+        number names a condition whichever side it is on)."""
+        base.ensure(list(self.frontier))
+        start = len(base.claim)
+        base_of = [base.cond_of[key] for key in self.frontier]
+
+        def at(q: int) -> int:
+            return start + q if q >= 0 else base_of[~q]
+
+        base.claim.extend(self.claim)
+        base.level.extend(self.level)
+        base.routes.extend(
+            None if rs is None else [tuple(map(at, route)) for route in rs] for rs in self.routes
+        )
+        base.levels.extend(self.levels)
+        base.single.extend(self.single)
+        for key, x in self.cond_of.items():
+            base.cond_of[key] = start + x
+        self.start = start
+        self._attached = True
+        self.claim, self.level, self.routes = base.claim, base.level, base.routes
+        self.levels, self.single = base.levels, base.single
+        self._own_keys = list(self.cond_of)
+        self.cond_of = base.cond_of
+        if self.multi is not None:
+            assert base.multi is not None
+            self.multi = base.multi
+
+    def detach(self) -> None:
+        """Take this map's conditions back out of the base's tables."""
+        base, start = self.base, self.start
+        if base is None or not self._attached:
+            return
+        self._attached = False
+        for key in self._own_keys:
+            del base.cond_of[key]
+        if base.multi is not None:
+            for x in range(start, len(base.claim)):
+                base.multi.pop(x, None)
+        for table in (base.claim, base.level, base.routes, base.levels, base.single):
+            del table[start:]
 
     # -- building the condition graph ------------------------------------
 
     def _cond(self, c: int, y: int, stack: list[int]) -> int:
         key = (c, y)
+        if c < self.split:
+            j = self.frontier.get(key)
+            if j is None:
+                j = self.frontier[key] = len(self.frontier)
+            return ~j
         x = self.cond_of.get(key)
         if x is None:
             x = len(self.claim)
@@ -423,11 +506,14 @@ class _Sweep:
         return x
 
     def _discover(self, goals: list[tuple[int, int]]) -> None:
-        a, g = self.a, self.a.g
-        values, pinned, removed = a.values, a.scenario.overrides, a.scenario.removed
         stack: list[int] = []
         for c, y in goals:
             self._cond(c, y, stack)
+        self._discover_from(stack)
+
+    def _discover_from(self, stack: list[int]) -> None:
+        a, g = self.a, self.a.g
+        values, pinned, removed = a.values, a.scenario.overrides, a.scenario.removed
         while stack:
             x = stack.pop()
             c, y = self.claim[x], self.level[x]
@@ -449,19 +535,25 @@ class _Sweep:
 
     # -- the pass ---------------------------------------------------------
 
-    def _run(self, goals: list[tuple[int, int]]) -> None:
+    def _run(self, conditions: range, goals: list[tuple[int, int]] | None) -> None:
+        """Compute ``conditions`` component by component, freeing (unless
+        ``goals`` is None: a base keeps everything) what nothing reads later."""
         g = self.a.g
         position = g.position
+        start = self.start
         uses = [0] * len(self.claim)
-        for rs in self.routes:
-            for route in rs or ():
-                for q in route:
-                    uses[q] += 1
-        for c, y in goals:
-            uses[self.cond_of[(c, y)]] += 1
+        if goals is not None:
+            routes_of = self.routes
+            for x in conditions:
+                for route in routes_of[x] or ():
+                    for q in route:
+                        uses[q] += 1
+            for c, y in goals:
+                uses[self.cond_of[(c, y)]] += 1
         by_component: dict[int, list[int]] = {}
-        for x, c in enumerate(self.claim):
-            by_component.setdefault(position[c], []).append(x)
+        claim_of = self.claim
+        for x in conditions:
+            by_component.setdefault(position[claim_of[x]], []).append(x)
         for pos in sorted(by_component):
             group = by_component[pos]
             if g.cyclic[pos]:
@@ -472,12 +564,15 @@ class _Sweep:
                     self.single[x] = self._singles(x)
                     if self.multi is not None:
                         self.multi[x] = self._multi(x, self.multi, self.single)[1]
-            # Free what no later condition reads (goals keep theirs).
+            if goals is None:
+                continue
+            # Free what no later condition reads (goals keep theirs; the
+            # base's are shared).
             for x in group:
                 for route in self.routes[x] or ():
                     for q in route:
                         uses[q] -= 1
-                        if uses[q] == 0:
+                        if uses[q] == 0 and q >= start:
                             self._free(q)
 
     def _free(self, x: int) -> None:
@@ -752,6 +847,82 @@ class _Sweep:
         for x in group:
             m = current[x]
             fam[x] = None if m is _TOP else m
+
+
+class _Base(_Sweep):
+    """The failure sets of a closed imported prefix (``ClaimGraph.shared``),
+    computed on demand and kept, for every map that imports it the same way.
+
+    A root that imports a library of claims and adds its own is a map of
+    its own; without this, each such root would recompute the library's
+    conditions (issue 8's library shape). The conditions of base claims
+    depend only on the base, so they are computed once (for the first map
+    that asks, in its terms: the claims' numbers, bits and values are the
+    same in every map with this base) and never freed; each map appends its
+    own conditions for its analysis and takes them out after.
+    """
+
+    def __init__(self, a: Analysis) -> None:
+        super().__init__(a, [])
+        self.lock = threading.Lock()
+        self.values = a.values[: a.g.shared]
+        self.exhausted = False
+
+    def ensure(self, keys: list[tuple[int, int]]) -> None:
+        stack: list[int] = []
+        first = len(self.claim)
+        for c, y in keys:
+            self._cond(c, y, stack)
+        self._discover_from(stack)
+        added = len(self.claim) - first
+        if not added:
+            return
+        self.levels.extend([] for _ in range(added))
+        self.single.extend([0] * added)
+        self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * len(self.claim)
+        if self.exhausted:
+            self.spent = self.budget + 1
+        self._run(range(first, len(self.claim)), None)
+        self.exhausted = self.spent > self.budget
+
+
+#: Bases by ``ClaimGraph.shared_key`` and analysis settings (a few: each
+#: holds the failure sets of a whole library).
+_BASES: OrderedDict[tuple[object, ...], _Base] = OrderedDict()
+_BASES_MAX = 2
+
+
+def _forget(base: _Base) -> None:
+    for key, b in list(_BASES.items()):
+        if b is base:
+            del _BASES[key]
+
+
+def _base_for(a: Analysis) -> _Base | None:
+    """The shared base for ``a``'s map, locked for its use; ``None`` when the
+    map has none or the scenario touches it (then it is analysed whole)."""
+    g, sc = a.g, a.scenario
+    b = g.shared
+    if not b:
+        return None
+    if any(c < b for c in sc.overrides) or any(c < b for c in sc.caps):
+        return None
+    if any(r < g.shared_routes for r in sc.removed):
+        return None
+    key = (g.shared_key, a.depth, a.max_order)
+    base = _BASES.get(key)
+    if base is not None and (base.a.g.shared_keep != g.shared_keep or base.values != a.values[:b]):
+        base = None  # (cannot happen: the key names the statements)
+    if base is None:
+        base = _Base(a)
+        _BASES[key] = base
+        while len(_BASES) > _BASES_MAX:
+            _BASES.popitem(last=False)
+    else:
+        _BASES.move_to_end(key)
+    if not base.lock.acquire(blocking=False):
+        return None  # in use by another thread: analyse whole
+    return base
 
 
 class _Overlay:

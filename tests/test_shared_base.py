@@ -1,0 +1,94 @@
+"""Roots that import one library and add their own claims share the library's
+analysis (``robustness._Base``, issue 8's library shape). Sharing must not
+change a single result: each root's report equals its report analysed alone,
+whatever the order the roots come in."""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+from pathlib import Path
+
+import pytest
+
+from cruxmap import api, graph, robustness
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+assert _spec is not None and _spec.loader is not None
+generate = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(generate)
+
+
+def _project(tmp: Path, shape: str, seed: int) -> list[Path]:
+    """A library of one shape (its goals dropped) and four roots that import it
+    and add claims, reductions and goals of their own, some on library claims."""
+    rng = random.Random(seed)
+    lib = "\n".join(
+        line
+        for line in generate.SHAPES[shape](60, seed).split("\n")
+        if not line.startswith("goal ")
+    )
+    (tmp / "pyproject.toml").write_text("[tool.cruxmap]\n")
+    (tmp / "lib.crux").write_text(lib + "\n")
+    names = [line.split()[1].rstrip(":") for line in lib.split("\n") if line.startswith("claim ")]
+    levels = ["partial", "good", "great"]
+    roots = []
+    for p in range(4):
+        out = ['import "lib.crux"', ""]
+        own = [f"p{p}_{i}" for i in range(8)]
+        out += [f'claim {c}: "own {c}"' for c in own]
+        for i, c in enumerate(own[:-2]):
+            below = own[i + 1 :] + rng.sample(names, 3)
+            for _ in range(rng.choice([1, 2])):
+                prem = rng.sample(below, rng.randint(1, 3))
+                out.append(
+                    f"{c} reduces to " + ", ".join(f"{q} >= {rng.choice(levels)}" for q in prem)
+                )
+        out.append(f"goal {own[0]} >= good")
+        out.append(f"goal {rng.choice(names)} >= partial")
+        path = tmp / f"part{p}.crux"
+        path.write_text("\n".join(out) + "\n")
+        roots.append(path)
+    return roots
+
+
+def _reports(roots: list[Path], options: api.Options) -> dict[str, object]:
+    run = api.Run(roots, options)
+    return {str(res.map.root): res.to_json() for res, _ in run}
+
+
+@pytest.mark.parametrize("shape", ["wide", "cycles", "hub", "diamonds"])
+@pytest.mark.parametrize("options", [api.Options(max_order=2), api.Options(max_order=3, depth=2)])
+def test_sharing_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str, options: api.Options
+) -> None:
+    monkeypatch.setattr(graph, "SHARE_MIN", 10)
+    robustness._BASES.clear()
+    roots = _project(tmp_path, shape, seed=len(shape))
+    shared = _reports(roots, options)
+    assert robustness._BASES, "the roots did not share the library"
+    for base in robustness._BASES.values():
+        # Each root took its own conditions back out: the base holds only its own.
+        assert len(base.claim) == len(base.cond_of) == len(base.levels) == len(base.routes)
+        assert all(c < base.a.g.shared for c in base.claim)
+    again = _reports(list(reversed(roots)), options)  # the base already holds their conditions
+    with monkeypatch.context() as m:
+        m.setattr(robustness, "_base_for", lambda a: None)
+        alone = _reports(roots, options)
+    assert shared == alone
+    assert again == alone
+
+
+def test_a_root_that_changes_the_library_is_analysed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A root that concludes a library claim changes its value: no shared prefix."""
+    monkeypatch.setattr(graph, "SHARE_MIN", 10)
+    roots = _project(tmp_path, "wide", seed=3)
+    text = roots[0].read_text() + "c59 reduces to p0_7\n"
+    roots[0].write_text(text)
+    m = api.load(roots[0])
+    assert graph.build(m.model).shared == 0
+    m = api.load(roots[1])
+    assert graph.build(m.model).shared == 60
