@@ -25,7 +25,7 @@ from cruxmap import output
 from cruxmap.diagnostics import Diagnostic
 from cruxmap.files import write_atomic
 from cruxmap.model import Claim, Document, Goal, Import, Objection, Reduction, Scale, Statement
-from cruxmap.parsing import ATTRIBUTES, decode, parse_text
+from cruxmap.quickparse import ATTRIBUTES, decode, parse_text
 
 INDENT = "    "
 

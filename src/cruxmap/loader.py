@@ -35,7 +35,7 @@ from cruxmap.model import (
     Statement,
 )
 from cruxmap.output import redact_credentials
-from cruxmap.parsing import decode, parse_text
+from cruxmap.quickparse import decode, parse_text
 
 #: Codes after which values would be meaningless, so analysis is skipped
 #: (declared by each rule in :data:`cruxmap.diagnostics.RULES`).

@@ -38,26 +38,11 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
+from cruxmap.quickparse import ATTRIBUTES, KEYWORDS, generated_id_references
+from cruxmap.quickparse import decode as decode  # (re-exported: the entry points)
+from cruxmap.quickparse import parse_text as parse_text
 
-KEYWORDS = frozenset(
-    {"scale", "import", "claim", "reduction", "reduces", "to", "and", "goal", "objection"}
-)
-
-#: Attributes each statement accepts, and the kind of value each takes.
-ATTRIBUTES: dict[str, dict[str, str]] = {
-    "claim_stmt": {"source": "string", "assume": "level", "tags": "ids", "note": "string"},
-    "reduction_stmt": {
-        "yields": "level",
-        "because": "string",
-        "source": "string",
-        "note": "string",
-    },
-    "goal_stmt": {"note": "string"},
-    "objection_stmt": {"against": "id", "caps": "level", "source": "string", "note": "string"},
-    "import_stmt": {},
-    "scale_stmt": {},
-}
-
+#: How each statement is written, for error messages.
 USAGE = {
     "scale": "scale: lowest < ... < highest",
     "import": 'import "other.crux"',
@@ -404,29 +389,11 @@ def _cache_path() -> str | None:
     return os.path.join(directory, f"grammar-{__version__}-lark{lark_module.__version__}.cache")
 
 
-def decode(data: bytes, path: str) -> tuple[str | None, Diagnostic | None]:
-    """UTF-8 (BOM ignored) with CRLF folded to LF; a bad byte is CX001."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        return None, dg.make(
-            "CX001",
-            path,
-            line,
-            column,
-            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            suggestion="save the file as UTF-8",
-        )
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n"), None
-
-
-def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
-    """Parse one file's text into a document plus its CX001 diagnostics."""
+def parse_lalr(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
+    """Parse one file's text with the grammar's LALR parser (any file; the
+    one that reports syntax errors) into a document plus its CX001
+    diagnostics. :func:`parse_text` tries the line-at-a-time fast path
+    first."""
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []
     builder = _lark()[1]
@@ -480,33 +447,8 @@ def parse_text(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
             )
             for t in lexed
         ]  # fmt: skip
-    diagnostics.extend(_generated_id_references(doc.comments, lines, path))
+    diagnostics.extend(generated_id_references(doc.comments, lines, path))
     return doc, diagnostics
-
-
-_GENERATED_ID = re.compile(r"[\w-]+$")
-
-
-def _generated_id_references(
-    comments: list[Comment], lines: list[str], path: str
-) -> list[Diagnostic]:
-    """``b#1`` written as a name reads as ``b`` plus a comment; say so
-    rather than let an objection silently hit the claim ``b``."""
-    found = []
-    for c in comments:
-        before = lines[c.line - 1][: c.column - 1]
-        m = _GENERATED_ID.search(before)
-        if m and re.match(r"#\d+\b", c.text):
-            name = m.group(0) + re.match(r"#\d+", c.text).group(0)  # type: ignore[union-attr]
-            found.append(
-                dg.make(
-                    "CX001", path, c.line, m.start() + 1,
-                    f"`{name}` cannot be written: `#` starts a comment, so generated reduction IDs cannot be named",
-                    suggestion=f"give the reduction a name (`reduction NAME: {m.group(0)} reduces to ...`) and use it",
-                    excerpt=lines[c.line - 1], end_line=c.line, end_column=m.start() + 1 + len(name),
-                )
-            )  # fmt: skip
-    return found
 
 
 # --------------------------------------------------------------------------- errors

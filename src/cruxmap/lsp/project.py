@@ -22,7 +22,7 @@ from pathlib import Path
 from cruxmap.loader import MAX_FILE_BYTES, project_root, read_source
 from cruxmap.lsp import index
 from cruxmap.lsp.index import FileIndex
-from cruxmap.parsing import decode
+from cruxmap.quickparse import decode
 
 #: A workspace with more ``.crux`` files than this is indexed only as far
 #: as the open files and their imports (a guard against opening ``/``).
