@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cruxmap import api, graph, robustness
+from cruxmap.loader import Loader
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
@@ -92,3 +93,26 @@ def test_a_root_that_changes_the_library_is_analysed_whole(
     assert graph.build(m.model).shared == 0
     m = api.load(roots[1])
     assert graph.build(m.model).shared == 60
+
+
+@pytest.mark.parametrize("shape", ["wide", "cycles"])
+def test_an_index_built_on_a_shared_prefix_equals_one_built_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    monkeypatch.setattr(graph, "SHARE_MIN", 10)
+    roots = _project(tmp_path, shape, seed=5)
+    loader = Loader()  # one loader: the roots share the library's parsed statements
+    maps = [api.load(r, loader=loader).model for r in roots]
+    graph._PREFIXES.clear()
+    first = graph.build(maps[0])
+    assert graph._PREFIXES
+    for m in maps[1:]:
+        (entry,) = graph._PREFIXES.values()
+        reused = graph.build(m)
+        assert reused.shared_keep is entry.shared_keep  # started from the stored prefix
+        graph._PREFIXES.clear()
+        whole = graph.build(m)
+        for f in ("names", "index", "levels", "routes", "routes_to", "routes_from", "assume",
+                  "components", "cyclic", "position", "shared", "shared_routes", "shared_key"):  # fmt: skip
+            assert getattr(reused, f) == getattr(whole, f), f
+    assert first.shared == 60

@@ -177,12 +177,12 @@ class Json(Format):
         # time: 200 goals over 10,000 claims are a million premise entries.
         head = jsonreport.map_head(result, positions)
         write = self.out.write
-        write(sep + "    " + json.dumps(head, ensure_ascii=False)[:-1] + ', "goals": {')
+        write(sep + "    " + jsonreport.compact_json(head)[:-1] + ', "goals": {')
         comma = ""
         for text in jsonreport.goal_texts(result):
             write(comma + text)
             comma = ", "
-        objections = json.dumps(jsonreport.map_objections(result), ensure_ascii=False)
+        objections = jsonreport.compact_json(jsonreport.map_objections(result))
         write('}, "objections": ' + objections + "}")
 
     def end(self, run: Run) -> None:
@@ -190,7 +190,9 @@ class Json(Format):
 
         counts = Counter(d.severity.value for d in run.reported)
         # One finding a line: readable, and each line is the C encoder's.
-        lines = [json.dumps(d.to_json(), ensure_ascii=False) for d in run.reported]
+        from cruxmap.jsonreport import compact_json
+
+        lines = [compact_json(d.to_json()) for d in run.reported]
         diags = "[\n" + ",\n".join("  " + line for line in lines) + "\n]" if lines else "[]"
         summary = {
             "files": run.file_count,

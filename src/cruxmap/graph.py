@@ -8,10 +8,12 @@ map has one, which keeps a pre-commit run on an ordinary map fast.
 
 from __future__ import annotations
 
+import bisect
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cruxmap.model import ArgumentMap, Goal
+from cruxmap.model import ArgumentMap, Claim, Goal, Reduction
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -99,82 +101,156 @@ class ClaimGraph:
 
 
 def build(amap: ArgumentMap) -> ClaimGraph:
-    """Index a map whose names all resolve (the loader checked them)."""
-    names = list(amap.claims)
-    index = {n: i for i, n in enumerate(names)}
+    """Index a map whose names all resolve (the loader checked them).
+
+    A map that begins with a big import shares the import's part of the
+    index with the other maps that begin with it (see ``ClaimGraph.shared``):
+    only its own statements are indexed.
+    """
     levels = list(amap.scale)
+    claims = list(amap.claims.values())
+    reductions = list(amap.reductions.values())
+    b, k = _imported_prefix(amap.root, claims, reductions)
+    key = (tuple(map(id, claims[:b])), tuple(map(id, reductions[:k])), tuple(levels)) if b else ()
+    base = _PREFIXES.get(key) if b else None
+    if base is not None:
+        _PREFIXES.move_to_end(key)
+        g = _index(amap, levels, claims, reductions, base)
+        if all(r.conclusion >= b for r in g.routes[k:]):
+            g.shared, g.shared_routes = b, k
+            g.shared_key, g.shared_keep = base.shared_key, base.shared_keep
+            _order(g, base)
+            return g
+    g = _index(amap, levels, claims, reductions, None)
+    if b and _closed(g, b, k, len(reductions)):
+        g.shared, g.shared_routes = b, k
+        g.shared_keep = (*claims[:b], *reductions[:k])
+        g.shared_key = (key, b)
+    _order(g)
+    if g.shared:
+        _PREFIXES[key] = _prefix_of(g)
+        while len(_PREFIXES) > _PREFIXES_MAX:
+            _PREFIXES.popitem(last=False)
+    return g
+
+
+def _index(
+    amap: ArgumentMap,
+    levels: list[str],
+    claims: list[Claim],
+    reductions: list[Reduction],
+    base: ClaimGraph | None,
+) -> ClaimGraph:
+    """The index lists, from scratch or on top of a shared prefix ``base``."""
     lv = {n: i for i, n in enumerate(levels)}
     top = len(levels) - 1
-    routes: list[Route] = []
-    routes_to: list[list[int]] = [[] for _ in names]
-    routes_from: list[list[int]] = [[] for _ in names]
-    for red in amap.reductions.values():
+    if base is None:
+        b = k = 0
+        names: list[str] = []
+        index: dict[str, int] = {}
+        routes: list[Route] = []
+        routes_to: list[list[int]] = []
+        routes_from: list[list[int]] = []
+        assume: list[int] = []
+    else:
+        b, k = base.shared, base.shared_routes
+        names, index, routes = list(base.names), dict(base.index), list(base.routes)
+        routes_to = list(base.routes_to)  # (never added to: no later route concludes them)
+        routes_from = [list(x) for x in base.routes_from]
+        assume = list(base.assume)
+    for claim in claims[b:]:
+        index[claim.id] = len(names)
+        names.append(claim.id)
+        routes_to.append([])
+        routes_from.append([])
+        assume.append(lv.get(claim.assume or "", top))
+    for red in reductions[k:]:
         if red.conclusion not in index or any(p.claim not in index for p in red.premises):
             continue
-        k = len(routes)
+        n = len(routes)
         c = index[red.conclusion]
         prem = tuple(
             (index[p.claim], lv.get(p.threshold, top) if p.threshold else top) for p in red.premises
         )
-        routes.append(Route(k, red.id, c, prem, lv.get(red.yields, top) if red.yields else top))
-        routes_to[c].append(k)
+        routes.append(Route(n, red.id, c, prem, lv.get(red.yields, top) if red.yields else top))
+        routes_to[c].append(n)
         for p, _ in prem:
-            # Routes come in increasing k, so a repeat can only be this one's
+            # Routes come in increasing n, so a repeat can only be this one's
             # (a premise named twice); a membership test would be quadratic
             # in a hub premise's routes (issue 8's hub shape).
             from_p = routes_from[p]
-            if not from_p or from_p[-1] != k:
-                from_p.append(k)
-    assume = [lv.get(amap.claims[n].assume or "", top) for n in names]
-    g = ClaimGraph(names, index, levels, routes, routes_to, routes_from, assume)
-    _shared_prefix(g, amap)
-    _order(g)
-    return g
+            if not from_p or from_p[-1] != n:
+                from_p.append(n)
+    return ClaimGraph(names, index, levels, routes, routes_to, routes_from, assume)
 
 
 #: Smallest imported prefix worth ordering first and sharing between maps.
 SHARE_MIN = 200
+#: Shared prefixes by identity (ids of their statements, the scale): a few,
+#: each the index of a whole library.
+_PREFIXES: OrderedDict[tuple[object, ...], ClaimGraph] = OrderedDict()
+_PREFIXES_MAX = 2
 
 
-def _shared_prefix(g: ClaimGraph, amap: ArgumentMap) -> None:
-    """Find the closed prefix of imported claims (see ``ClaimGraph.shared``).
+def _imported_prefix(
+    root: str, claims: list[Claim], reductions: list[Reduction]
+) -> tuple[int, int]:
+    """How many claims and reductions at the start of the map come from
+    imported files (0, 0 below ``SHARE_MIN`` claims).
 
     Imports are expanded where they stand, so a root that begins with its
     imports has their claims and reductions first, in the same order in
     every map that imports them.
     """
-    root = amap.root
-    claims = list(amap.claims.values())
     b = 0
     while b < len(claims) and claims[b].loc.path != root:
         b += 1
     if b < SHARE_MIN:
-        return
-    reductions = list(amap.reductions.values())
+        return 0, 0
     k = 0
-    while k < len(g.routes) and reductions[k].loc.path != root:
+    while k < len(reductions) and reductions[k].loc.path != root:
         k += 1
-    if len(g.routes) != len(reductions):
-        return  # a reduction was left out (unresolved name): no simple prefix
+    return b, k
+
+
+def _closed(g: ClaimGraph, b: int, k: int, n_reductions: int) -> bool:
+    """Is the prefix closed (see ``ClaimGraph.shared``)?"""
+    if len(g.routes) != n_reductions:
+        return False  # a reduction was left out (unresolved name): no simple prefix
     for r in g.routes[:k]:
         if r.conclusion >= b or any(p >= b for p, _ in r.premises):
-            return
-    for r in g.routes[k:]:
-        if r.conclusion < b:
-            return
-    g.shared, g.shared_routes = b, k
-    keep = (*claims[:b], *reductions[:k])
-    g.shared_keep = keep
-    g.shared_key = (tuple(map(id, keep)), b, tuple(g.levels))
+            return False
+    return all(r.conclusion >= b for r in g.routes[k:])
 
 
-def _order(g: ClaimGraph) -> None:
+def _prefix_of(g: ClaimGraph) -> ClaimGraph:
+    """The shared prefix of ``g`` as a graph of its own (what a later map
+    starts from)."""
+    b, k = g.shared, g.shared_routes
+    names = g.names[:b]
+    comps = 0
+    while comps < len(g.components) and g.components[comps][0] < b:
+        comps += 1
+    p = ClaimGraph(
+        names, {n: i for i, n in enumerate(names)}, g.levels, g.routes[:k], g.routes_to[:b],
+        [x[: bisect.bisect_left(x, k)] for x in g.routes_from[:b]], g.assume[:b],
+        g.components[:comps], g.cyclic[:comps],
+    )  # fmt: skip
+    p.shared, p.shared_routes = b, k
+    p.shared_key, p.shared_keep = g.shared_key, g.shared_keep
+    return p
+
+
+def _order(g: ClaimGraph, base: ClaimGraph | None = None) -> None:
     """Components in topological order, premises first: the shared prefix's
-    own order first (so that it is the same in every map sharing it), then
-    the rest."""
+    own order first (so that it is the same in every map sharing it; taken
+    from ``base`` when given), then the rest."""
     n = len(g.names)
     if g.shared:
-        comps, cyclic = _order_part(g, range(g.shared), range(g.shared_routes))
+        if base is not None:
+            comps, cyclic = list(base.components), list(base.cyclic)
+        else:
+            comps, cyclic = _order_part(g, range(g.shared), range(g.shared_routes))
         more, more_cyclic = _order_part(
             g, range(g.shared, n), range(g.shared_routes, len(g.routes))
         )

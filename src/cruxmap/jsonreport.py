@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 3
 
 
+#: ``json.dumps(x, ensure_ascii=False)`` with one encoder made once (``dumps``
+#: with any option builds a new encoder per call: a big report makes
+#: tens of thousands of calls).
+compact_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def map_json(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
     """One map's entry (:class:`MapReport`) as a JSON-ready dict;
     ``diagnostics``: the positions of its findings in the report."""
@@ -163,8 +169,8 @@ def goal_texts(result: Result) -> Iterator[str]:
         return
     res, g = analysed
     lv, base, values = g.levels, res.base_values, res.values
-    quoted = [json.dumps(n, ensure_ascii=False) for n in g.names]
-    qlv = [json.dumps(x, ensure_ascii=False) for x in lv]
+    quoted = [compact_json(n) for n in g.names]
+    qlv = [compact_json(x) for x in lv]
     # Per need: premise -> its `"name": {entry}` text.
     pieces: list[dict[int, str]] = [{} for _ in lv]
 
@@ -179,8 +185,8 @@ def goal_texts(result: Result) -> Iterator[str]:
 
     for goal in res.goals:
         gr = res.results[g.index[goal.claim]]
-        out = json.dumps(goal.claim, ensure_ascii=False) + ": "
-        out += json.dumps(_head(res, goal, gr), ensure_ascii=False)
+        out = compact_json(goal.claim) + ": "
+        out += compact_json(_head(res, goal, gr))
         if gr.holds:
             items: list[str] = []
             for need, claims in gr.by_need():
@@ -192,7 +198,7 @@ def goal_texts(result: Result) -> Iterator[str]:
                 out[:-1] + ', "premises": {' + ", ".join(items) + '}, "unbreakable": ['
                 + ", ".join(listed) + "]}"
             )  # fmt: skip
-        yield out[:-1] + ", " + json.dumps(_tail(res, gr), ensure_ascii=False)[1:]
+        yield out[:-1] + ", " + compact_json(_tail(res, gr))[1:]
 
 
 def report_json(result: Result) -> dict[str, Any]:

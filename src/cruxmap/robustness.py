@@ -667,7 +667,8 @@ class _Sweep:
         if not members & singles:
             return fam
         self._charge(len(sets))
-        return frozenset(m for m in sets if not m & singles), members & ~singles
+        # (the sets that touch ``singles``, picked out in C)
+        return sets.difference(filter(singles.__and__, sets)), members & ~singles  # type: ignore[arg-type]
 
     def _route_family(
         self,
