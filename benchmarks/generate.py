@@ -239,6 +239,42 @@ SHAPES: dict[str, Callable[[int, int], str]] = {
 }
 
 
+def library(n: int, seed: int = 0, roots: int = 10) -> dict[str, str]:
+    """Issue 8's shared library, as files: ``lib.crux`` (half the claims, the
+    ``wide`` shape without goals) imported by ``roots`` files that each add
+    claims of their own, reductions that lean on the library's upper third,
+    and two goals. Each root is a map of its own over the whole library."""
+    rng = random.Random(seed)
+    half = n // 2
+    lib = "\n".join(line for line in _wide(half, seed).split("\n") if not line.startswith("goal "))
+    files = {"lib.crux": lib}
+    per = max(3, (n - half) // roots)
+    upper = [f"c{i}" for i in range(max(4, half // 3))]
+    window = max(2, int(2 * math.sqrt(per)))
+    for r in range(roots):
+        names = [f"r{r}_{i}" for i in range(per)]
+        reductions = []
+        for i in range(per - 1):
+            below = names[i + 1 : i + 1 + window]
+            for j in range(rng.choice([1, 2])):
+                prem = [(x, rng.choice(["partial", "good", "great"]))
+                        for x in rng.sample(below, min(len(below), rng.randint(1, 2)))]  # fmt: skip
+                prem += [
+                    (x, rng.choice(["partial", "good"]))
+                    for x in rng.sample(upper, rng.randint(1, 3))
+                ]
+                reductions.append(
+                    f"reduction r{r}_red{i}_{j}: {names[i]} reduces to "
+                    + ", ".join(f"{p} >= {th}" for p, th in prem)
+                )
+        claims = _claims(names, {names[-1]: "great"})
+        goals = [f"goal {names[0]} >= good", f"goal {names[1]} >= partial"]
+        files[f"root{r:02d}.crux"] = (
+            'import "lib.crux"\n\n' + "\n\n".join([*claims, *reductions, *goals]) + "\n"
+        )
+    return files
+
+
 def generate(n_claims: int, seed: int = 0, shape: str = "tree") -> str:
     return SHAPES[shape](n_claims, seed)
 

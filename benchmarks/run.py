@@ -11,8 +11,10 @@ pre-commit hook sees it). The table gives, per shape and size, the best wall
 time, the CPU time (user + system) and peak RSS of that run, and the growth
 of wall time from the smallest size to the largest. CPU time is the figure to
 trust on a shared machine; wall time is what the targets are stated in.
-Extra rows: a 100,000-deep chain, the issue 14 #1 ring (800 claims), and the
-issue 14 #2 reproducers with their ``pyproject.toml`` settings.
+The ``library`` shape is a directory: one import of half the claims and
+ten roots that add to it (``generate.library``). Extra rows: a
+100,000-deep chain, the issue 14 #1 ring (800 claims), and the issue 14 #2
+reproducers with their ``pyproject.toml`` settings.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import SHAPES, generate
+from generate import SHAPES, generate, library
 
 SIZES = [1_000, 2_000, 10_000]
-TABLE_SHAPES = ["tree", "wide", "hub", "diamonds", "goals200", "chain", "cycles", "ring"]
+TABLE_SHAPES = ["tree", "wide", "hub", "diamonds", "goals200", "chain", "cycles", "ring", "library"]
 
 
 def _cycle4() -> str:
@@ -92,6 +94,16 @@ def _write(tmp: Path, name: str, text: str, config: str = "") -> Path:
     return path
 
 
+def _project(tmp: Path, name: str, files: dict[str, str]) -> Path:
+    """A project of several files, checked as a directory."""
+    d = tmp / name
+    d.mkdir()
+    (d / "pyproject.toml").write_text("[tool.cruxmap]\n")
+    for file, text in files.items():
+        (d / file).write_text(text)
+    return d
+
+
 def machine_speed() -> float:
     """CPU seconds of a fixed 10-million-step Python loop: printed with the
     table, since a shared machine's speed drifts (on the development machine
@@ -106,7 +118,9 @@ def machine_speed() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=SIZES)
-    ap.add_argument("--shapes", nargs="+", default=TABLE_SHAPES, choices=sorted(SHAPES))
+    ap.add_argument(
+        "--shapes", nargs="+", default=TABLE_SHAPES, choices=[*sorted(SHAPES), "library"]
+    )
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--no-extra", action="store_true", help="skip the extra rows")
     args = ap.parse_args()
@@ -123,7 +137,10 @@ def main() -> None:
             cells = []
             walls = []
             for n in sizes:
-                path = _write(tmp, f"{shape}{n}", generate(n, 0, shape))
+                if shape == "library":  # a directory: ten roots over one import
+                    path = _project(tmp, f"{shape}{n}", library(n, 0))
+                else:
+                    path = _write(tmp, f"{shape}{n}", generate(n, 0, shape))
                 wall, cpu, mb, code = measure(path, args.runs)
                 flag = "" if code in (0, 1) else f" exit {code}"
                 cells.append(f"{wall:>7.2f} {cpu:>6.2f} {mb:>6.0f}{flag}")

@@ -66,6 +66,7 @@ def test_sharing_changes_nothing(
 ) -> None:
     monkeypatch.setattr(graph, "SHARE_MIN", 10)
     robustness._BASES.clear()
+    robustness._SEEN.clear()
     roots = _project(tmp_path, shape, seed=len(shape))
     shared = _reports(roots, options)
     assert robustness._BASES, "the roots did not share the library"
@@ -79,6 +80,42 @@ def test_sharing_changes_nothing(
         alone = _reports(roots, options)
     assert shared == alone
     assert again == alone
+
+
+def test_a_base_that_outgrows_its_bound_is_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A base keeps every set it computes; past ``BASE_MAX_BITS`` the roots
+    are analysed whole (a deep chain would otherwise keep quadratic memory)."""
+    monkeypatch.setattr(graph, "SHARE_MIN", 10)
+    monkeypatch.setattr(robustness, "BASE_MAX_BITS", 2_000)
+    robustness._BASES.clear()
+    robustness._SEEN.clear()
+    roots = _project(tmp_path, "wide", seed=7)
+    options = api.Options(max_order=2)
+    bounded = _reports(roots, options)
+    assert not robustness._BASES
+    assert True in robustness._SEEN.values()  # tried, and refused from then on
+    with monkeypatch.context() as m:
+        m.setattr(robustness, "_base_for", lambda a: None)
+        alone = _reports(roots, options)
+    assert bounded == alone
+
+
+def test_a_map_that_only_imports_does_not_keep_a_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A map split into files (a root of imports only) checked alone keeps
+    nothing: its sets are freed as the analysis goes, as without sharing."""
+    monkeypatch.setattr(graph, "SHARE_MIN", 10)
+    robustness._BASES.clear()
+    robustness._SEEN.clear()
+    graph._PREFIXES.clear()
+    _project(tmp_path, "wide", seed=8)
+    (tmp_path / "whole.crux").write_text('import "lib.crux"\n')
+    _reports([tmp_path / "whole.crux"], api.Options(max_order=2))
+    assert not robustness._BASES
+    assert not graph._PREFIXES
 
 
 def test_a_root_that_changes_the_library_is_analysed_whole(

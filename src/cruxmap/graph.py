@@ -127,7 +127,7 @@ def build(amap: ArgumentMap) -> ClaimGraph:
         g.shared_keep = (*claims[:b], *reductions[:k])
         g.shared_key = (key, b)
     _order(g)
-    if g.shared:
+    if g.shared and g.shared < len(g.names):  # (a root that only imports shares nothing)
         _PREFIXES[key] = _prefix_of(g)
         while len(_PREFIXES) > _PREFIXES_MAX:
             _PREFIXES.popitem(last=False)

@@ -565,8 +565,11 @@ class _MapBuilder:
                 dg.at("CX002", loc, name=name, context=what, suggestion=hint)
             )  # fmt: skip
 
+        # (Names are tested here, before a message is built: a big map has
+        # tens of thousands of references and nearly all of them resolve.)
         for c in amap.claims.values():
-            level(c.assume, c.attr_locs.get("assume"), f"the `assume` of `{c.id}`")
+            if c.assume is not None and c.assume not in levels:
+                level(c.assume, c.attr_locs.get("assume"), f"the `assume` of `{c.id}`")
             if c.assume is not None and c.id in concluded:
                 loc = c.attr_locs.get("assume", c.loc)
                 self.diagnostics.append(
@@ -574,11 +577,15 @@ class _MapBuilder:
                           suggestion="remove the `assume`, or the reduction")
                 )  # fmt: skip
         for r in amap.reductions.values():
-            claim(r.conclusion, r.conclusion_loc, f"reduction `{r.id}`")
-            level(r.yields, r.attr_locs.get("yields"), f"the `yields` of `{r.id}`")
+            if r.conclusion not in claims:
+                claim(r.conclusion, r.conclusion_loc, f"reduction `{r.id}`")
+            if r.yields is not None and r.yields not in levels:
+                level(r.yields, r.attr_locs.get("yields"), f"the `yields` of `{r.id}`")
             for p in r.premises:
-                claim(p.claim, p.loc, f"reduction `{r.id}`")
-                level(p.threshold, p.threshold_loc, f"a threshold of `{r.id}`")
+                if p.claim not in claims:
+                    claim(p.claim, p.loc, f"reduction `{r.id}`")
+                if p.threshold is not None and p.threshold not in levels:
+                    level(p.threshold, p.threshold_loc, f"a threshold of `{r.id}`")
         for g in amap.goals:
             claim(g.claim, g.claim_loc, "a goal")
             level(g.required, g.required_loc, f"the goal on `{g.claim}`")

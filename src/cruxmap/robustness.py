@@ -242,25 +242,29 @@ class Analysis:
             if holding:
                 pairs = [(r.claim, r.required) for r in holding]
                 base = _base_for(self)
-                if base is None:
-                    sweep = _Sweep(self, pairs)
-                    support = self._supports([r.claim for r in holding])
-                    for res in holding:
-                        self._report(res, sweep, support[res.claim])
-                else:
-                    sweep = None
+                done = False
+                if base is not None:
+                    shared = None
                     try:
-                        sweep = _Sweep(self, pairs, base)
+                        shared = _Sweep(self, pairs, base)
                         support = self._supports([r.claim for r in holding])
                         for res in holding:
-                            self._report(res, sweep, support[res.claim])
+                            self._report(res, shared, support[res.claim])
+                        done = True
+                    except _BaseFull:
+                        _forget(base, full=True)  # analysed whole below
                     except BaseException:
                         _forget(base)  # its tables may be half built
                         raise
                     finally:
-                        if sweep is not None:
-                            sweep.detach()
+                        if shared is not None:
+                            shared.detach()
                         base.lock.release()
+                if not done:
+                    sweep = _Sweep(self, pairs)
+                    support = self._supports([r.claim for r in holding])
+                    for res in holding:
+                        self._report(res, sweep, support[res.claim])
             self._uniform_margins(holding)
         finally:
             if collecting:
@@ -565,6 +569,7 @@ class _Sweep:
                     if self.multi is not None:
                         self.multi[x] = self._multi(x, self.multi, self.single)[1]
             if goals is None:
+                self._retained(group)
                 continue
             # Free what no later condition reads (goals keep theirs; the
             # base's are shared).
@@ -574,6 +579,9 @@ class _Sweep:
                         uses[q] -= 1
                         if uses[q] == 0 and q >= start:
                             self._free(q)
+
+    def _retained(self, group: list[int]) -> None:
+        """Kept conditions are counted by a base (see :class:`_Base`)."""
 
     def _free(self, x: int) -> None:
         self.levels[x] = []
@@ -868,6 +876,24 @@ class _Base(_Sweep):
         self.lock = threading.Lock()
         self.values = a.values[: a.g.shared]
         self.exhausted = False
+        #: Bits held in the kept sets (their memory, roughly).
+        self.bits = 0
+
+    def _retained(self, group: list[int]) -> None:
+        """Count what the base keeps; past ``BASE_MAX_BITS`` give it up (a
+        deep chain's sets grow with depth: kept whole, they would be
+        quadratic in memory, where the unshared analysis frees them)."""
+        bits = 0
+        multi = self.multi
+        for x in group:
+            for fails in self.levels[x]:
+                bits += fails.bit_length()
+            fam = multi.get(x) if multi is not None else None
+            if fam is not None:
+                bits += len(fam[0]) * fam[1].bit_length()
+        self.bits += bits
+        if self.bits > BASE_MAX_BITS:
+            raise _BaseFull
 
     def ensure(self, keys: list[tuple[int, int]]) -> None:
         stack: list[int] = []
@@ -893,10 +919,26 @@ _BASES: OrderedDict[tuple[object, ...], _Base] = OrderedDict()
 _BASES_MAX = 2
 
 
-def _forget(base: _Base) -> None:
+#: Most bits (see ``_Base.bits``) a base may keep: 64 MiB of sets.
+BASE_MAX_BITS = 1 << 29
+#: Keys of maps that only import (False: a base is made when a second map
+#: begins with the same files, so that a map split into parts and checked
+#: alone never pays for keeping them), and keys whose base outgrew
+#: ``BASE_MAX_BITS`` (True).
+_SEEN: OrderedDict[tuple[object, ...], bool] = OrderedDict()
+_SEEN_MAX = 16
+
+
+class _BaseFull(Exception):
+    """A base would keep more than ``BASE_MAX_BITS``."""
+
+
+def _forget(base: _Base, full: bool = False) -> None:
     for key, b in list(_BASES.items()):
         if b is base:
             del _BASES[key]
+            if full:
+                _SEEN[key] = True
 
 
 def _base_for(a: Analysis) -> _Base | None:
@@ -912,6 +954,16 @@ def _base_for(a: Analysis) -> _Base | None:
         return None
     key = (g.shared_key, a.depth, a.max_order)
     base = _BASES.get(key)
+    if base is None:
+        if _SEEN.get(key):
+            return None  # outgrew its bound before
+        if b == len(g.names) and key not in _SEEN:
+            # Nothing of its own (a root that only imports): nothing to share
+            # with, unless another map begins with the same files.
+            _SEEN[key] = False
+            while len(_SEEN) > _SEEN_MAX:
+                _SEEN.popitem(last=False)
+            return None
     if base is not None and (base.a.g.shared_keep != g.shared_keep or base.values != a.values[:b]):
         base = None  # (cannot happen: the key names the statements)
     if base is None:
