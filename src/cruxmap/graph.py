@@ -116,13 +116,13 @@ def build(amap: ArgumentMap) -> ClaimGraph:
     if base is not None:
         _PREFIXES.move_to_end(key)
         g = _index(amap, levels, claims, reductions, base)
-        if all(r.conclusion >= b for r in g.routes[k:]):
+        if _rest_closed(g, b, k, len(reductions)):  # (the prefix was checked when stored)
             g.shared, g.shared_routes = b, k
             g.shared_key, g.shared_keep = base.shared_key, base.shared_keep
             _order(g, base)
             return g
     g = _index(amap, levels, claims, reductions, None)
-    if b and _closed(g, b, k, len(reductions)):
+    if b and _prefix_closed(g, b, k) and _rest_closed(g, b, k, len(reductions)):
         g.shared, g.shared_routes = b, k
         g.shared_keep = (*claims[:b], *reductions[:k])
         g.shared_key = (key, b)
@@ -213,13 +213,15 @@ def _imported_prefix(
     return b, k
 
 
-def _closed(g: ClaimGraph, b: int, k: int, n_reductions: int) -> bool:
-    """Is the prefix closed (see ``ClaimGraph.shared``)?"""
+def _prefix_closed(g: ClaimGraph, b: int, k: int) -> bool:
+    """Do the prefix's routes read and conclude prefix claims only?"""
+    return not any(r.conclusion >= b or any(p >= b for p, _ in r.premises) for r in g.routes[:k])
+
+
+def _rest_closed(g: ClaimGraph, b: int, k: int, n_reductions: int) -> bool:
+    """Does no later route conclude a prefix claim (see ``ClaimGraph.shared``)?"""
     if len(g.routes) != n_reductions:
         return False  # a reduction was left out (unresolved name): no simple prefix
-    for r in g.routes[:k]:
-        if r.conclusion >= b or any(p >= b for p, _ in r.premises):
-            return False
     return all(r.conclusion >= b for r in g.routes[k:])
 
 

@@ -240,16 +240,11 @@ class Analysis:
         gc.disable()
         try:
             if holding:
-                pairs = [(r.claim, r.required) for r in holding]
                 base = _base_for(self)
                 done = False
                 if base is not None:
-                    shared = None
                     try:
-                        shared = _Sweep(self, pairs, base)
-                        support = self._supports([r.claim for r in holding])
-                        for res in holding:
-                            self._report(res, shared, support[res.claim])
+                        self._measure(holding, base)
                         done = True
                     except _BaseFull:
                         _forget(base, full=True)  # analysed whole below
@@ -257,19 +252,25 @@ class Analysis:
                         _forget(base)  # its tables may be half built
                         raise
                     finally:
-                        if shared is not None:
-                            shared.detach()
                         base.lock.release()
                 if not done:
-                    sweep = _Sweep(self, pairs)
-                    support = self._supports([r.claim for r in holding])
-                    for res in holding:
-                        self._report(res, sweep, support[res.claim])
+                    self._measure(holding, None)
             self._uniform_margins(holding)
         finally:
             if collecting:
                 gc.enable()
         return results
+
+    def _measure(self, holding: list[GoalResult], base: _Base | None) -> None:
+        """Run the sweep for the holding goals (on ``base`` when given) and
+        fill in their results."""
+        sweep = _Sweep(self, [(r.claim, r.required) for r in holding], base)
+        try:
+            support = self._supports([r.claim for r in holding])
+            for res in holding:
+                self._report(res, sweep, support[res.claim])
+        finally:
+            sweep.detach()  # (a map's own conditions out of the base's tables)
 
     def table(self) -> list[list[PremiseResult]]:
         """One shared (frozen) premise result per (need, baseline)."""
