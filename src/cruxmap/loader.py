@@ -547,29 +547,29 @@ class _MapBuilder:
         everything = claims | set(amap.reductions) | set(amap.objections)
         concluded = {r.conclusion for r in amap.reductions.values()}
 
-        def level(name: str | None, loc: Loc | None, what: str) -> None:
+        # ``what`` names the place, ``what.format(subject)``: built only for a
+        # name that does not resolve (a big map has tens of thousands of
+        # references, and nearly all of them resolve).
+        def level(name: str | None, loc: Loc | None, what: str, subject: str = "") -> None:
             if name is None or name in levels or loc is None:
                 return
             guess = dg.did_you_mean(name, levels)
             hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(amap.scale)
             self.diagnostics.append(
-                dg.at("CX004", loc, level=name, context=what, suggestion=hint)
+                dg.at("CX004", loc, level=name, context=what.format(subject), suggestion=hint)
             )  # fmt: skip
 
-        def claim(name: str, loc: Loc, what: str) -> None:
+        def claim(name: str, loc: Loc, what: str, subject: str = "") -> None:
             if name in claims:
                 return
             guess = dg.did_you_mean(name, claims)
             hint = f"did you mean `{guess}`?" if guess else f'declare it: `claim {name}: "..."`'
             self.diagnostics.append(
-                dg.at("CX002", loc, name=name, context=what, suggestion=hint)
+                dg.at("CX002", loc, name=name, context=what.format(subject), suggestion=hint)
             )  # fmt: skip
 
-        # (Names are tested here, before a message is built: a big map has
-        # tens of thousands of references and nearly all of them resolve.)
         for c in amap.claims.values():
-            if c.assume is not None and c.assume not in levels:
-                level(c.assume, c.attr_locs.get("assume"), f"the `assume` of `{c.id}`")
+            level(c.assume, c.attr_locs.get("assume"), "the `assume` of `{}`", c.id)
             if c.assume is not None and c.id in concluded:
                 loc = c.attr_locs.get("assume", c.loc)
                 self.diagnostics.append(
@@ -577,18 +577,14 @@ class _MapBuilder:
                           suggestion="remove the `assume`, or the reduction")
                 )  # fmt: skip
         for r in amap.reductions.values():
-            if r.conclusion not in claims:
-                claim(r.conclusion, r.conclusion_loc, f"reduction `{r.id}`")
-            if r.yields is not None and r.yields not in levels:
-                level(r.yields, r.attr_locs.get("yields"), f"the `yields` of `{r.id}`")
+            claim(r.conclusion, r.conclusion_loc, "reduction `{}`", r.id)
+            level(r.yields, r.attr_locs.get("yields"), "the `yields` of `{}`", r.id)
             for p in r.premises:
-                if p.claim not in claims:
-                    claim(p.claim, p.loc, f"reduction `{r.id}`")
-                if p.threshold is not None and p.threshold not in levels:
-                    level(p.threshold, p.threshold_loc, f"a threshold of `{r.id}`")
+                claim(p.claim, p.loc, "reduction `{}`", r.id)
+                level(p.threshold, p.threshold_loc, "a threshold of `{}`", r.id)
         for g in amap.goals:
             claim(g.claim, g.claim_loc, "a goal")
-            level(g.required, g.required_loc, f"the goal on `{g.claim}`")
+            level(g.required, g.required_loc, "the goal on `{}`", g.claim)
         for o in amap.objections.values():
             if o.against is None:
                 self.diagnostics.append(
@@ -606,7 +602,7 @@ class _MapBuilder:
                         else "name a claim, a reduction or an objection",
                     )
                 )  # fmt: skip
-            level(o.caps, o.attr_locs.get("caps"), f"the `caps` of `{o.id}`")
+            level(o.caps, o.attr_locs.get("caps"), "the `caps` of `{}`", o.id)
             if o.caps is not None and o.against in everything and o.against not in claims:
                 cloc = o.attr_locs.get("caps", o.loc)
                 self.diagnostics.append(

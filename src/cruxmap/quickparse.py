@@ -220,17 +220,9 @@ class _Lines:
             node.attr_locs["target"] = s
             return node
         levels, locs = [], []
-        at, stop = m.start("ids"), m.end("ids")
-        while at < stop:
-            lm = _LEVEL_ID.match(line, at, stop)
-            if lm is None:  # pragma: no cover - the whole line matched
-                raise _GiveUp
-            name = lm.group("id")
-            if name in KEYWORDS:
-                raise _GiveUp
-            levels.append(name)
+        for lm in _parts(_LEVEL_ID, line, m, "ids", "id"):
+            levels.append(lm.group("id"))
             locs.append(_loc((path, ln, lm.start("id") + 1, ln, lm.end("id") + 1)))
-            at = lm.end()
         return Scale(
             loc=_loc((path, ln, 1, ln, locs[-1].end_column)), levels=levels, level_locs=locs
         )
@@ -260,20 +252,13 @@ class _Lines:
             raise _GiveUp
         c_loc = _loc((path, ln, m.start("c") + 1, ln, m.end("c") + 1))
         premises = []
-        at, stop = m.start("ps"), m.end("ps")
-        while at < stop:
-            pm = _ONE_PREMISE.match(line, at, stop)
-            if pm is None:  # pragma: no cover - the whole line matched
-                raise _GiveUp
+        for pm in _parts(_ONE_PREMISE, line, m, "ps", "p", "t"):
             claim, level = pm.group("p"), pm.group("t")
-            if claim in KEYWORDS or level in KEYWORDS:
-                raise _GiveUp
             premises.append(Premise(
                 claim=claim, threshold=level,
                 loc=_loc((path, ln, pm.start("p") + 1, ln, pm.end("p") + 1)),
                 threshold_loc=None if level is None else _loc((path, ln, pm.start("t") + 1, ln, pm.end("t") + 1)),
             ))  # fmt: skip
-            at = pm.end()
         if rid is None:
             node = Reduction(loc=c_loc, id="", explicit_id=False, conclusion=conclusion,
                              conclusion_loc=c_loc, premises=premises)  # fmt: skip
@@ -306,17 +291,7 @@ class _Lines:
                 continue
             if s is not None:
                 raise _GiveUp
-            line = self.lines[ln - 1]
-            ids = []
-            at, stop = m.start("ids"), m.end("ids")
-            while at < stop:
-                im = _LIST_ID.match(line, at, stop)
-                if im is None:  # pragma: no cover - the whole line matched
-                    raise _GiveUp
-                if im.group("id") in KEYWORDS:
-                    raise _GiveUp
-                ids.append(im)
-                at = im.end()
+            ids = _parts(_LIST_ID, self.lines[ln - 1], m, "ids", "id")
             if want == "ids":
                 setattr(node, name, [im.group("id") for im in ids])
                 continue
@@ -326,6 +301,25 @@ class _Lines:
             node.attr_locs[name] = _loc((path, ln, im.start("id") + 1, ln, im.end("id") + 1))
             setattr(node, name, im.group("id"))
         self.attrs = []
+
+
+def _parts(
+    pattern: re.Pattern[str], line: str, m: re.Match[str], group: str, *names: str
+) -> list[re.Match[str]]:
+    """The consecutive matches of ``pattern`` that make up ``m``'s ``group``
+    (a list of levels, premises or IDs); give up if one of their ``names``
+    groups is a keyword."""
+    out = []
+    at, stop = m.start(group), m.end(group)
+    while at < stop:
+        part = pattern.match(line, at, stop)
+        if part is None:  # pragma: no cover - the whole line matched
+            raise _GiveUp
+        if any(part.group(n) in KEYWORDS for n in names):
+            raise _GiveUp
+        out.append(part)
+        at = part.end()
+    return out
 
 
 _GENERATED_ID = re.compile(r"[\w-]+$")
