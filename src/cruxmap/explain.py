@@ -1117,12 +1117,19 @@ def goal_status_lines(res: MapResult) -> list[str]:
         gr = res.results[c]
         head = f"{root}: goal `{goal.claim}`"
         if not gr.holds:
+            expected = ", as expected," if goal.expected == "fails" else ""
             out.append(
-                f"{head} fails at {lv[gr.baseline]} (needs {lv[gr.required]}); "
+                f"{head} fails{expected} at {lv[gr.baseline]} (needs {lv[gr.required]}); "
                 f"why: cruxmap explain {root} {goal.claim}"
             )
             continue
         parts = [f"{head} holds at {lv[gr.baseline]} (needs {lv[gr.required]})"]
+        if goal.expected == "fails":
+            parts[0] += (
+                ", fails with objections, as expected"
+                if res.standing and res.objection_values[c] < gr.required
+                else ", but is expected to fail"
+            )
         um = gr.uniform_margin
         parts.append("uniform margin unlimited" if um is None else f"uniform margin {um}")
         if gr.cut_sets:
