@@ -1,7 +1,7 @@
 """Lint rules: from a loaded map and its analysis to diagnostics.
 
 Structural rules (CX103, CX201-CX203) read the model and graph; robustness
-rules (CX101, CX102, CX104, CX105) read the analysis. Suppression comments
+rules (CX101, CX102, CX104-CX107) read the analysis. Suppression comments
 (``# cruxmap: ignore[CODE,...]``) and ``select``/``ignore`` settings are
 applied last, in one place.
 """
