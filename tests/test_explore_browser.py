@@ -133,7 +133,7 @@ def test_lowering_full_interp_fails_the_argument_as_made_only(interp: Opened) ->
     texts = interp.page.evaluate(
         f"Array.from(document.querySelectorAll('#{argued} text')).map(t => t.textContent)"
     )
-    assert "GOAL ≥ good: \u00d7 FAILS" in texts
+    assert "GOAL ≥ good: \u00d7 FAILS (expected)" in texts, texts
     assert interp.node("claim-aligned_repaired", "data-status") == "holds"
     # Not by colour alone (greyscale): a failing goal has a thick border, an
     # unreached claim a dotted one, a changed level says what it was.

@@ -95,6 +95,9 @@ _IDS = [
     "é",
     "reduction",
     "_u",
+    "fails",
+    "holds",
+    "fail",
 ]
 _WS = ["", " ", "  ", "\t", "\f", " \f "]
 _PIECES = [
@@ -102,7 +105,18 @@ _PIECES = [
     ":", ",", ">=", "<", "and", '"t"', '"# not a comment"', '""', '"""x"""', '"a\\"b"',
     "#c", "#1", "# note", "ab#2", *_IDS,
 ]  # fmt: skip
-_ATTRS = ["source", "because", "assume", "tags", "note", "yields", "against", "caps", "bogus"]
+_ATTRS = [
+    "source",
+    "because",
+    "assume",
+    "tags",
+    "note",
+    "yields",
+    "against",
+    "caps",
+    "expect",
+    "bogus",
+]
 
 
 @st.composite
@@ -175,6 +189,32 @@ def test_examples_both_ways() -> None:
                 "a reduces to b and\n", "claim a: \"x\"\u2028\n"):  # fmt: skip
         assert parse_lines(bad.split("\n"), "m.crux") is None, bad
         agree(bad)
+
+
+def test_goal_expectations_both_ways() -> None:
+    """``expect:`` under a goal: both parsers build the same goal, and a
+    value that is not `holds` or `fails` goes to the grammar's parser, whose
+    CX001 suggests the nearest value."""
+    for text in ("goal a >= good\n    expect: fails\n",
+                 "goal a >= good  # c\n    note: \"n\"\n    expect:holds  # why\n"):  # fmt: skip
+        assert agree(text)
+    doc, _ = parse_text("goal a >= good\n    expect: fails\n", "m.crux")
+    goal = doc.statements[0]
+    assert goal.expect == "fails" and goal.expected == "fails"  # type: ignore[union-attr]
+    assert goal.attr_locs["expect"][1:3] == (2, 13)
+    for bad, hint in (("goal a >= good\n    expect: fail\n", "did you mean `fails`?"),
+                      ("goal a >= good\n    expect: maybe\n", "write `expect: fails`"),
+                      ("goal a >= good\n    expect: fails, holds\n", "write `expect: fails`"),
+                      ('goal a >= good\n    expect: "fails"\n', "write `expect: fails`"),
+                      ('claim a: "x"\n    expect: fails\n', "a claim takes")):  # fmt: skip
+        assert parse_lines(bad.split("\n"), "m.crux") is None, bad
+        agree(bad)
+        diagnostics = parse_text(bad, "m.crux")[1]
+        assert [d.code for d in diagnostics] == ["CX001"], bad
+        assert hint in (diagnostics[0].suggestion or ""), (bad, diagnostics[0])
+    bare = parse_text("goal a >= good\n    expect: maybe\n", "m.crux")[1][0]
+    assert bare.message == "`expect` takes `holds` or `fails`, not `maybe`"
+    assert (bare.line, bare.column, bare.end_column) == (2, 13, 18)
 
 
 def test_parse_text_reports_what_the_grammar_reports() -> None:

@@ -264,10 +264,28 @@ class GoalResult:
     cut_sets_complete: bool | None = None
     uniform_margin: int | None = None
     holds: bool = False
+    #: What the map expects: ``"holds"`` (the default) or ``"fails"`` (a
+    #: critique's goal, ``expect: fails``).
+    expected: str = "holds"
 
     @property
     def status(self) -> str:
         return "holds" if self.holds else "fails"
+
+    @property
+    def as_expected(self) -> bool:
+        """The outcome is what the map expects (a goal expected to fail: it
+        fails here or with the standing objections); false blocks a check."""
+        from cruxmap.model import as_expected
+
+        return as_expected(self.expected, self.holds, self.with_objections.status == "holds")
+
+    @property
+    def verdict(self) -> str:
+        """The outcome in words, expectation included (``fails as expected``)."""
+        from cruxmap.model import verdict
+
+        return verdict(self.expected, self.holds, self.with_objections.status == "holds")
 
 
 class Result:
@@ -438,6 +456,7 @@ def _goal_results(res: MapResult) -> dict[str, GoalResult]:
             implicit=goal.implicit,
             with_objections=WithObjections(lv[wo], "holds" if wo >= gr.required else "fails"),
             holds=gr.holds,
+            expected=goal.expected,
         )
         if gr.holds:
             out[goal.claim] = GoalResult(

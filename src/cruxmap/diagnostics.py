@@ -369,6 +369,59 @@ Fix: add a route to the goal that does not go through the premise.
         subject=("goal",),
     ),
     Rule(
+        "CX106", "expected-failure-holds", _E,
+        "A goal marked `expect: fails` holds, at baseline and with the standing objections: the critique went stale.",
+        {"": "goal `{goal}` is expected to fail but holds at {reached} (needs {required}): the critique went stale"},
+        """\
+A critique map records an argument in order to show that it fails, and says
+so with `expect: fails` under the goal. The goal now holds, at baseline and
+with every standing objection applied, so the map no longer shows what it
+says it shows: a premise was strengthened, an objection was answered, or a
+threshold was lowered. Reported at the goal.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"
+        assume: great
+    alignment reduces to interp >= good
+    goal alignment >= good    # CX106: expected to fail, but holds at perfect
+        expect: fails
+
+Fix: restore the weakness the critique is about, or, if the argument now
+holds, delete the `expect: fails` line.
+""",
+        subject=("goal",),
+    ),
+    Rule(
+        "CX107", "goal-fails-as-expected", _I,
+        "A goal marked `expect: fails` fails, as expected (at baseline, or with the standing objections).",
+        {
+            "": "goal `{goal}` fails, as expected: needs {required}, reaches {reached}: {why}",
+            "objections": "goal `{goal}` fails once the standing objections are applied, as "
+            "expected: needs {required}, reaches {level}: {why}; standing: {objections}",
+        },
+        """\
+The goal fails, and the map says it should (`expect: fails`): a critique map
+records an argument to show where it breaks. The failure is reported for
+information instead of as CX102 (at baseline) or CX104 (once the standing
+objections are applied), and it does not make the check fail. If the goal
+ever holds in both, CX106 says the critique went stale.
+
+Example:
+
+    claim alignment: "aligned"
+    claim interp: "interpretability succeeds"
+        assume: partial
+    alignment reduces to interp >= great
+    goal alignment >= good    # CX107: goal `alignment` fails, as expected
+        expect: fails
+
+Fix: nothing to fix; this is what the map is for.
+""",
+        subject=("goal",),
+    ),
+    Rule(
         "CX201", "unused-claim", _I,
         "Claim declared but never used (in no reduction, goal or objection).",
         {"": "claim `{claim}` is declared but never used"},

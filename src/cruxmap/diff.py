@@ -99,6 +99,7 @@ def facts(result: Result | None, m: Map, rewrite: Callable[[str], str] | None = 
             "required": g.required,
             "value": g.value,
             "status": g.status,
+            "expected": g.expected,
             "with_objections": {
                 "level": g.with_objections.level,
                 "status": g.with_objections.status,
@@ -228,12 +229,29 @@ def _map_summary(f: Facts) -> dict[str, Any]:
 
 def _goal_summary(g: Facts) -> dict[str, Any]:
     brittle = sorted(p for p, pr in (g["premises"] or {}).items() if pr["brittle"])
-    return {
-        "required": g["required"],
-        "value": g["value"],
-        "status": g["status"],
-        "brittle": brittle,
-    }
+    out = {"required": g["required"], "value": g["value"], "status": g["status"]}
+    return {**out, **_goal_status(g), "brittle": brittle}
+
+
+def _goal_status(g: Facts) -> dict[str, Any]:
+    """A goal's ``status``, ``value`` and ``required``, and ``expected``
+    only for a goal its map expects to fail (other entries stay as they were)."""
+    out = {"status": g["status"], "value": g["value"], "required": g["required"]}
+    if g.get("expected", "holds") != "holds":
+        out["expected"] = g["expected"]
+    return out
+
+
+def _as_expected(g: Facts) -> bool:
+    """The goal's outcome is what its map expects (see model.as_expected)."""
+    from cruxmap.model import as_expected
+
+    holds_wo = g["with_objections"]["status"] == "holds"
+    return as_expected(g.get("expected", "holds"), g["status"] == "holds", holds_wo)
+
+
+#: The kinds that say whether a goal expected to fail still does.
+_EXPECTATION_KINDS = ("goal_status", "with_objections")
 
 
 def _goal_changes(old: Facts, new: Facts) -> list[Change]:
@@ -249,24 +267,38 @@ def _goal_changes(old: Facts, new: Facts) -> list[Change]:
             out.append(Change("goal_removed", effect, _goal_summary(go), None, goal=name))
             continue
 
+        # A goal its map expects to fail (a critique): what matters is
+        # whether it still fails as expected; its robustness is not what the
+        # map defends, so premise and cut-set changes are never regressions.
+        critique = "fails" in (go.get("expected"), gn.get("expected"))
+        ok_o, ok_n = _as_expected(go), _as_expected(gn)
+
         def add(kind: str, effect: str, a: Any, b: Any, subject: str | None = None) -> None:
+            if critique and effect == "regression" and kind not in _EXPECTATION_KINDS:  # noqa: B023
+                effect = "worse"
             out.append(Change(kind, effect, a, b, goal=name, subject=subject))  # noqa: B023
 
         if go["required"] != gn["required"]:
             add("goal_required", "neutral", go["required"], gn["required"])
-        if go["status"] != gn["status"]:
+        if go.get("expected", "holds") != gn.get("expected", "holds"):
             add(
-                "goal_status",
-                "regression" if gn["status"] == "fails" else "better",
-                {"status": go["status"], "value": go["value"], "required": go["required"]},
-                {"status": gn["status"], "value": gn["value"], "required": gn["required"]},
+                "goal_expected", "neutral", go.get("expected", "holds"), gn.get("expected", "holds")
             )
+        if go["status"] != gn["status"]:
+            # A goal that stops being what its map expects is the regression
+            # (for a goal expected to hold: it stops holding).
+            effect = "neutral" if ok_o == ok_n else "regression" if ok_o else "better"
+            add("goal_status", effect, _goal_status(go), _goal_status(gn))
         elif go["value"] != gn["value"]:
             down = _rank(sn, gn["value"]) < _rank(so, go["value"])
             add("goal_level", "worse" if down else "better", go["value"], gn["value"])
         wo, wn = go["with_objections"], gn["with_objections"]
         if wo != wn:
-            if wo["status"] != wn["status"]:
+            if critique and ok_o != ok_n and go["status"] == gn["status"]:
+                effect = "regression" if ok_o else "better"
+            elif critique and wo["status"] != wn["status"]:
+                effect = "neutral"
+            elif wo["status"] != wn["status"]:
                 effect = "worse" if wn["status"] == "fails" else "better"
             else:
                 effect = "worse" if _rank(sn, wn["level"]) < _rank(so, wo["level"]) else "better"
@@ -468,6 +500,7 @@ GOAL_KINDS = (
     "goal_status",
     "goal_level",
     "goal_required",
+    "goal_expected",
     "with_objections",
     "premise_brittle",
     "premise_not_brittle",
@@ -576,6 +609,8 @@ def _goal_state(g: Mapping[str, Any] | None) -> str:
         return ""
     if g["status"] == "not analysed":
         return "not analysed"
+    if g.get("expected") == "fails":
+        return f"{g['status']} at {g['value']} (expected to fail)"
     return f"{g['status']} at {g['value']}"
 
 
@@ -609,10 +644,15 @@ def describe(c: Change) -> tuple[str, str, str]:
         return "goal removed", f"needs {o['required']}; {_goal_state(o)}" + _brittle_tail(o), ""
     if k == "goal_required":
         return "required level", o, n
+    if k == "goal_expected":
+        return "expected outcome (`expect:`)", f"expected to {o[:-1]}", f"expected to {n[:-1]}"
     if k == "goal_status":
         what = {"regression": "goal stops holding", "better": "goal now holds"}.get(
             c.effect, "goal status"
         )
+        if "fails" in (o.get("expected"), n.get("expected")) and c.effect != "neutral":
+            what = {"regression": "expected failure now holds (the critique went stale)",
+                    "better": "goal fails again, as expected"}[c.effect]  # fmt: skip
         return what, _goal_state(o), _goal_state(n)
     if k == "goal_level":
         return "level reached", o, n

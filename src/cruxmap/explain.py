@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cruxmap.model import as_expected
+
 if TYPE_CHECKING:
     import argparse
 
@@ -375,6 +377,8 @@ class GoalExplanation:
     #: Index-keyed robustness result for a holding goal.
     result: Any
     with_objections: int
+    #: ``expect:`` of the goal: ``"fails"`` for a critique's goal.
+    expected: str = "holds"
     repairs: RepairSearch | None = None
     #: Single thresholds whose lowering makes a failing goal hold, and
     #: whether all were tried.
@@ -414,6 +418,7 @@ def explain_goals(
             text=claim.text if claim is not None else None,
             result=gr,
             with_objections=res.objection_values[c] if res.objection_values else gr.baseline,
+            expected=goal.expected,
         )
         if repairs:
             from cruxmap import repairs as rp
@@ -547,8 +552,15 @@ def goal_header(ex: Explainer, e: GoalExplanation, style: Style) -> str:
     lv = ex.level
     name = ex.name(e.claim)
     head = f"goal {style.bold(name)} >= {lv(e.required)}: "
-    if e.holds:
+    critique = e.expected == "fails"
+    if e.holds and critique and not _fails_with_objections(ex, e):
+        head += style.bad(
+            f"holds at {lv(e.value)}, but is expected to fail (the critique went stale)"
+        )
+    elif e.holds:
         head += style.good(f"holds at {lv(e.value)}")
+    elif critique:
+        head += style.bold(f"fails at {lv(e.value)}, as expected")
     else:
         head += style.bad(f"FAILS at {lv(e.value)}")
     if e.implicit:
@@ -556,6 +568,11 @@ def goal_header(ex: Explainer, e: GoalExplanation, style: Style) -> str:
     if e.baseline != e.value:
         head += f" (baseline {lv(e.baseline)})"
     return head
+
+
+def _fails_with_objections(ex: Explainer, e: GoalExplanation) -> bool:
+    """The goal fails once the standing objections are applied."""
+    return bool(ex.res.standing) and e.with_objections < e.required
 
 
 def render_text(
@@ -587,6 +604,8 @@ def render_text(
         wo = e.with_objections
         if ex.res.standing and not ex.applied:
             status = "holds" if wo >= e.required else "fails"
+            if status == "fails" and e.expected == "fails":
+                status = "fails, as expected,"
             out.append(
                 f"With the standing objections applied: {status} at {lv(wo)} "
                 f"({', '.join(ex.res.standing)})"
@@ -828,6 +847,8 @@ def to_json(
             "value": lv(e.value),
             "baseline": lv(e.baseline),
             "status": "holds" if e.holds else "fails",
+            "expected": e.expected,
+            "as_expected": as_expected(e.expected, e.holds, not _fails_with_objections(ex, e)),
             "implicit": e.implicit,
             "with_objections": {
                 "level": lv(e.with_objections),
@@ -1117,12 +1138,19 @@ def goal_status_lines(res: MapResult) -> list[str]:
         gr = res.results[c]
         head = f"{root}: goal `{goal.claim}`"
         if not gr.holds:
+            expected = ", as expected," if goal.expected == "fails" else ""
             out.append(
-                f"{head} fails at {lv[gr.baseline]} (needs {lv[gr.required]}); "
+                f"{head} fails{expected} at {lv[gr.baseline]} (needs {lv[gr.required]}); "
                 f"why: cruxmap explain {root} {goal.claim}"
             )
             continue
         parts = [f"{head} holds at {lv[gr.baseline]} (needs {lv[gr.required]})"]
+        if goal.expected == "fails":
+            parts[0] += (
+                ", fails with objections, as expected"
+                if res.standing and res.objection_values[c] < gr.required
+                else ", but is expected to fail"
+            )
         um = gr.uniform_margin
         parts.append("uniform margin unlimited" if um is None else f"uniform margin {um}")
         if gr.cut_sets:

@@ -130,7 +130,13 @@ def model(
         "leaf": [g.is_leaf(i) for i in range(len(g.names))],
         "routes": routes,
         "comps": [[comp, cyc] for comp, cyc in zip(g.components, g.cyclic, strict=True)],
-        "goals": [[g.index[goal.claim], lv[goal.required], goal.implicit] for goal in res.goals],
+        # A fourth item, true, for a goal the map expects to fail (written
+        # only then, so that other pages stay as they were).
+        "goals": [
+            [g.index[goal.claim], lv[goal.required], goal.implicit]
+            + ([True] if goal.expected == "fails" else [])
+            for goal in res.goals
+        ],
         "objections": objections,
         "claims": claims,
         "depth": depth,

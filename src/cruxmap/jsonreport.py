@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cruxmap.model import as_expected
+
 if TYPE_CHECKING:
     from cruxmap.api import Result
     from cruxmap.graph import ClaimGraph
@@ -96,11 +98,14 @@ def _head(res: MapResult, goal: Goal, gr: GoalResult) -> dict[str, Any]:
     """A goal's entry up to ``premises``."""
     assert res.graph is not None
     lv = res.graph.levels
+    with_objections = res.objection_values[gr.claim] >= gr.required
     return {
         "required": lv[gr.required],
         "value": lv[gr.baseline],
         "baseline": lv[res.base_values[gr.claim]],
         "status": "holds" if gr.holds else "fails",
+        "expected": goal.expected,
+        "as_expected": as_expected(goal.expected, gr.holds, with_objections),
         "implicit": goal.implicit,
     }
 

@@ -1,7 +1,7 @@
 """Lint rules: from a loaded map and its analysis to diagnostics.
 
 Structural rules (CX103, CX201-CX203) read the model and graph; robustness
-rules (CX101, CX102, CX104, CX105) read the analysis. Suppression comments
+rules (CX101, CX102, CX104-CX107) read the analysis. Suppression comments
 (``# cruxmap: ignore[CODE,...]``) and ``select``/``ignore`` settings are
 applied last, in one place.
 """
@@ -175,6 +175,9 @@ def _spof(name: str, margin: int, breaks_at: str) -> str:
     return f"`{name}` (slack {margin} step{'s' if margin != 1 else ''}, fails at {breaks_at})"
 
 
+_EXPECTED = "nothing to fix: the map expects this goal to fail (`expect: fails`)"
+
+
 def _robustness_rules(res: MapResult) -> list[Diagnostic]:
     # Only a failing goal needs the explainer: a clean map never imports it.
     from cruxmap.explain import objection_effects, why_goal_fails
@@ -189,16 +192,27 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
         c = g.index[goal.claim]
         gr = res.results[c]
         where: Loc = goal.loc
+        # A critique map's goal (`expect: fails`): its failure is information
+        # (CX107), and its holding is the error (CX106).
+        critique = goal.expect == "fails"
         if not gr.holds:
             out.append(
                 dg.at(
-                    "CX102", where, goal=goal.claim, required=lv[gr.required], reached=lv[gr.baseline],
-                    why=why_goal_fails(res, c, gr.required),
-                    suggestion="strengthen a premise, lower a threshold, or add an alternative route "
-                    "(`cruxmap explain --repairs` lists the smallest raises)",
+                    "CX107" if critique else "CX102", where, goal=goal.claim, required=lv[gr.required],
+                    reached=lv[gr.baseline], why=why_goal_fails(res, c, gr.required),
+                    suggestion=_EXPECTED if critique else "strengthen a premise, lower a threshold, "
+                    "or add an alternative route (`cruxmap explain --repairs` lists the smallest raises)",
                 )
             )  # fmt: skip
             continue
+        if critique and not (res.standing and res.objection_values[c] < gr.required):
+            out.append(
+                dg.at(
+                    "CX106", where, goal=goal.claim, required=lv[gr.required], reached=lv[gr.baseline],
+                    suggestion="restore the weakness the critique shows, or delete `expect: fails` "
+                    "if the argument now holds",
+                )
+            )  # fmt: skip
         brittle = gr.with_margin(0)
         for p in brittle:
             claim = amap.claims[g.names[p]]
@@ -241,10 +255,12 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
             )
             out.append(
                 dg.at(
-                    "CX104", where, goal=goal.claim, level=lv[with_obj], required=lv[gr.required],
+                    "CX107" if critique else "CX104", where, goal=goal.claim, level=lv[with_obj],
+                    required=lv[gr.required], form="objections" if critique else "",
                     why=why, objections=objection_effects(res, relevant),
                     subject=(goal.claim, *relevant),
-                    suggestion="answer an objection with a rebuttal (`objection ...` with `against:` it), or repair the argument",
+                    suggestion=_EXPECTED if critique else "answer an objection with a rebuttal "
+                    "(`objection ...` with `against:` it), or repair the argument",
                 )
             )  # fmt: skip
     return out

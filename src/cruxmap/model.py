@@ -97,8 +97,38 @@ class Goal(Node):
     claim_loc: Loc
     required_loc: Loc
     note: str | None = None
+    #: ``expect:`` as written: ``"fails"`` for a goal recorded to show that
+    #: it fails (a critique); ``None`` (not written) or ``"holds"`` otherwise.
+    expect: str | None = None
     #: True for goals the SPEC derives when a map declares none.
     implicit: bool = False
+
+    @property
+    def expected(self) -> str:
+        """What the map expects of the goal: ``"holds"`` (the default) or ``"fails"``."""
+        return self.expect or "holds"
+
+
+def as_expected(expected: str, holds: bool, holds_with_objections: bool) -> bool:
+    """Whether a goal's outcome is what its map expects: a goal expected to
+    hold must hold (in the analysed scenario); one expected to fail (a
+    critique) must fail there or once the standing objections are applied."""
+    if expected == "fails":
+        return not (holds and holds_with_objections)
+    return holds
+
+
+def verdict(expected: str, holds: bool, holds_with_objections: bool) -> str:
+    """A goal's outcome in words, its expectation included: ``holds``,
+    ``fails``, ``fails as expected``, ``fails with objections, as expected``
+    or ``holds, expected to fail`` (a stale critique)."""
+    if expected != "fails":
+        return "holds" if holds else "fails"
+    if not holds:
+        return "fails as expected"
+    if not holds_with_objections:
+        return "fails with objections, as expected"
+    return "holds, expected to fail"
 
 
 @dataclass(slots=True, kw_only=True)

@@ -38,7 +38,7 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
-from cruxmap.quickparse import ATTRIBUTES, KEYWORDS, generated_id_references
+from cruxmap.quickparse import ATTRIBUTES, CHOICES, KEYWORDS, generated_id_references
 from cruxmap.quickparse import decode as decode  # (re-exported: the entry points)
 from cruxmap.quickparse import parse_text as parse_text
 
@@ -550,7 +550,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
 
 _TEXT_ATTRIBUTE = re.compile(r"^[ \t]+(source|because|note)[ \t]*:[ \t]*([^\s\"].*?)[ \t]*$")
 _ATTRIBUTE_IN_COLUMN_1 = re.compile(
-    r"^(source|assume|tags|note|because|yields|against|caps)[ \t]*:"
+    r"^(source|assume|tags|note|because|yields|against|caps|expect)[ \t]*:"
 )
 
 
@@ -568,6 +568,11 @@ def _attribute_hint(lines: list[str], line: int) -> str | None:
     if m:
         return f"attribute lines are indented under their statement: `    {m.group(1)}: ...`"
     return None
+
+
+def _one_of(name: str) -> str:
+    """The values a choice attribute takes, in words (``holds` or `fails``)."""
+    return " or ".join(f"`{v}`" for v in CHOICES[name])
 
 
 def _usage_hint(lines: list[str], line: int) -> str | None:
@@ -768,11 +773,21 @@ class _Builder(Transformer[Token, Any]):
                     )
                     continue
                 values[name] = str(value)
-            elif want in ("level", "id"):
+            elif want in ("level", "id", "choice"):
                 if vkind != "ids" or len(value) != 1:
                     tok = value[0] if vkind == "ids" else value.token
-                    thing = "a level" if want == "level" else "one ID"
-                    self._error(tok, f"`{name}` takes {thing}", f"write `{name}: NAME`")
+                    if want == "choice":
+                        thing, example = _one_of(name), CHOICES[name][-1]
+                    else:
+                        thing, example = ("a level" if want == "level" else "one ID"), "NAME"
+                    self._error(tok, f"`{name}` takes {thing}", f"write `{name}: {example}`")
+                    continue
+                if want == "choice" and value[0].value not in CHOICES[name]:
+                    guess = dg.did_you_mean(value[0].value, set(CHOICES[name]))
+                    self._error(
+                        value[0], f"`{name}` takes {_one_of(name)}, not `{value[0].value}`",
+                        f"did you mean `{guess}`?" if guess else f"write `{name}: {CHOICES[name][-1]}`",
+                    )  # fmt: skip
                     continue
                 node.attr_locs[name] = _loc(self.path, value[0])
                 values[name] = value[0].value

@@ -50,11 +50,14 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
         "source": "string",
         "note": "string",
     },
-    "goal_stmt": {"note": "string"},
+    "goal_stmt": {"expect": "choice", "note": "string"},
     "objection_stmt": {"against": "id", "caps": "level", "source": "string", "note": "string"},
     "import_stmt": {},
     "scale_stmt": {},
 }
+
+#: The values a ``choice`` attribute takes, the default first.
+CHOICES: dict[str, tuple[str, ...]] = {"expect": ("holds", "fails")}
 
 #: The grammar's keywords: an ID spelled like one is a keyword to its lexer.
 KEYWORDS = frozenset(
@@ -295,9 +298,11 @@ class _Lines:
             if want == "ids":
                 setattr(node, name, [im.group("id") for im in ids])
                 continue
-            if len(ids) != 1:  # a level or one ID
+            if len(ids) != 1:  # a level, one ID or a choice
                 raise _GiveUp
             im = ids[0]
+            if want == "choice" and im.group("id") not in CHOICES[name]:
+                raise _GiveUp
             node.attr_locs[name] = _loc((path, ln, im.start("id") + 1, ln, im.end("id") + 1))
             setattr(node, name, im.group("id"))
         self.attrs = []

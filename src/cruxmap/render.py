@@ -208,6 +208,9 @@ def wrap(text: str, width: int = WRAP, limit: int = MAX_TEXT) -> list[str]:
 #: Fill and border colours; every colour comes with a second channel below.
 HOLDS = ("#dcefd8", "#2e7d32")
 FAILS = ("#f6cfcf", "#b71c1c")
+#: A goal that fails as its map expects (``expect: fails``, a critique): not
+#: an alarm, so neither red nor green.
+EXPECTED_FAIL = ("#e6e9f0", "#455a64")
 BRITTLE = ("#ffe2b3", "#d35400")
 PLAIN = ("#ffffff", "#546e7a")
 NOT_REACHED = ("#eeeeee", "#9e9e9e")
@@ -381,8 +384,9 @@ class _Ctx:
     amap: ArgumentMap
     view: View
     prefix: str
-    #: Goal claim index -> declared goal (for required level and implicit flag).
-    goal_of: dict[int, tuple[int, bool]]
+    #: Goal claim index -> declared goal (required level, implicit flag, and
+    #: whether the map expects it to fail).
+    goal_of: dict[int, tuple[int, bool, bool]]
     lines: list[str] = field(default_factory=list)
 
 
@@ -441,13 +445,23 @@ def _claim(ctx: _Ctx, c: int) -> None:
     # Goal status comes first: it is what the map is for.
     status_rows: list[str] = []
     if c in ctx.goal_of:
-        required, implicit = ctx.goal_of[c]
+        required, implicit, critique = ctx.goal_of[c]
         gr = view.results[c]
         classes.append("goal")
         peripheries = "2"
         req = html_text(g.levels[required])
         kind = "default goal" if implicit else "GOAL"
-        if gr.holds:
+        wo_fails = c in view.with_objections and view.with_objections[c] < required
+        if critique and not gr.holds:
+            fill, border = EXPECTED_FAIL
+            classes += ["fails", "expected"]
+            verdict = f"{ICON_FAILS} FAILS (expected)"
+        elif critique and not wo_fails:
+            fill, border = FAILS
+            classes += ["holds", "stale"]
+            verdict = "HOLDS, expected to fail"
+            penwidth = "2.5"
+        elif gr.holds:
             fill, border = HOLDS
             classes.append("holds")
             verdict = "HOLDS"
@@ -477,7 +491,7 @@ def _claim(ctx: _Ctx, c: int) -> None:
         if c in view.with_objections:
             wo = view.with_objections[c]
             ok = wo >= required
-            word = "holds" if ok else f"{ICON_FAILS} FAILS"
+            word = "holds" if ok else f"{ICON_FAILS} FAILS" + (" (expected)" if critique else "")
             status_rows.append(
                 _row(_small(f"with standing objections: {word} ({html_text(g.levels[wo])})"))
             )
@@ -724,9 +738,10 @@ def _objection(ctx: _Ctx, oid: str, status: Status) -> None:
 def _body(res: MapResult, view: View, prefix: str) -> list[str]:
     g = view.graph
     implicit = {goal.claim for goal in res.goals if goal.implicit}
+    critiques = {goal.claim for goal in res.goals if goal.expected == "fails"}
     shown, routes = view.shown, view.shown_routes
     goal_of = {
-        c: (gr.required, g.names[c] in implicit)
+        c: (gr.required, g.names[c] in implicit, g.names[c] in critiques)
         for c, gr in view.results.items()
         if shown is None or c in shown
     }
@@ -775,7 +790,15 @@ _HEADER = """digraph cruxmap {{
 """
 
 
-def _legend(scale: Sequence[str], prefix: str = "") -> list[str]:
+def _critique(res: MapResult) -> bool:
+    """The map expects some goal to fail (``expect: fails``)."""
+    return any(goal.expected == "fails" for goal in res.goals)
+
+
+def _legend(scale: Sequence[str], prefix: str = "", *, critique: bool = False) -> list[str]:
+    """The legend table; ``critique``: a goal expected to fail is drawn (its
+    row is shown only then, so other drawings stay as they were)."""
+
     def swatch(fill: str, border: str, style: str, text: str) -> str:
         return (
             f'<TR><TD BGCOLOR="{fill}" BORDER="1" COLOR="{border}" STYLE="{style}" '
@@ -789,6 +812,9 @@ def _legend(scale: Sequence[str], prefix: str = "") -> list[str]:
                "goal (double border) that holds: HOLDS"),
         swatch(FAILS[0], FAILS[1], "rounded",
                f"goal that fails: {ICON_FAILS} FAILS, thick border"),
+        *([swatch(EXPECTED_FAIL[0], EXPECTED_FAIL[1], "rounded",
+                  f"goal the map expects to fail (a critique): {ICON_FAILS} FAILS (expected)")]
+          if critique else []),
         swatch(BRITTLE[0], BRITTLE[1], "dashed",
                f"brittle premise: {ICON_BRITTLE} BRITTLE, dashed border (margin 0)"),
         swatch(PLAIN[0], PLAIN[1], "rounded",
@@ -901,7 +927,7 @@ def to_dot(
     rankdir = direction([view.graph])
     lines = [_HEADER.format(title=_title(name, view.title), rankdir=rankdir, big=_big([res]))]
     lines.extend(_body(res, view, ""))
-    lines.extend(_legend(res.amap.scale))
+    lines.extend(_legend(res.amap.scale, critique=_critique(res)))
     lines.append("}\n")
     return "\n".join(lines)
 
@@ -926,6 +952,7 @@ def to_dot_combined(
         )
     ]
     scales: list[str] = []
+    critique = any(_critique(res) for _, res in items)
     for i, (name, res) in enumerate(items, 1):
         local = {k: v for k, v in (overrides or {}).items() if k in res.amap.claims}
         view = build_view(
@@ -941,7 +968,7 @@ def to_dot_combined(
         lines.append("  }")
         if not scales:
             scales = list(res.amap.scale)
-    lines.extend(_legend(scales))
+    lines.extend(_legend(scales, critique=critique))
     lines.append("}\n")
     return "\n".join(lines)
 

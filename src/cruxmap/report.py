@@ -66,6 +66,16 @@ class GoalReport(_Model):
     value: str = Field(description="level reached in the analysed scenario")
     baseline: str = Field(description="level reached with no scenario and no objections applied")
     status: Literal["holds", "fails"] = Field(description="in the analysed scenario")
+    expected: Literal["holds", "fails"] = Field(
+        default="holds",
+        description="what the map expects (`expect:` under the goal): `fails` for a "
+        "critique that records an argument to show it failing",
+    )
+    as_expected: bool = Field(
+        description="the outcome is what the map expects: a goal expected to hold holds; "
+        "one expected to fail fails, in the analysed scenario or with the standing "
+        "objections (false for a goal that blocks the check: CX102 or CX106)"
+    )
     implicit: bool = Field(default=False, description="a default goal (the map declares none)")
     premises: dict[str, PremiseReport] | None = Field(
         default=None,

@@ -30,6 +30,7 @@ from cruxmap.lsp.index import (
     Refused,
 )
 from cruxmap.model import Claim, Goal, Import, Objection, Reduction, Scale
+from cruxmap.quickparse import CHOICES
 
 if TYPE_CHECKING:
     from cruxmap.lsp.analysis import Analyses, MapAnalysis
@@ -504,6 +505,13 @@ class Features:
                         label=word, kind=lsp.CompletionItemKind.Keyword, detail=snippet
                     )
                 )
+        for key, values in CHOICES.items():
+            if f"choice:{key}" in want:
+                for i, value in enumerate(values):
+                    items.append(lsp.CompletionItem(
+                        label=value, kind=lsp.CompletionItemKind.EnumMember, sort_text=f"{i:04d}",
+                        detail=_CHOICE_HELP[key][value][0], documentation=_CHOICE_HELP[key][value][1],
+                    ))  # fmt: skip
         if "reduces" in want:
             items.append(
                 lsp.CompletionItem(label="reduces to", kind=lsp.CompletionItemKind.Keyword)
@@ -549,7 +557,14 @@ class Features:
         analysis = self.analyses.primary(path)
         role = _role(text[:start])
         body: str | None = None
-        if ix.is_keyword(name) and name in ("reduces", "to", "reduction"):
+        choice = re.match(r"^[ \t]+([\w-]+)\s*:", text)
+        if (
+            choice
+            and choice.group(1) in CHOICES
+            and (start < choice.end() or name in CHOICES[choice.group(1)])
+        ):
+            body = self._hover_choice(path, line, choice.group(1), analysis)
+        elif ix.is_keyword(name) and name in ("reduces", "to", "reduction"):
             body = self._hover_reduction(path, line, analysis)
         elif ix.is_keyword(name) and name == "goal":
             st = self._statement_at(path, line)
@@ -581,6 +596,26 @@ class Features:
         return lsp.Hover(
             contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=body), range=rng
         )
+
+    def _hover_choice(
+        self, path: Path, line: int, key: str, analysis: MapAnalysis | None
+    ) -> str | None:
+        """What an ``expect:`` line means, and whether the goal is as expected."""
+        st = self._statement_at(path, line)
+        if key != "expect" or not isinstance(st, Goal):
+            return None
+        parts = [f"**expect** {md.code(st.expected)}: {_CHOICE_HELP[key][st.expected][1]}"]
+        if analysis is not None and analysis.result is not None and analysis.result.analysed:
+            goal = analysis.result.goals.get(st.claim)
+            if goal is not None:
+                parts.append(
+                    f"goal {md.code(st.claim)} >= {md.code(goal.required)}: **{goal.verdict}** "
+                    f"at {md.code(goal.value)} (with the standing objections: "
+                    f"{goal.with_objections.status} at {md.code(goal.with_objections.level)})"
+                )
+        else:
+            parts.append(self._status_line(analysis) or "")
+        return "\n\n".join(p for p in parts if p)
 
     def _statement_at(self, path: Path, line: int) -> object | None:
         idx = self.project.latest(path)
@@ -629,7 +664,7 @@ class Features:
         rows = []
         for gname, goal in res.goals.items():
             if gname == name:
-                rows.append(f"- goal {md.code(gname)} >= {md.code(goal.required)}: **{goal.status}** at {md.code(goal.value)}"
+                rows.append(f"- goal {md.code(gname)} >= {md.code(goal.required)}: **{goal.verdict}** at {md.code(goal.value)}"
                             + (f", uniform margin {_margin(goal.uniform_margin)}" if goal.holds else ""))  # fmt: skip
                 continue
             premise = (goal.premises or {}).get(name)
@@ -803,7 +838,7 @@ class Features:
                     hint(
                         loc.line - 1,
                         loc.column - 1 + len(st.required),
-                        f"{OPEN}{g.status} at {g.value}{CLOSE}",
+                        f"{OPEN}{g.verdict} at {g.value}{CLOSE}",
                     )
         return hints
 
@@ -974,6 +1009,25 @@ def _premise_margin(res: object, claim: str) -> str:
     return f", margin {'∞' if m is None else m} for {gname}"
 
 
+#: Per choice attribute and value: (completion detail, what it means).
+_CHOICE_HELP: dict[str, dict[str, tuple[str, str]]] = {
+    "expect": {
+        "holds": (
+            "the goal is expected to hold (the default)",
+            "the map argues for this goal: if it fails, the check fails (CX102). "
+            "The same as writing no `expect:` line.",
+        ),
+        "fails": (
+            "a critique: the goal is expected to fail",
+            "the map records this argument to show that it fails (a critique). Its "
+            "failure, in the scenario analysed or once the standing objections are "
+            "applied, is information (CX107) and does not fail the check; if it holds "
+            "in both, CX106 says the critique went stale.",
+        ),
+    },
+}
+
+
 def _role(before: str) -> str | None:
     """Whether the word after ``before`` (its line up to the word) is a level."""
     b = before.rstrip()
@@ -1001,6 +1055,8 @@ def _expected(prefix: str, lines: list[str], line: int) -> set[str]:
             return {"level"}
         if key == "against" and re.fullmatch(r"[\w-]*", value):
             return {CLAIM, REDUCTION, OBJECTION}
+        if key in CHOICES and re.fullmatch(r"[\w-]*", value):
+            return {f"choice:{key}"}
         return set()
     if re.match(r"^[ \t]+[\w-]*$", prefix):
         return {"attribute"}

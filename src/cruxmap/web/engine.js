@@ -13,7 +13,7 @@
  *   assume: [level index...]     leaf: [bool...]
  *   routes: [{id, c: conclusion, p: [[premise, threshold]...], y: yields}]
  *   comps: [[[claim...], cyclic]...]  (premises first)
- *   goals: [[claim, required, implicit]...]
+ *   goals: [[claim, required, implicit, expectFails?]...]
  *   objections: [{id, against, kind: "claim"|"route"|"objection"|"none", t, caps}]
  *   depth, maxOrder
  */
@@ -429,6 +429,8 @@ var CruxEngine = (function () {
         claim: c,
         required: req,
         implicit: !!gl[2],
+        // `expect: fails`: the map records this goal to show it failing.
+        expectFails: !!gl[3],
         value: values[c],
         holds: values[c] >= req,
         withObjections: withObjections[c],

@@ -18,6 +18,7 @@
   // render.py's palette and icons: every colour comes with a second channel.
   var HOLDS = ["#dcefd8", "#2e7d32"];
   var FAILS = ["#f6cfcf", "#b71c1c"];
+  var EXPECTED_FAIL = ["#e6e9f0", "#455a64"];
   var BRITTLE = ["#ffe2b3", "#d35400"];
   var PLAIN = ["#ffffff", "#546e7a"];
   var NOT_REACHED = ["#eeeeee", "#9e9e9e"];
@@ -322,18 +323,30 @@
     if (k !== undefined) {
       var g = view.goals[k];
       var kind = g.implicit ? "default goal" : "GOAL";
-      var verdict = g.holds ? "HOLDS" : ICON_FAILS + " FAILS";
+      var woFails = g.withObjections < g.required && view.standing.length > 0;
+      var stale = g.expectFails && g.holds && !woFails;
+      var verdict = g.holds ? (stale ? "HOLDS, expected to fail" : "HOLDS") : ICON_FAILS + " FAILS" + (g.expectFails ? " (expected)" : "");
       var status = kind + " \u2265 " + L[g.required] + ": " + verdict;
       if (active && baseline.goals[k].holds !== g.holds) {
         rows.push({ text: ICON_CHANGED + " at baseline it " + (baseline.goals[k].holds ? "held" : "failed"), bold: true });
         changed = true;
       }
       if (node.status[0]) node.status[0].textContent = status;
-      if (g.holds) {
+      if (stale) {
+        fill = FAILS[0];
+        border = FAILS[1];
+        width = "2.5";
+        cls = "holds";
+        rows = rows.concat(goalExtra(g));
+      } else if (g.holds) {
         fill = HOLDS[0];
         border = HOLDS[1];
         cls = "holds";
         rows = rows.concat(goalExtra(g));
+      } else if (g.expectFails) {
+        fill = EXPECTED_FAIL[0];
+        border = EXPECTED_FAIL[1];
+        cls = "fails";
       } else {
         fill = FAILS[0];
         border = FAILS[1];
@@ -342,7 +355,7 @@
       }
       if (!state.objections && view.standing.length) {
         var ok = g.withObjections >= g.required;
-        rows.push({ text: "with standing objections: " + (ok ? "holds" : ICON_FAILS + " FAILS") + " (" + L[g.withObjections] + ")" });
+        rows.push({ text: "with standing objections: " + (ok ? "holds" : ICON_FAILS + " FAILS" + (g.expectFails ? " (expected)" : "")) + " (" + L[g.withObjections] + ")" });
       }
     }
     var margins = marginRows(i);
@@ -566,6 +579,10 @@
       head.appendChild(claimButton(g.claim));
       head.appendChild(el("span", " \u2265 " + L[g.required] + ": "));
       head.appendChild(el("strong", statusWord(g.holds), "cx-status"));
+      if (g.expectFails) {
+        var woFails = g.withObjections < g.required && view.standing.length > 0;
+        head.appendChild(el("span", !g.holds ? " (as expected)" : woFails ? " (fails with objections, as expected)" : " (expected to fail: the critique went stale)", "cx-expected"));
+      }
       head.appendChild(el("span", " (" + L[g.value] + ")"));
       if (scenarioActive() && baseline.goals[k].holds !== g.holds) {
         head.appendChild(el("span", " " + ICON_CHANGED + " " + (baseline.goals[k].holds ? "held" : "failed") + " at baseline", "cx-changed"));
@@ -583,7 +600,7 @@
       }
       if (!state.objections && view.standing.length) {
         var ok = g.withObjections >= g.required;
-        div.appendChild(el("p", "with standing objections: " + (ok ? "holds" : ICON_FAILS + " FAILS") + " (" + L[g.withObjections] + ")"));
+        div.appendChild(el("p", "with standing objections: " + (ok ? "holds" : ICON_FAILS + " FAILS" + (g.expectFails ? " (expected)" : "")) + " (" + L[g.withObjections] + ")"));
       }
       box.appendChild(div);
     });
