@@ -132,6 +132,11 @@ def test_every_escaper_escapes_every_character() -> None:
         assert shown == "a b" if ch == "\t" else shown == f"a{text.escape_char(ch)}b"
 
 
+def test_hover_links_lose_credentials_like_their_text() -> None:
+    shown = lsp_md.link_or_text("https://user:hunter2@example.org/a")
+    assert "hunter2" not in shown and "(https://example.org/a)" in shown
+
+
 def test_json_text_decodes_to_the_same_data() -> None:
     # Lone surrogates only (a high one just before a low one would decode as
     # one astral character, as with ensure_ascii=True).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from cruxmap.text import has_unsafe, md_code, md_escape
+from cruxmap.text import has_unsafe, md_code, md_escape, redact_credentials
 
 # The one Markdown escaper (cruxmap.text), under the names the features use.
 escape = md_escape
@@ -16,8 +16,9 @@ code = md_code
 def link_or_text(source: str) -> str:
     """``source`` as a link when the whole of it is an http(s) URL with a
     host and nothing unsafe (a control or bidi character, a lone surrogate
-    that cannot be percent-encoded), else as escaped text."""
-    candidate = source.strip()
+    that cannot be percent-encoded), else as escaped text; credentials in
+    the URL are dropped from the link as from its text (as render does)."""
+    candidate = redact_credentials(source.strip())
     try:
         parts = urlsplit(candidate)
     except ValueError:
