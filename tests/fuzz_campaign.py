@@ -56,6 +56,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cruxmap.text import UNSAFE
+
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "fuzz_corpus"
 
@@ -68,7 +70,8 @@ SLOW_RUN_S = 10.0
 
 CHECK_FORMATS = ("text", "json", "github", "sarif")
 #: Characters that must never reach text or GitHub output raw.
-RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: (cruxmap.text's one set, less the newline that ends an output line).
+RAW_CONTROL = re.compile("[" + "".join(re.escape(c) for c in sorted(UNSAFE - {"\n"})) + "]")
 #: The only output lines that may start with ``::`` (a GitHub workflow
 #: command): cruxmap's own annotations. User text never starts a line.
 OWN_ANNOTATION = re.compile(r"::(error|warning|notice) file=[^\n]*,title=CX\d{3}::CX\d{3} ")

@@ -248,7 +248,10 @@ def test_markdown_escapes_map_text(tmp_path):
     assert "### Goal `alignment` >= `good`: **fails** at `none`" in proc.stdout
     repairs = run("explain", "interp.crux", "--format", "markdown", "--repairs", cwd=tmp_path)
     # Repairs as list items, never 4-space indented (a code block in Markdown).
-    assert "- \\1. interpretability great -&gt; perfect (2 steps)" in repairs.stdout.splitlines()
+    # "1." escaped as "1\." (a backslash before a digit is not an escape: it would show).
+    assert (
+        "- 1\\. interpretability great \\-&gt; perfect \\(2 steps\\)" in repairs.stdout.splitlines()
+    )
     assert not any(
         line.startswith("    ") and "- " not in line for line in repairs.stdout.splitlines()
     )

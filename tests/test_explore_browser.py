@@ -188,12 +188,50 @@ def test_fragment_round_trips(interp: Opened) -> None:
 # --------------------------------------------------------------------------- agreement
 
 
-def _random_maps(n: int) -> list[tuple[str, dict[str, str], bool]]:
+#: Claim IDs that UTF-16 code units and code points order differently: BMP
+#: letters above the surrogates (U+FA0E ...) and astral ones (U+20000 ...),
+#: alone, combined and after a shared prefix (issue 25 #6). All are
+#: NFKC-stable identifiers; 12, the most claims a random map has.
+WIDE_IDS = (
+    "\ufa0e", "\U00020000", "\ufa0f", "\U00020001", "\ufa0e\U00020000", "\U00020000\ufa0e",
+    "\ufa11a", "\U00020002b", "x\ufa13", "x\U00020003", "\ufa14", "\U00020005\ufa0f",
+)  # fmt: skip
+
+
+def _renamed(m: Any, names: dict[str, str]) -> Any:
+    """``m`` (a reference CruxMap) with its claims renamed by ``names``."""
+    from dataclasses import replace
+
+    def rid(r: Any) -> str:
+        return names[r.conclusion] + r.id[r.id.index("#") :] if "#" in r.id else r.id
+
+    reductions = [
+        replace(r, id=rid(r), conclusion=names[r.conclusion],
+                premises=tuple((names[p], t) for p, t in r.premises))
+        for r in m.reductions
+    ]  # fmt: skip
+    ids = {r.id: rid(r) for r in m.reductions}
+    objections = [
+        replace(o, target=names[o.target] if o.kind == "claim"
+                else ids[o.target] if o.kind == "reduction" else o.target)
+        for o in m.objections
+    ]  # fmt: skip
+    return replace(
+        m,
+        claims={names[c]: v for c, v in m.claims.items()},
+        reductions=reductions,
+        goals={names[g]: v for g, v in m.goals.items()},
+        objections=objections,
+    )
+
+
+def _random_maps(n: int, wide: bool = False) -> list[tuple[str, dict[str, str], bool]]:
     """``n`` random maps and scenarios (some with the standing objections
-    applied) from tests/randmaps.py, reproducibly."""
+    applied) from tests/randmaps.py, reproducibly; ``wide``: half of them
+    of the benchmark shapes, all with claims renamed to :data:`WIDE_IDS`."""
     from hypothesis import HealthCheck, Phase, given
     from hypothesis import strategies as st
-    from randmaps import crux_maps, scenarios
+    from randmaps import crux_maps, scenarios, shaped_maps, text_of
 
     out: list[tuple[str, dict[str, str], bool]] = []
 
@@ -202,8 +240,49 @@ def _random_maps(n: int) -> list[tuple[str, dict[str, str], bool]]:
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
     @given(crux_maps(), st.data())
     def collect(gm: Any, data: Any) -> None:
+        if wide and data.draw(st.booleans()):
+            gm = data.draw(shaped_maps())  # wide supports: cut sets with an order
         sets = data.draw(scenarios(gm.map)) if data.draw(st.booleans()) else {}
-        out.append((gm.text, sets, data.draw(st.integers(0, 3)) == 0))
+        text = gm.text
+        if wide:
+            order = data.draw(st.permutations(WIDE_IDS))
+            names = dict(zip(gm.map.claims, order, strict=False))
+            text = text_of(_renamed(gm.map, names))
+            sets = {names[c]: v for c, v in sets.items()}
+        out.append((text, sets, data.draw(st.integers(0, 3)) == 0))
+
+    collect()
+    return out
+
+
+def _fan_maps(n: int) -> list[tuple[str, dict[str, str], bool]]:
+    """``n`` maps whose goal rests on two to six leaves named from
+    :data:`WIDE_IDS`, split over one to three routes: many cut sets of
+    several members, so their order is compared."""
+    from hypothesis import Phase, given
+    from hypothesis import strategies as st
+
+    out: list[tuple[str, dict[str, str], bool]] = []
+
+    @settings(max_examples=n, deadline=None, database=None, derandomize=True,
+              phases=[Phase.generate])  # fmt: skip
+    @given(st.data())
+    def collect(data: Any) -> None:
+        k = data.draw(st.integers(2, 6))
+        top, *leaves = data.draw(st.permutations(WIDE_IDS))[: k + 1]
+        lines = [f'claim {top}: "T"']
+        for p in leaves:
+            lines.append(
+                f'claim {p}: "P"\n    assume: {data.draw(st.sampled_from(["good", "great"]))}'
+            )
+        routes = data.draw(st.integers(1, 3))
+        split = [data.draw(st.integers(0, routes - 1)) for _ in leaves]
+        for r in range(routes):
+            prem = [f"{p} >= good" for p, s in zip(leaves, split, strict=True) if s == r]
+            if prem:
+                lines.append(f"{top} reduces to {', '.join(prem)}")
+        lines.append(f"goal {top} >= good")
+        out.append(("\n".join(lines) + "\n", {}, False))
 
     collect()
     return out
@@ -253,20 +332,30 @@ def _expected(report: dict[str, Any]) -> dict[str, Any]:
 
 N_MAPS = max(240, settings.default.max_examples)  # the issue asks for at least 200
 
+#: Issue 25 #6's reproducer: two brittle premises named U+FA0E and U+20000,
+#: whose cut sets Python lists U+FA0E first and the page listed U+20000 first.
+WIDE_REPRODUCER = """\
+claim top: "T"
+claim \ufa0e: "A"
+    assume: good
+claim \U00020000: "B"
+    assume: good
+top reduces to \ufa0e >= good, \U00020000 >= good
+goal top >= good
+"""
 
-def test_page_agrees_with_check_on_random_maps(
-    interp: Opened, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The page's own evaluation equals ``cruxmap check --format json``, claim
-    by claim and goal by goal, on random maps and scenarios (one page load
-    evaluates them all, with the engine exactly as the page ships it)."""
+
+def agreement_cases(
+    maps: list[tuple[str, dict[str, str], bool]], tmp_path: Path, capsys: Any
+) -> list[dict[str, Any]]:
+    """Each analysable map with its explorer model and what check says of it."""
     from cruxmap import explore
     from cruxmap.lint import Options, check_map
     from cruxmap.loader import Loader
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
     cases = []
-    for n, (text, sets, objections) in enumerate(_random_maps(N_MAPS)):
+    for n, (text, sets, objections) in enumerate(maps):
         path = tmp_path / f"m{n}.crux"
         path.write_text(text, encoding="utf-8")
         report = _check_json(path, sets, objections, capsys)
@@ -278,19 +367,19 @@ def test_page_agrees_with_check_on_random_maps(
             {"n": n, "model": model, "sets": sets, "objections": objections,
              "expected": _expected(report)}
         )  # fmt: skip
-    assert len(cases) >= 200, f"only {len(cases)} random maps could be analysed"
-    assert sum(1 for c in cases if c["sets"]) >= 60, "too few scenarios"
-    assert sum(1 for c in cases if c["objections"]) >= 40, "too few with objections applied"
-    interp.goto()
-    got = interp.page.evaluate(
-        """cases => cases.map(c => {
-             const M = c.model, L = M.levels, arr = [];
-             const index = Object.fromEntries(M.names.map((n, i) => [n, i]));
-             for (const [k, v] of Object.entries(c.sets)) arr[index[k]] = L.indexOf(v);
-             return CruxEngine.report(M, arr, c.objections);
-           })""",
-        cases,
-    )
+    return cases
+
+
+#: Evaluates every case with the engine: ``cases => [report...]``.
+EVALUATE = """cases => cases.map(c => {
+     const M = c.model, L = M.levels, arr = [];
+     const index = Object.fromEntries(M.names.map((n, i) => [n, i]));
+     for (const [k, v] of Object.entries(c.sets)) arr[index[k]] = L.indexOf(v);
+     return CruxEngine.report(M, arr, c.objections);
+   })"""
+
+
+def assert_agreement(cases: list[dict[str, Any]], got: list[Any]) -> None:
     failures = []
     for case, page in zip(cases, got, strict=True):
         if page != case["expected"]:
@@ -299,6 +388,38 @@ def test_page_agrees_with_check_on_random_maps(
         f"{len(failures)} of {len(cases)} maps disagree; first: map m{failures[0][0]} "
         f"scenario {failures[0][1]}\ncheck: {failures[0][2]}\npage:  {failures[0][3]}"
     )
+
+
+def test_page_agrees_with_check_on_random_maps(
+    interp: Opened, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The page's own evaluation equals ``cruxmap check --format json``, claim
+    by claim and goal by goal, on random maps and scenarios (one page load
+    evaluates them all, with the engine exactly as the page ships it)."""
+    cases = agreement_cases(_random_maps(N_MAPS), tmp_path, capsys)
+    assert len(cases) >= 200, f"only {len(cases)} random maps could be analysed"
+    assert sum(1 for c in cases if c["sets"]) >= 60, "too few scenarios"
+    assert sum(1 for c in cases if c["objections"]) >= 40, "too few with objections applied"
+    interp.goto()
+    assert_agreement(cases, interp.page.evaluate(EVALUATE, cases))
+
+
+def test_page_agrees_with_check_on_astral_and_high_bmp_ids(
+    interp: Opened, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same on maps whose claims are named U+FA0E, U+20000 and the like:
+    the page orders names by code point, as Python does (issue 25 #6)."""
+    maps = [(WIDE_REPRODUCER, {}, False), *_fan_maps(100), *_random_maps(100, wide=True)]
+    cases = agreement_cases(maps, tmp_path, capsys)
+    assert len(cases) >= 100 and cases[0]["n"] == 0
+    assert cases[0]["expected"]["goals"]["top"]["cut_sets"] == [["\ufa0e"], ["\U00020000"]]
+    ordered = sum(
+        1 for c in cases for g in c["expected"]["goals"].values()
+        if len(g.get("cut_sets", ())) > 1 or any(len(s) > 1 for s in g.get("cut_sets", ()))
+    )  # fmt: skip
+    assert ordered >= 40, f"only {ordered} goals whose cut sets have an order to compare"
+    interp.goto()
+    assert_agreement(cases, interp.page.evaluate(EVALUATE, cases))
 
 
 # --------------------------------------------------------------------------- hostile text

@@ -102,7 +102,7 @@ async def test_diagnostics_hover_and_hints_show_margins(
     assert "needs >= `partial`, has `good`: met" in text
     text = await hover_text(client, uri, find(REPAIRED, "interp >= good"))
     assert "margin ∞" in text and "breaks at never" in text
-    assert "[https://example\\.org/a\\_\\(b\\)](https://example.org/a_%28b%29)" in text
+    assert "[https\\://example\\.org/a\\_\\(b\\)](https://example.org/a_%28b%29)" in text
 
     shown = await hints(client, uri, REPAIRED)
 
@@ -328,10 +328,10 @@ async def test_hover_escapes_map_text(client: LanguageClient, tmp_path: Path) ->
     text = await hover_text(client, uri, find(hostile, "evil"))
     assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
     assert "](javascript:" not in text and "\\*\\*bold\\*\\*" in text and "\\`code\\`" in text
-    assert "source: javascript:alert\\(1\\)" in text  # not a link
+    assert "source: javascript\\:alert\\(1\\)" in text  # not a link
     text = await hover_text(client, uri, find(hostile, "other"))
     assert (
-        "](javascript:" not in text and "source: http://a\\.example" in text
+        "](javascript:" not in text and "source: http\\://a\\.example" in text
     )  # has a space: not a URL
 
 

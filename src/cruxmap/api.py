@@ -24,6 +24,7 @@ or prints; problems with the input come back as diagnostics, and misuse
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -96,6 +97,40 @@ class Options:
     select: tuple[str, ...] = ()
     #: Never these codes (or prefixes).
     ignore: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse options that mean nothing, naming the field, rather than
+        give depth-1 results for ``depth=0`` or fail deep in the engine with
+        a raw ``TypeError`` for ``depth="2"``."""
+        for name in ("depth", "max_order"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+                raise CruxmapError(f"Options.{name} must be a whole number >= 1, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        if not isinstance(self.objections, bool):
+            raise CruxmapError(f"Options.objections must be True or False, got {self.objections!r}")
+        if not isinstance(self.scenario, Mapping):
+            raise CruxmapError(
+                "Options.scenario must be a mapping of claim ID to level name "
+                f"(such as {{'interp': 'good'}}), got {self.scenario!r}"
+            )
+        for claim, level in self.scenario.items():
+            if not isinstance(claim, str) or not isinstance(level, str):
+                raise CruxmapError(
+                    "Options.scenario must map claim IDs to level names (strings), "
+                    f"got {claim!r}: {level!r}"
+                )
+        for name in ("select", "ignore"):
+            codes = getattr(self, name)
+            if isinstance(codes, str) or not isinstance(codes, Iterable):
+                raise CruxmapError(
+                    f"Options.{name} must be a tuple of codes or prefixes "
+                    f"(such as ('CX1',)), got {codes!r}"
+                )
+            codes = tuple(codes)
+            if not all(isinstance(c, str) for c in codes):
+                raise CruxmapError(f"Options.{name} must hold strings, got {codes!r}")
+            object.__setattr__(self, name, codes)
 
     def key(self) -> tuple[object, ...]:
         """A hashable form (the scenario is a mapping)."""

@@ -152,7 +152,7 @@ def table(rows: list[Crux], failing: list[str]) -> str:
 
 
 def markdown(rows: list[Crux], failing: list[str]) -> str:
-    from cruxmap.explain import md_code, md_escape
+    from cruxmap.text import md_code, md_escape
 
     with_map = len({r.map for r in rows}) > 1
     header = list(COLUMNS)
@@ -274,7 +274,9 @@ def cmd_cruxes(args: argparse.Namespace) -> int:
     if fmt == "json":
         data = to_json(rows, failing)
         data["not_analysed"] = broken
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        from cruxmap.text import json_text
+
+        sys.stdout.write(json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
     elif fmt == "markdown":
         sys.stdout.write(markdown(rows, failing) + "\n")
     else:

@@ -18,12 +18,13 @@ thousands of findings, and every field is built here from typed values.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from string import Formatter
 from typing import TYPE_CHECKING, Any
+
+from cruxmap.text import escape
 
 if TYPE_CHECKING:
     from cruxmap.model import Loc
@@ -79,28 +80,6 @@ class Rule:
     def arguments(self, form: str = "") -> list[str]:
         """Names a message form takes, in order."""
         return [n for _, n, _, _ in Formatter().parse(self.messages[form]) if n]
-
-
-#: Characters that must not reach a reader raw: C0 controls but tab and
-#: newline, DEL, C1 controls (U+0085 among them), the line and paragraph
-#: separators, bidirectional marks, embeddings, overrides and isolates, and
-#: lone surrogates (undecodable bytes in file names).
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
-
-def _escape_one(m: re.Match[str]) -> str:
-    n = ord(m.group(0))
-    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
-
-
-def escape(text: str) -> str:
-    """Display-safe text: each unsafe character as a visible ``\\xNN`` or
-    ``\\uNNNN`` escape, so that an excerpt or message quoting a hostile
-    file cannot reorder or hide what a reader of JSON or SARIF sees."""
-    return _UNSAFE.sub(_escape_one, text) if _UNSAFE.search(text) else text
 
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO

@@ -23,7 +23,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
+
+from cruxmap.text import json_text, md_code, md_escape, use_colour
 
 if TYPE_CHECKING:
     import argparse
@@ -762,16 +764,6 @@ _COLOURS = {"regression": "\x1b[1;31m", "worse": "\x1b[33m", "better": "\x1b[32m
 _LABELS = {"regression": "REGRESSION", "worse": "worse", "better": "better", "neutral": "changed"}
 
 
-def use_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, and never with ``NO_COLOR`` set."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def _counts_words(counts: Counter[str]) -> str:
     parts = []
     for e in EFFECTS:
@@ -860,41 +852,12 @@ def _error_line(e: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- markdown
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&@:])")
-_MD_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
-
-
-def md_escape(text: str) -> str:
-    """Map text as literal Markdown inside a table cell: punctuation
-    backslash-escaped, ``<``/``>``/``&`` as entities (so no HTML gets
-    through), line breaks as spaces, and ``@`` kept from mentioning anyone."""
-    from cruxmap.output import clean
-
-    text = clean(re.sub(r"[\r\n]+", " ", text))
-
-    def sub(m: re.Match[str]) -> str:
-        ch = m.group(1)
-        if ch in _MD_ENTITIES:
-            return _MD_ENTITIES[ch]
-        if ch == "@":
-            return "@\u200b"  # a zero-width space: no @mention notification
-        return "\\" + ch
-
-    return _MD_SPECIAL.sub(sub, text)
-
-
 def md_words(text: str) -> str:
     """Words from :func:`describe` as Markdown: marked IDs as code spans
     (IDs are letters, digits, ``_``, ``-`` and ``#``, safe inside one), the
     rest escaped."""
     parts = re.split(f"{_OPEN}(.*?){_CLOSE}", text)
-    return "".join(md_escape(p) if i % 2 == 0 else _code_span(p) for i, p in enumerate(parts))
-
-
-def _code_span(name: str) -> str:
-    if re.fullmatch(r"[\w#-]+", name):
-        return f"`{name}`"
-    return md_escape(name)
+    return "".join(md_escape(p) if i % 2 == 0 else md_code(p) for i, p in enumerate(parts))
 
 
 _MD_ICONS = {
@@ -1272,7 +1235,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.diff_format == "json":
         import json
 
-        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+        text = json_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     elif args.diff_format == "markdown":
         text = format_markdown(report).rstrip("\n")
     else:

@@ -15,8 +15,6 @@ output is linear in the size of the goal's support.
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruxmap.model import as_expected
+from cruxmap.text import json_text, md_code, md_escape, use_colour
 
 if TYPE_CHECKING:
     import argparse
@@ -474,15 +473,6 @@ class Style:
         return self._sgr("2", t)
 
 
-def use_colour(stream: Any = None) -> bool:
-    """Colour only on a terminal, and never with ``NO_COLOR`` set (no-color.org)."""
-    stream = stream if stream is not None else sys.stdout
-    if os.environ.get("NO_COLOR", "") != "" or os.environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -707,28 +697,6 @@ def _repair_lines(ex: Explainer, e: GoalExplanation, max_order: int) -> list[str
 
 
 # --------------------------------------------------------------------------- markdown
-
-#: Characters that change inline Markdown anywhere (``<``/``>``/``&`` become entities).
-_MD_SPECIAL = set("\\`*_[]|~")
-#: A line starting like this would become a heading, list, quote or rule.
-_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>]|\d+[.)])")
-
-
-def md_escape(text: str) -> str:
-    """Map text made inert in Markdown: HTML entities, specials backslashed,
-    line breaks flattened (GitHub renders HTML in Markdown)."""
-    from cruxmap.output import clean
-
-    text = clean(text).replace("\r", " ").replace("\n", " ")
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
-
-
-def md_code(text: str) -> str:
-    """An identifier or level as inline code (IDs never hold backticks, but a
-    malformed input must not break out of the span)."""
-    return "`" + md_escape(text).replace("\\`", "'") + "`" if "`" in text else f"`{text}`"
 
 
 def render_markdown(
@@ -965,7 +933,7 @@ def _search_json(ex: Explainer, s: RepairSearch) -> dict[str, Any]:
 
 
 def dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    return json_text(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 # --------------------------------------------------------------------------- command line

@@ -137,8 +137,10 @@ class Sarif(Format):
 
     def end(self, run: Run) -> None:
         from cruxmap.sarif import to_sarif
+        from cruxmap.text import json_text
 
-        self.out.write(json.dumps(to_sarif(run.reported), indent=2, ensure_ascii=False) + "\n")
+        sarif = json.dumps(to_sarif(run.reported), indent=2, ensure_ascii=False)
+        self.out.write(json_text(sarif) + "\n")
 
 
 #: Maps whose report has more entries (claims, plus every premise of every
@@ -153,11 +155,17 @@ COMPACT_ABOVE = 2_000
 class Json(Format):
     """The report of ``docs/report.schema.json``, streamed map by map."""
 
+    def _write(self, piece: str) -> None:
+        """A piece of the document, unsafe characters as JSON escapes."""
+        from cruxmap.text import json_text
+
+        self.out.write(json_text(piece))
+
     def begin(self, run: Run) -> None:
         from cruxmap import __version__
         from cruxmap.jsonreport import SCHEMA_VERSION
 
-        self.out.write(
+        self._write(
             f'{{\n  "version": {SCHEMA_VERSION},\n  "tool": {json.dumps(__version__)},\n  "maps": ['
         )
         self._first = True
@@ -172,12 +180,12 @@ class Json(Format):
         if jsonreport.size(result) <= COMPACT_ABOVE:
             # Indented for people on ordinary maps.
             body = json.dumps(jsonreport.map_json(result, positions), indent=2, ensure_ascii=False)
-            self.out.write(sep + _indent(body, 4))
+            self._write(sep + _indent(body, 4))
             return
         # One line for big ones (only the compact encoder is C), a goal at a
         # time: 200 goals over 10,000 claims are a million premise entries.
         head = jsonreport.map_head(result, positions)
-        write = self.out.write
+        write = self._write
         write(sep + "    " + jsonreport.compact_json(head)[:-1] + ', "goals": {')
         comma = ""
         for text in jsonreport.goal_texts(result):
@@ -205,7 +213,7 @@ class Json(Format):
             "infos": counts["info"],
         }
         closing = "\n  ]" if not self._first else "]"
-        self.out.write(
+        self._write(
             f'{closing},\n  "diagnostics": {_indent(diags, 2).lstrip()},\n'
             f'  "summary": {_indent(json.dumps(summary, indent=2), 2).lstrip()}\n}}\n'
         )

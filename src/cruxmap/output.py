@@ -6,34 +6,13 @@ ANSI escapes are made visible rather than interpreted.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from cruxmap.diagnostics import Diagnostic, Severity
 
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)  # the last range: lone surrogates (undecodable bytes in file names and arguments)
-
-
-#: ``scheme://user:password@`` in a URL: the credentials are never shown.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s@]*(?:@[^/?#\s@]*)*@")
-
-
-def redact_credentials(text: str) -> str:
-    """``https://user:pass@host/x`` as ``https://host/x``, everywhere in
-    ``text``: a map's sources and strings may carry tokens that must not
-    reach a CI log, a drawing or a page."""
-    return _USERINFO.sub(r"\1", text) if "@" in text else text
-
-
-def clean(text: str) -> str:
-    """Terminal-safe and one line: control, ANSI and bidi-override characters
-    and every line break escaped, so that user text can never start a line of
-    its own (GitHub Actions runs a log line starting ``::`` as a command)."""
-    text = redact_credentials(text).replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
-                        else f"\\u{ord(m.group(0)):04x}", text)  # fmt: skip
+# The one terminal escaper (cruxmap.text), still reachable where callers look.
+from cruxmap.text import clean as clean
+from cruxmap.text import redact_credentials as redact_credentials
 
 
 def text_line(d: Diagnostic) -> str:

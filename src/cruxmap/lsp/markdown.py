@@ -1,36 +1,24 @@
 """Markdown for hovers: map text is untrusted, so every piece of it is
-escaped, and a link is made only from an http(s) URL, percent-encoded so
+escaped (by :func:`cruxmap.text.md_escape`, as every Markdown output is), and a link is made only from an http(s) URL, percent-encoded so
 that it cannot close the link early or smuggle markup into it."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote, urlsplit
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+from cruxmap.text import has_unsafe, md_code, md_escape, redact_credentials
 
-
-def escape(text: str) -> str:
-    """Plain text that renders as itself in Markdown (CommonMark): every
-    punctuation mark with a meaning is backslash-escaped, HTML brackets and
-    ampersands become entities, and line breaks become spaces."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _SPECIAL.sub(r"\\\1", text)
-    return " ".join(text.split()) if ("\n" in text or "\r" in text) else text
-
-
-def code(name: str) -> str:
-    """An identifier in a code span; identifiers hold only letters, digits,
-    ``_`` and ``-``, but anything else is escaped rather than trusted."""
-    if re.fullmatch(r"[\w-]+", name):
-        return f"`{name}`"
-    return escape(name)
+# The one Markdown escaper (cruxmap.text), under the names the features use.
+escape = md_escape
+code = md_code
 
 
 def link_or_text(source: str) -> str:
     """``source`` as a link when the whole of it is an http(s) URL with a
-    host, else as escaped text."""
-    candidate = source.strip()
+    host and nothing unsafe (a control or bidi character, a lone surrogate
+    that cannot be percent-encoded), else as escaped text; credentials in
+    the URL are dropped from the link as from its text (as render does)."""
+    candidate = redact_credentials(source.strip())
     try:
         parts = urlsplit(candidate)
     except ValueError:
@@ -39,6 +27,7 @@ def link_or_text(source: str) -> str:
         parts.scheme.lower() in ("http", "https")
         and parts.netloc
         and not any(c.isspace() for c in candidate)
+        and not has_unsafe(candidate)
     ):
         target = quote(candidate, safe=":/?#@!$&'*+,;=%~-._[]")
         return f"[{escape(candidate)}]({target})"

@@ -277,11 +277,23 @@ var CruxEngine = (function () {
     return out;
   }
 
+  /** Python's string order: by code point. `<` compares UTF-16 code units,
+   *  which puts U+20000 (a surrogate pair, 0xD840...) before U+FA0E. */
+  function compareNames(x, y) {
+    if (x === y) return 0;
+    var n = Math.min(x.length, y.length);
+    for (var i = 0; i < n; ) {
+      var a = x.codePointAt(i);
+      var b = y.codePointAt(i);
+      if (a !== b) return a < b ? -1 : 1;
+      i += a > 0xffff ? 2 : 1;
+    }
+    return x.length < y.length ? -1 : 1;
+  }
+
   function byName(M) {
     return function (a, b) {
-      var x = M.names[a];
-      var y = M.names[b];
-      return x < y ? -1 : x > y ? 1 : 0;
+      return compareNames(M.names[a], M.names[b]);
     };
   }
 
@@ -289,9 +301,8 @@ var CruxEngine = (function () {
     return function (a, b) {
       if (a.length !== b.length) return a.length - b.length;
       for (var i = 0; i < a.length; i++) {
-        var x = M.names[a[i]];
-        var y = M.names[b[i]];
-        if (x !== y) return x < y ? -1 : 1;
+        var c = compareNames(M.names[a[i]], M.names[b[i]]);
+        if (c !== 0) return c;
       }
       return 0;
     };
@@ -409,8 +420,9 @@ var CruxEngine = (function () {
    *  index), optionally in the objections scenario, as render shows it. */
   function analyse(M, overrides, applyObjections) {
     prepare(M);
-    var depth = M.depth || 1;
-    var maxOrder = M.maxOrder || 3;
+    // Passed through as given (`||` turned 0 into 1 and 3); absent: the defaults.
+    var depth = M.depth == null ? 1 : M.depth;
+    var maxOrder = M.maxOrder == null ? 3 : M.maxOrder;
     var base = scenario(M, overrides);
     var statuses = grounded(M);
     var obj = objectionsScenario(M, statuses, base);
@@ -510,5 +522,6 @@ var CruxEngine = (function () {
     analyse: analyse,
     report: report,
     support: support,
+    compareNames: compareNames,
   };
 })();
