@@ -175,6 +175,11 @@ def test_the_old_snapshot_writer_is_gone(repo: Repo) -> None:
     repo.commit(CASES["link-then-dir"][0](repo))
     assert repo.cruxmap("diff", "--against", "evil").returncode == 2
     repo.assert_untouched()
+    # Refused before any output begins: no half JSON report on stdout.
+    for fmt in ("json", "sarif"):
+        proc = repo.cruxmap("check", "--new-only", "--against", "evil", "--format", fmt)
+        assert (proc.returncode, proc.stdout) == (2, ""), proc.stdout
+        assert "CX007" in proc.stderr
     proc = repo.cruxmap("diff", "--format", "json", "--against", "HEAD")
     assert proc.returncode == 0, proc.stderr
     repo.assert_untouched()

@@ -1134,7 +1134,11 @@ def only_new(
 ) -> Iterator[tuple[Result, list[Diagnostic]]]:
     """``check --new-only``: ``run``'s results without the findings the
     revision already had, taken out of each map's report, of what the map is
-    first to report, and of ``run.reported`` (the summary and exit status)."""
+    first to report, and of ``run.reported`` (the summary and exit status).
+
+    The revision is read here, before any output begins: a revision that
+    cannot be read (CX007, an unknown name) is a usage error with nothing on
+    standard output, not half a JSON report."""
     from cruxmap.cli import UsageError
 
     if not new_only:
@@ -1143,12 +1147,16 @@ def only_new(
         known = known_findings(paths, options, against)
     except DiffError as exc:
         raise UsageError(str(exc)) from exc
-    for result, fresh in run:
-        result.diagnostics = [d for d in result.diagnostics if not known(d)]
-        kept = [d for d in fresh if not known(d)]
-        if len(kept) != len(fresh):
-            run.retract(fresh, kept)
-        yield result, kept
+
+    def results() -> Iterator[tuple[Result, list[Diagnostic]]]:
+        for result, fresh in run:
+            result.diagnostics = [d for d in result.diagnostics if not known(d)]
+            kept = [d for d in fresh if not known(d)]
+            if len(kept) != len(fresh):
+                run.retract(fresh, kept)
+            yield result, kept
+
+    return results()
 
 
 _POSITION = re.compile(r"(\.crux):\d+(?::\d+)?")
