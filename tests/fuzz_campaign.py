@@ -519,18 +519,24 @@ def ring(rng: random.Random, small: bool = False) -> bytes:
 
 # --------------------------------------------------------------------------- shapes (issue 25)
 
-#: Names a hostile tree is made of: twins in case and normalisation, the
-#: names git refuses, control characters, bytes that are not UTF-8, long.
+#: Names a hostile tree is made of: twins in case and normalisation, and
+#: (rarer, as each stops the run at once) the names git refuses, control
+#: characters, bytes that are not UTF-8, long names.
 _TREE_NAMES: tuple[bytes, ...] = (
-    b"sub", b"SUB", b"Sub", b"m.crux", b"a.crux", b"A.crux", b"pyproject.toml", b"link.crux",
-    "caf\u00e9.crux".encode(), "cafe\u0301.crux".encode(), b"..", b".", b".git", b".GIT",
-    ".g\u200cit".encode(), b"x\ny.crux", b"\xff.crux", b"a" * 300 + b".crux", b"d", b"d.crux",
+    b"sub", b"m.crux", b"a.crux", b"pyproject.toml", b"link.crux", "caf\u00e9.crux".encode(),
+    b"d", b"d.crux", b"y", b"lib", b"x.crux",
+)  # fmt: skip
+_TWIN_NAMES: tuple[bytes, ...] = (b"SUB", b"Sub", b"A.crux", b"M.CRUX", "cafe\u0301.crux".encode())
+_BAD_NAMES: tuple[bytes, ...] = (
+    b"..", b".", b".git", b".GIT", ".g\u200cit".encode(), b"x\ny.crux", b"\xff.crux",
+    b"a" * 300 + b".crux",
 )  # fmt: skip
 _TARGETS: tuple[bytes, ...] = (
     b"m.crux", b"sub", b"../sub", b".", b"..", b"../..", b"../../..", b"sub/../..", b"y/..",
-    b"/etc/passwd", b"a\0b", b"m.crux\n::error::x", b"\xff.crux", b"", b"a/" * 2100, b"SUB/m.crux",
-    b"link.crux", b"d/../../../outside",
+    b"y/y/m.crux", b"/etc/passwd", b"SUB/m.crux", b"link.crux", b"d/../../../outside", b"d",
+    b"../m.crux", b"a.crux",
 )  # fmt: skip
+_BAD_TARGETS: tuple[bytes, ...] = (b"a\0b", b"m.crux\n::error::x", b"\xff.crux", b"", b"a/" * 2100)
 
 
 def _git_object(objects: Path, kind: str, data: bytes) -> bytes:
@@ -556,8 +562,16 @@ def _hostile_tree(
     same name, NUL and newline targets, huge blobs, submodules."""
     entries: list[bytes] = []
     shown: list[object] = []
+    used: set[bytes] = set()
+    twins = rng.random() < 0.15  # the same name twice (else case twins at most)
     for _ in range(rng.randint(1, 6)):
-        name = rng.choice(_TREE_NAMES) if rng.random() < 0.8 else rng.choice(_TREE_NAMES).upper()
+        pick = rng.random()
+        name = rng.choice(
+            _BAD_NAMES if pick < 0.03 else _TWIN_NAMES if pick < 0.12 else _TREE_NAMES
+        )
+        if name in used and not twins:
+            continue
+        used.add(name)
         pick = rng.random()
         if pick < 0.3:
             data = rng.choice(
@@ -567,7 +581,8 @@ def _hostile_tree(
                 data = b'claim big: "B"\n' + b"#" * (5 << 20)  # over the 4 MiB limit
             mode, sha, what = b"100644", _git_object(objects, "blob", data), data[:40]
         elif pick < 0.65:
-            target = rng.choice(_TARGETS) if rng.random() < 0.6 else str(outside).encode()
+            pool = _BAD_TARGETS if rng.random() < 0.05 else _TARGETS
+            target = rng.choice(pool) if rng.random() < 0.7 else str(outside).encode()
             if not small and rng.random() < 0.03:
                 target = b"x" * (5 << 20)
             mode, sha, what = b"120000", _git_object(objects, "blob", target), ("link", target[:60])
@@ -578,7 +593,7 @@ def _hostile_tree(
             mode, sha, what = b"160000", bytes(rng.randrange(256) for _ in range(20)), "submodule"
         entries.append(mode + b" " + name + b"\0" + sha)
         shown.append((name, what))
-    if depth == 0 and rng.random() < 0.5:  # the map of the working tree, too
+    if depth == 0 and b"m.crux" not in used and rng.random() < 0.5:  # the working tree's map
         entries.append(b"100644 m.crux\0" + _git_object(objects, "blob", b'claim x: "X"\n'))
     return _git_object(objects, "tree", b"".join(entries)), shown
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cruxmap import diagnostics as dg
 from cruxmap.diagnostics import Diagnostic
@@ -252,8 +252,7 @@ _CREATE = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     #: As git spells it, decoded with ``surrogateescape``.
     path: str
     obj: str
@@ -286,6 +285,8 @@ def _refuse(revision: Revision, path: str, why: str) -> TreeRefused:
 def _fold(path: str) -> str:
     """One spelling per name as a case- and normalisation-insensitive file
     system (macOS, Windows) sees it."""
+    if path.isascii():
+        return path.lower()  # the same, faster: most of a large tree's names
     return unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
 
 
