@@ -345,3 +345,31 @@ def test_cx007_help_example_triggers_it(repo: Repo) -> None:
     expected = re.escape(shown.split(" (help:")[0]).replace("3f1c2a9b7d4e", "[0-9a-f]{12}")
     assert re.match(expected, proc.stderr), proc.stderr
     repo.assert_untouched()
+
+
+def test_blobs_are_streamed_and_huge_ones_never_read(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blobs come from git in chunks of at most 64 KiB; a blob over the
+    4 MiB limit is never asked for, and its file in the snapshot is sparse."""
+    huge, big = MAP + b"#" * (6 << 20), MAP + b"#" * (3 << 20)
+    repo.commit(repo.tree((FILE, repo.blob(huge), "huge.crux"), (FILE, repo.blob(big), "big.crux")))
+    chunks: list[int] = []
+    real_copy = gitrev._CatFile.copy
+
+    def copy(self: gitrev._CatFile, size: int, sink: object) -> None:
+        assert size <= gitrev.MAX_FILE_BYTES
+        real_copy(self, size, lambda b: (chunks.append(len(b)), sink(b)))  # type: ignore[operator]
+
+    monkeypatch.setattr(gitrev._CatFile, "copy", copy)
+    monkeypatch.setattr(tempfile, "tempdir", str(repo.tmp))
+    for name, value in repo.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(repo.path)
+    found = gitrev.find_repo()
+    with gitrev.checkout(found, gitrev.resolve(found, "evil")) as snap:
+        assert (snap.root / "big.crux").read_bytes() == big
+        info = (snap.root / "huge.crux").stat()
+        assert info.st_size == len(huge) and info.st_blocks * 512 < (1 << 20)
+    assert sum(chunks) == len(big) and max(chunks) <= 1 << 16
+    assert list(repo.tmp.iterdir()) == []
