@@ -373,3 +373,17 @@ def test_blobs_are_streamed_and_huge_ones_never_read(
         assert info.st_size == len(huge) and info.st_blocks * 512 < (1 << 20)
     assert sum(chunks) == len(big) and max(chunks) <= 1 << 16
     assert list(repo.tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "a/" * 3000])
+def test_a_path_too_long_to_look_at_is_a_usage_error(repo: Repo, name: str) -> None:
+    """A path the system refuses to look up (ENAMETOOLONG), at the revision
+    or in the working tree: exit 2 naming it as given, no traceback, no
+    snapshot path in the message."""
+    for argv in (["diff", "--against", "HEAD", name], ["check", "--new-only", "--against", "HEAD", name],
+                 ["diff", name, "m.crux"]):  # fmt: skip
+        proc = repo.cruxmap(*argv)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr and "cruxmap-rev-" not in proc.stderr
+        assert proc.stderr.startswith(f"cruxmap: error: {name[:50]}")
+    repo.assert_untouched()
