@@ -23,7 +23,11 @@ flipped bytes, inserted hostile fragments. A share of them (``--shape-share``,
 default 0.15) are the shapes of issue 14 (:data:`SHAPES`): hostile
 ``[tool.cruxmap]`` values and ``pyproject.toml`` files, many roots sharing
 one import, Unicode identifiers (lookalikes, invisible characters,
-normalisation variants) and reduction rings.
+normalisation variants) and reduction rings; and of issue 25: hostile git
+trees for ``diff --against`` and ``check --new-only`` (symlinks beside
+directories of the same name, case and normalisation twins, NUL and newline
+link targets, huge blobs), where nothing may be written outside the
+snapshot and no snapshot may be left behind.
 
 A campaign also checks that no output line starts with ``::`` unless it is
 cruxmap's own GitHub annotation, and counts any run over 10 s as a failure.
@@ -516,7 +520,158 @@ def ring(rng: random.Random, small: bool = False) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-SHAPES = ("config", "shared-import", "unicode-ids", "ring")
+# --------------------------------------------------------------------------- shapes (issue 25)
+
+#: Names a hostile tree is made of: twins in case and normalisation, and
+#: (rarer, as each stops the run at once) the names git refuses, control
+#: characters, bytes that are not UTF-8, long names.
+_TREE_NAMES: tuple[bytes, ...] = (
+    b"sub", b"m.crux", b"a.crux", b"pyproject.toml", b"link.crux", "caf\u00e9.crux".encode(),
+    b"d", b"d.crux", b"y", b"lib", b"x.crux",
+)  # fmt: skip
+_TWIN_NAMES: tuple[bytes, ...] = (b"SUB", b"Sub", b"A.crux", b"M.CRUX", "cafe\u0301.crux".encode())
+_BAD_NAMES: tuple[bytes, ...] = (
+    b"..", b".", b".git", b".GIT", ".g\u200cit".encode(), b"x\ny.crux", b"\xff.crux",
+    b"a" * 300 + b".crux",
+)  # fmt: skip
+_TARGETS: tuple[bytes, ...] = (
+    b"m.crux", b"sub", b"../sub", b".", b"..", b"../..", b"../../..", b"sub/../..", b"y/..",
+    b"y/y/m.crux", b"/etc/passwd", b"SUB/m.crux", b"link.crux", b"d/../../../outside", b"d",
+    b"../m.crux", b"a.crux",
+)  # fmt: skip
+_BAD_TARGETS: tuple[bytes, ...] = (b"a\0b", b"m.crux\n::error::x", b"\xff.crux", b"", b"a/" * 2100)
+
+
+def _git_object(objects: Path, kind: str, data: bytes) -> bytes:
+    """Store a loose object (as ``git hash-object -w`` would, but without a
+    process, and for trees no git command would make); its binary name."""
+    import hashlib
+    import zlib
+
+    raw = f"{kind} {len(data)}\0".encode() + data
+    sha = hashlib.sha1(raw).digest()
+    path = objects / sha.hex()[:2] / sha.hex()[2:]
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(zlib.compress(raw, 1))
+    return sha
+
+
+def _hostile_tree(
+    rng: random.Random, objects: Path, outside: Path, small: bool, depth: int = 0
+) -> tuple[bytes, list[object]]:
+    """A random tree (its name, and a description to save): entries in any
+    order, twins, symlinks (often to ``outside``) beside directories of the
+    same name, NUL and newline targets, huge blobs, submodules."""
+    entries: list[bytes] = []
+    shown: list[object] = []
+    used: set[bytes] = set()
+    twins = rng.random() < 0.15  # the same name twice (else case twins at most)
+    for _ in range(rng.randint(1, 6)):
+        pick = rng.random()
+        name = rng.choice(
+            _BAD_NAMES if pick < 0.03 else _TWIN_NAMES if pick < 0.12 else _TREE_NAMES
+        )
+        if name in used and not twins:
+            continue
+        used.add(name)
+        pick = rng.random()
+        if pick < 0.3:
+            data = rng.choice(
+                (b'claim x: "X"\n', b'import "m.crux"\nclaim y: "Y"\n', b"\xff\xfe", b"")
+            )
+            if not small and rng.random() < 0.05:
+                data = b'claim big: "B"\n' + b"#" * (5 << 20)  # over the 4 MiB limit
+            mode, sha, what = b"100644", _git_object(objects, "blob", data), data[:40]
+        elif pick < 0.65:
+            pool = _BAD_TARGETS if rng.random() < 0.05 else _TARGETS
+            target = rng.choice(pool) if rng.random() < 0.7 else str(outside).encode()
+            if not small and rng.random() < 0.03:
+                target = b"x" * (5 << 20)
+            mode, sha, what = b"120000", _git_object(objects, "blob", target), ("link", target[:60])
+        elif pick < 0.93 and depth < 3:
+            sha, what = _hostile_tree(rng, objects, outside, small, depth + 1)
+            mode = b"40000"
+        else:
+            mode, sha, what = b"160000", bytes(rng.randrange(256) for _ in range(20)), "submodule"
+        entries.append(mode + b" " + name + b"\0" + sha)
+        shown.append((name, what))
+    if depth == 0 and b"m.crux" not in used and rng.random() < 0.5:  # the working tree's map
+        entries.append(b"100644 m.crux\0" + _git_object(objects, "blob", b'claim x: "X"\n'))
+    return _git_object(objects, "tree", b"".join(entries)), shown
+
+
+def _git_repo(workdir: Path) -> Path:
+    """A repository under the scratch project with one commit (``m.crux``)."""
+    import subprocess
+
+    repo = workdir / "gitrepo"
+    if not (repo / ".git").is_dir():
+        repo.mkdir(exist_ok=True)
+        (repo / "m.crux").write_bytes(b'claim x: "X"\n    assume: good\ngoal x >= good\n')
+        env = {**os.environ, "GIT_AUTHOR_NAME": "f", "GIT_AUTHOR_EMAIL": "f@example.org",
+               "GIT_COMMITTER_NAME": "f", "GIT_COMMITTER_EMAIL": "f@example.org"}  # fmt: skip
+        for args in (["init", "-q"], ["add", "m.crux"], ["commit", "-qm", "init"]):
+            subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    return repo
+
+
+def git_tree(
+    rng: random.Random, workdir: Path, small: bool = False
+) -> tuple[dict[str, bytes], list[str]]:
+    """``diff --against`` and ``check --new-only --against`` on a random
+    hostile tree (issue 25 #1, #2): besides the usual properties, nothing is
+    written outside (a watched directory the links point to keeps its one
+    file), no snapshot is left behind, and exit 2 comes with CX007 or a
+    usage error."""
+    repo = _git_repo(workdir)
+    outside = workdir / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "m.crux").write_bytes(b"KEEP\n")
+    snapshots = workdir / "tmp"
+    snapshots.mkdir(exist_ok=True)
+    objects = repo / ".git" / "objects"
+    tree, shown = _hostile_tree(rng, objects, outside, small)
+    ident = b"f <f@example.org> 0 +0000"
+    commit = _git_object(objects, "commit", b"tree " + tree.hex().encode() + b"\nauthor " + ident
+                         + b"\ncommitter " + ident + b"\n\nfuzz\n")  # fmt: skip
+    (repo / ".git" / "refs" / "heads" / "fuzz").write_text(commit.hex() + "\n")
+    fmt = rng.choice(CHECK_FORMATS)
+    found: list[str] = []
+    here = Path.cwd()
+    saved, tempfile.tempdir = tempfile.tempdir, str(snapshots)
+    os.chdir(repo)
+    try:
+        for argv, kind in ((["diff", "--against", "fuzz"], "text"),
+                           (["check", "--new-only", "--against", "fuzz", "--format", fmt], fmt)):  # fmt: skip
+            o = run_cli(argv)
+            found += problems(o, kind)
+            if (
+                o.status == 2
+                and b"CX007" not in o.stderr
+                and not o.stderr.startswith(b"cruxmap: error: ")
+            ):
+                found.append(f"{' '.join(argv)}: exit 2 without CX007 or a usage error")
+            left = sorted(p.name for p in snapshots.iterdir())
+            if left:
+                found.append(f"{' '.join(argv)}: snapshot left behind: {left}")
+                for p in snapshots.iterdir():
+                    shutil.rmtree(p, ignore_errors=True)
+            if (
+                sorted(p.name for p in outside.iterdir()) != ["m.crux"]
+                or (outside / "m.crux").read_bytes() != b"KEEP\n"
+            ):
+                found.append(f"{' '.join(argv)}: wrote outside the snapshot, into {outside}")
+                shutil.rmtree(outside, ignore_errors=True)
+                outside.mkdir()
+                (outside / "m.crux").write_bytes(b"KEEP\n")
+    finally:
+        os.chdir(here)
+        tempfile.tempdir = saved
+    return {"tree.txt": repr(shown).encode()}, found
+
+
+SHAPES = ("config", "shared-import", "unicode-ids", "ring", "git-tree")
 #: The shapes a campaign draws from (``--shapes``).
 ACTIVE_SHAPES = SHAPES
 
@@ -527,6 +682,8 @@ def exercise_shape(
     """Run one input of ``shape``; (the files it wrote, what went wrong).
     ``small`` keeps rings and shared imports small (for the CI tests)."""
     fmt = rng.choice(CHECK_FORMATS)
+    if shape == "git-tree":
+        return git_tree(rng, workdir, small)
     if shape == "unicode-ids":
         data = unicode_map(rng)
         return {"t.crux": data}, exercise(data, rng.choice(COMMANDS), workdir)

@@ -224,6 +224,49 @@ Fix: remove the attribute, or the reduction.
         subject=("claim", "objection", "target"),
     ),
     Rule(
+        "CX007", "unsafe-revision-tree", _E,
+        "A git revision's tree that `diff --against` or `check --new-only` cannot write safely; nothing of it is read.",
+        {"": "{detail}"},
+        """\
+`cruxmap diff` and `check --new-only` write a revision's .crux files, its
+pyproject.toml files and its symlinks into a private temporary directory.
+A tree made with `git mktree` (which a fetch does not check) can say what
+no checkout would, so before anything is written the tree is refused when:
+
+- a path to write lies under a symlink, a file or a submodule of the tree
+  (`sub` a symlink to another directory, and `sub/evil.crux` beside it),
+  also when the two differ only in case or Unicode normalisation (`SUB`
+  and `sub/`: one name on macOS and Windows);
+- the same path is there twice, or in two spellings a case-insensitive
+  file system would merge (`A.crux` and `a.crux`);
+- a name or a symlink target holds a NUL byte, a newline or another
+  control character, is not valid UTF-8, is empty, is too long (a name
+  over 255 bytes, a path over 3,800, a target over 4,095) or too deep
+  (128 directories), or a path has a `.`, `..`, empty or `.git`
+  component.
+
+The finding is named `REVISION:PATH` (the revision's short commit) and the
+command exits 2 without comparing anything; the snapshot is removed and
+nothing is written anywhere else. A symlink that leads outside the
+revision is not refused: it is written as a link leading nowhere, so the
+map behind it is "outside the project root" (CX005), as in a checkout.
+
+Example:
+
+    $ map=$(printf 'claim c: "C"\\n' | git hash-object -w --stdin)
+    $ dir=$(printf '100644 blob %s\\tevil.crux\\n' "$map" | git mktree)
+    $ link=$(printf /tmp | git hash-object -w --stdin)
+    $ top=$(printf '120000 blob %s\\tsub\\n040000 tree %s\\tsub\\n' "$link" "$dir" | git mktree)
+    $ git update-ref refs/heads/evil "$(git commit-tree -m evil "$top")"
+    $ cruxmap diff --against evil
+    cruxmap: error: 3f1c2a9b7d4e:sub/evil.crux:1:1: CX007 `sub/evil.crux` lies under `sub`, a symlink of the same tree: the revision evil is not read (help: ...)
+
+Fix: compare with another revision, or rewrite the tree (`git fsck`
+reports most of these faults).
+""",
+        blocking=True, exit_class=EXIT_INPUT,
+    ),
+    Rule(
         "CX101", "brittle-premise", _W,
         "A premise is brittle for a goal (margin 0): weakening it one step makes the goal fail.",
         {

@@ -973,13 +973,23 @@ def _analyse_all(
     return out
 
 
+def _there(path: Path, test: Callable[[Path], bool] = Path.exists, shown: str = "") -> bool:
+    """``test(path)``, or the symlink itself for ``exists``; a name the
+    system cannot even look at (too long) is a usage error naming ``shown``
+    (the path as the user gave it), not a traceback."""
+    try:
+        return test(path) or (test is Path.exists and path.is_symlink())
+    except OSError as exc:
+        raise DiffError(f"{shown or path}: {exc.strerror or exc}") from None
+
+
 def diff_files(old: Path, new: Path, options: Options) -> Report:
     """``cruxmap diff OLD.crux NEW.crux``: two maps on disk."""
     from cruxmap.api import load
     from cruxmap.loader import Loader
 
     for p in (old, new):
-        if not p.is_file():
+        if not _there(p, Path.is_file):
             raise DiffError(f"{p}: no such file")
     mo, mn = load(old, loader=Loader()), load(new, loader=Loader())
     [(ro, rn)] = _analyse_all([(mo, mn)], options)
@@ -1025,9 +1035,9 @@ def _diff_snapshot(
 
     new_paths, old_paths = [], []
     for p in paths:
-        here = Path(p).exists() or Path(p).is_symlink()
+        here = _there(Path(p))
         there_path = snap.local(p)
-        there = there_path.exists() or there_path.is_symlink()
+        there = _there(there_path, shown=p)
         if not here and not there:
             raise DiffError(
                 f"{p}: no such file or directory, in the working tree or at {rev.label}"
@@ -1109,8 +1119,8 @@ def known_findings(
         rev = gitrev.resolve(repo, against)
         moved = gitrev.renames(repo, rev.sha)
         with gitrev.checkout(repo, rev) as snap:
-            there = [snap.local(p) for p in paths]
-            files, _ = discover(str(t) for t in there if t.exists() or t.is_symlink())
+            there = [str(t) for p in paths if _there(t := snap.local(p), shown=p)]
+            files, _ = discover(there)
             loader = Loader()
             for f in files:
                 m = load(f, loader=loader)
@@ -1137,7 +1147,11 @@ def only_new(
 ) -> Iterator[tuple[Result, list[Diagnostic]]]:
     """``check --new-only``: ``run``'s results without the findings the
     revision already had, taken out of each map's report, of what the map is
-    first to report, and of ``run.reported`` (the summary and exit status)."""
+    first to report, and of ``run.reported`` (the summary and exit status).
+
+    The revision is read here, before any output begins: a revision that
+    cannot be read (CX007, an unknown name) is a usage error with nothing on
+    standard output, not half a JSON report."""
     from cruxmap.cli import UsageError
 
     if not new_only:
@@ -1146,12 +1160,16 @@ def only_new(
         known = known_findings(paths, options, against)
     except DiffError as exc:
         raise UsageError(str(exc)) from exc
-    for result, fresh in run:
-        result.diagnostics = [d for d in result.diagnostics if not known(d)]
-        kept = [d for d in fresh if not known(d)]
-        if len(kept) != len(fresh):
-            run.retract(fresh, kept)
-        yield result, kept
+
+    def results() -> Iterator[tuple[Result, list[Diagnostic]]]:
+        for result, fresh in run:
+            result.diagnostics = [d for d in result.diagnostics if not known(d)]
+            kept = [d for d in fresh if not known(d)]
+            if len(kept) != len(fresh):
+                run.retract(fresh, kept)
+            yield result, kept
+
+    return results()
 
 
 _POSITION = re.compile(r"(\.crux):\d+(?::\d+)?")
@@ -1226,7 +1244,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     )
     paths: list[str] = args.paths
     try:
-        if len(paths) == 2 and args.against is None and all(Path(p).is_file() for p in paths):
+        if (
+            len(paths) == 2
+            and args.against is None
+            and all(_there(Path(p), Path.is_file) for p in paths)
+        ):
             report = diff_files(Path(paths[0]), Path(paths[1]), options)
         else:
             report = diff_revision(paths or cfg.paths or ["."], args.against, options)

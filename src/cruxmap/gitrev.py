@@ -7,20 +7,31 @@ root is found exactly as in a checkout) are written from the object database
 into a fresh temporary directory; the working tree and the index are never
 touched. Git runs with a fixed argument vector: user text is never an
 option (a revision starting with ``-`` is refused, paths come after ``--``).
+
+The tree is untrusted (``git mktree`` writes what no checkout would): it is
+checked whole before anything is written, and written without ever
+following a symlink, so that it cannot place a file or a link outside the
+snapshot; a tree that cannot be written as it says is refused (CX007).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from cruxmap.loader import MAX_FILE_BYTES, display_path
+from cruxmap import diagnostics as dg
+from cruxmap.diagnostics import Diagnostic
+from cruxmap.loader import MAX_FILE_BYTES, display_path, printable_name
 
 #: Branches tried, in order, as "the default branch" for the merge base.
 DEFAULT_BRANCHES = (
@@ -30,9 +41,6 @@ DEFAULT_BRANCHES = (
     "refs/remotes/origin/main",
     "refs/remotes/origin/master",
 )
-#: Path components git itself refuses to check out; a crafted tree holding
-#: them is skipped rather than written outside the directory.
-_BAD_PARTS = {"", ".", ".."}
 
 
 class GitError(Exception):
@@ -51,14 +59,12 @@ class Repo:
         """Run git in the repository; ``args`` is a fixed vector, never parsed
         by a shell. Optional locks are off so that nothing (not even a
         refreshed index) is written."""
-        env = dict(os.environ)
-        env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
         try:
             proc = subprocess.run(
                 ["git", "-C", str(self.top), *args],
                 input=input,
                 capture_output=True,
-                env=env,
+                env=self.env(),
                 check=False,
             )
         except FileNotFoundError:
@@ -67,6 +73,11 @@ class Repo:
             detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise GitError(f"git {args[0]} failed: {detail[-1] if detail else proc.returncode}")
         return proc.stdout
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+        return env
 
     def ok(self, *args: str) -> bytes | None:
         """Output of a git command, or ``None`` when it exits non-zero."""
@@ -164,9 +175,6 @@ def renames(repo: Repo, sha: str) -> dict[str, str]:
     return found
 
 
-_TREE_LINE = re.compile(rb"^(\d{6}) (\w+) ([0-9a-f]+) +(-|\d+)\t(.*)$", re.S)
-
-
 @dataclass
 class Snapshot:
     """A revision's maps written under ``root`` (mirroring the repository top)."""
@@ -211,76 +219,441 @@ class Snapshot:
         return re.sub(re.escape(prefix) + r"(/[^\s:`\"'()]*)?", sub, text)
 
 
+_TREE_LINE = re.compile(rb"^(\d{6}) (\w+) ([0-9a-f]+) +(\S+)\t(.*)$", re.S)
+
+#: What a snapshot holds at most; past it the revision is refused (CX007).
+#: A name and a path below the snapshot directory stay within Linux's
+#: NAME_MAX and PATH_MAX with room for the directory itself and for the
+#: loader's ``pyproject.toml`` probes; a link target within PATH_MAX.
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 3800
+MAX_TARGET_BYTES = 4095
+MAX_DEPTH = 128
+#: Links followed in one lookup, as the kernel (MAXSYMLINKS).
+MAX_LINK_HOPS = 40
+#: C0 controls (newline, NUL) and DEL: never in a name or target written.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+#: Code points HFS+ ignores in names: ``.g\u200cit`` is ``.git`` there (as git's verify_path).
+_HFS_IGNORED = re.compile("[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]")
+#: Where a link that would lead out of the snapshot points instead: a name
+#: beside the snapshot's top, in the private directory, that never exists.
+OUTSIDE = "outside-the-revision"
+_CHUNK = 1 << 16
+_FIX = "compare with another revision, or rewrite the tree (`cruxmap rules CX007` says what is refused)"
+#: Directories are opened from the snapshot's top, each from the one above
+#: it, never through a symlink; without ``dir_fd`` (Windows) each component
+#: is checked with ``lstat`` instead (the directory is private to the run).
+_DIR_FD = {os.open, os.mkdir, os.symlink} <= os.supports_dir_fd
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_OPEN_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_CREATE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)  # fmt: skip
+
+
+class _Entry(NamedTuple):
+    #: As git spells it, decoded with ``surrogateescape``.
+    path: str
+    obj: str
+    link: bool
+    #: False for a submodule (a commit in the tree).
+    blob: bool
+    #: From ``ls-tree -l``; ``None`` when git could not tell.
+    size: int | None
+
+
+class TreeRefused(GitError):
+    """The revision's tree cannot be written safely: a CX007 finding (exit 2)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        d = diagnostic
+        super().__init__(
+            f"{d.path}:{d.line}:{d.column}: {d.code} {d.message} (help: {d.suggestion})"
+        )
+
+
+def _refuse(revision: Revision, path: str, why: str) -> TreeRefused:
+    shown = printable_name(path)
+    return TreeRefused(
+        dg.make("CX007", f"{revision.sha[:12]}:{shown}", 1, 1,
+                f"{why}: the revision {revision.label} is not read", suggestion=_FIX)
+    )  # fmt: skip
+
+
+def _fold(path: str) -> str:
+    """One spelling per name as a case- and normalisation-insensitive file
+    system (macOS, Windows) sees it."""
+    if path.isascii():
+        return path.lower()  # the same, faster: most of a large tree's names
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
+
+
+def _entries(listing: bytes) -> list[_Entry]:
+    found: list[_Entry] = []
+    for raw in listing.split(b"\0"):
+        m = _TREE_LINE.match(raw) if raw else None
+        if m is None:
+            continue
+        mode, kind, obj, size, name = m.groups()
+        found.append(
+            _Entry(os.fsdecode(name), obj.decode(), mode == b"120000", kind == b"blob",
+                   int(size) if size.isdigit() else None)
+        )  # fmt: skip
+    return found
+
+
+def _wanted(e: _Entry) -> bool:
+    """The maps, every ``pyproject.toml`` and every symlink: what imports and
+    the project root are found by."""
+    base = e.path.rsplit("/", 1)[-1]
+    return e.blob and (e.link or base.endswith(".crux") or base == "pyproject.toml")
+
+
+def _name_problem(path: str) -> str | None:
+    """Why the snapshot cannot hold ``path`` (``None``: it can)."""
+    try:
+        raw = path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "its name is not valid UTF-8"
+    if _CONTROL.search(path):
+        return "its name holds a control character (a newline, say)"
+    if len(raw) > MAX_PATH_BYTES:
+        return f"its path is {len(raw)} bytes long (the limit is {MAX_PATH_BYTES})"
+    parts = path.split("/")
+    if len(parts) > MAX_DEPTH:
+        return f"it lies {len(parts) - 1} directories deep (the limit is {MAX_DEPTH - 1})"
+    for p in parts:
+        if p in ("", ".", ".."):
+            return f"its path has a `{p}` component" if p else "its path has an empty component"
+        if len(p.encode("utf-8")) > MAX_NAME_BYTES:
+            return f"a name in its path is over {MAX_NAME_BYTES} bytes long"
+        if _HFS_IGNORED.sub("", p).casefold().rstrip(". ") in (".git", "git~1"):
+            return f"its path has a `{p}` component (git's own directory)"
+    return None
+
+
+def _kind(e: _Entry) -> str:
+    return "symlink" if e.link else "file" if e.blob else "submodule"
+
+
+def _plan(entries: list[_Entry], revision: Revision) -> list[_Entry]:
+    """The entries to write, after checking that each can be written where
+    its path says and nowhere else: a hostile name, the same path twice
+    (exactly, or in case or Unicode normalisation: one file on macOS), or a
+    path under a symlink, file or submodule of the tree is refused."""
+    wanted = [e for e in entries if _wanted(e)]
+    for e in wanted:
+        why = _name_problem(e.path)
+        if why is not None:
+            raise _refuse(revision, e.path, f"`{printable_name(e.path)}` cannot be written: {why}")
+    by_fold: dict[str, list[_Entry]] = {}
+    for e in entries:
+        by_fold.setdefault(_fold(e.path), []).append(e)
+    clear: set[str] = set()  # folded directories known to be no entry of the tree
+    for e in wanted:
+        f = _fold(e.path)
+        other = next((o for o in by_fold[f] if o is not e), None)
+        if other is not None:
+            how = ("twice" if other.path == e.path else
+                   f"and as `{printable_name(other.path)}`, the same name on a case-insensitive file system")  # fmt: skip
+            raise _refuse(revision, e.path, f"the tree holds `{printable_name(e.path)}` {how}")
+        cut = len(f)
+        while (cut := f.rfind("/", 0, cut)) > 0:
+            d = f[:cut]
+            if d in clear:
+                break
+            hit = by_fold.get(d)
+            if hit:
+                raise _refuse(
+                    revision, e.path,
+                    f"`{printable_name(e.path)}` lies under `{printable_name(hit[0].path)}`, "
+                    f"a {_kind(hit[0])} of the same tree",
+                )  # fmt: skip
+            clear.add(d)
+    return wanted
+
+
+def _target_problem(raw: bytes) -> str | None:
+    """Why a link target cannot be written (``None``: it can)."""
+    if not raw:
+        return "its target is empty"
+    if b"\0" in raw:
+        return "its target holds a NUL byte"
+    if len(raw) > MAX_TARGET_BYTES:
+        return f"its target is {len(raw)} bytes long (the limit is {MAX_TARGET_BYTES})"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "its target is not valid UTF-8"
+    if _CONTROL.search(text):
+        return "its target holds a control character (a newline, say)"
+    return None
+
+
+class _Links:
+    """The tree's symlinks as a trie of folded names, to follow them as the
+    kernel would (and as a case-insensitive file system would) without
+    touching the disk."""
+
+    def __init__(self, targets: dict[str, str]) -> None:
+        self.top: dict[str, Any] = {}
+        for path, target in targets.items():
+            node = self.top
+            for part in _fold(path).split("/"):
+                node = node.setdefault(part, {})
+            node[""] = target  # "" is never a name (refused above)
+
+    def stays_inside(self, link: str, target: str) -> bool:
+        """Whether ``link`` leads to a place inside the snapshot (existing or
+        not) within :data:`MAX_LINK_HOPS` links."""
+        parts = _fold(link).split("/")[:-1]
+        # The directories walked so far; None below a name that holds no link.
+        here: list[dict[str, Any] | None] = [self.top]
+        for p in parts:
+            node = here[-1]
+            here.append(node.get(p) if node is not None else None)
+        pending = list(reversed(target.split("/")))
+        hops, steps = 1, 0
+        while pending:
+            steps += 1
+            if target.startswith("/") or steps > 4 * MAX_TARGET_BYTES:
+                return False
+            c = pending.pop()
+            if c in ("", "."):
+                continue
+            if c == "..":
+                if len(here) == 1:
+                    return False
+                here.pop()
+                continue
+            node = here[-1]
+            child = node.get(_fold(c)) if node is not None else None
+            if child is not None and "" in child:
+                hops += 1
+                target = child[""]
+                if hops > MAX_LINK_HOPS:
+                    return False
+                pending.extend(reversed(target.split("/")))
+                continue
+            here.append(child)
+            if len(here) > MAX_DEPTH + 1:
+                return False
+        return True
+
+
+class _CatFile:
+    """``git cat-file --batch``, one object at a time: a blob is copied to
+    its file in chunks and never held whole, and one over its limit is not
+    read at all (the process is restarted instead)."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def size(self, obj: str) -> int | None:
+        """Ask for ``obj``: its size, or ``None`` if this clone lacks it; the
+        content must then be read with :meth:`copy` (or the process closed)."""
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                ["git", "-C", str(self.repo.top), "cat-file", "--batch"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                env=self.repo.env(),
+            )  # fmt: skip
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(obj.encode("ascii") + b"\n")
+            self.proc.stdin.flush()
+            header = self.proc.stdout.readline(200).split()
+        except OSError as exc:
+            raise GitError(f"git cat-file failed: {exc.strerror or exc}") from None
+        if len(header) == 2 and header[1] == b"missing":
+            return None  # not in this clone (a partial clone): as if absent
+        if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+            raise GitError(f"git cat-file: unexpected answer for {obj}")
+        return int(header[2])
+
+    def copy(self, size: int, sink: Callable[[bytes], object]) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        left = size
+        while left:
+            chunk = self.proc.stdout.read(min(left, _CHUNK))
+            if not chunk:
+                raise GitError("git cat-file stopped before the end of an object")
+            sink(chunk)
+            left -= len(chunk)
+        self.proc.stdout.read(1)  # the newline after each object
+
+    def close(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    with suppress(OSError):
+                        pipe.close()
+
+
+def _targets(cat: _CatFile, wanted: list[_Entry], revision: Revision) -> dict[str, str]:
+    """Each link's target, read and checked before anything is written."""
+    found: dict[str, str] = {}
+    for e in wanted:
+        if not e.link:
+            continue
+        size = e.size if e.size is not None and e.size > MAX_TARGET_BYTES else cat.size(e.obj)
+        if size is None:
+            continue  # not in this clone: as if absent
+        if size > MAX_TARGET_BYTES:
+            cat.close()  # not read: the content is left unasked
+            why = f"its target is {size} bytes long (the limit is {MAX_TARGET_BYTES})"
+        else:
+            raw = bytearray()
+            cat.copy(size, raw.extend)
+            why = _target_problem(bytes(raw)) or ""
+            if not why:
+                found[e.path] = raw.decode("utf-8")
+                continue
+        raise _refuse(
+            revision, e.path, f"the symlink `{printable_name(e.path)}` cannot be written: {why}"
+        )
+    return found
+
+
+class _Writer:
+    """Creates the snapshot's directories, files and links, never through a
+    symlink: each directory is created and opened from the one above it
+    (``dir_fd``) without following links, each file is new (``O_EXCL``).
+    Entries come in path order, so the open directories form one chain."""
+
+    def __init__(self, root: Path) -> None:
+        self.top: int | Path = os.open(root, _OPEN_DIR) if _DIR_FD else root
+        self.chain: list[tuple[str, int | Path]] = []
+
+    def directory(self, parts: list[str]) -> int | Path:
+        keep = 0
+        while keep < min(len(parts), len(self.chain)) and self.chain[keep][0] == parts[keep]:
+            keep += 1
+        while len(self.chain) > keep:
+            self._release(self.chain.pop()[1])
+        for name in parts[keep:]:
+            here = self.chain[-1][1] if self.chain else self.top
+            self.chain.append((name, self._enter(here, name)))
+        return self.chain[-1][1] if self.chain else self.top
+
+    @staticmethod
+    def _enter(here: int | Path, name: str) -> int | Path:
+        if isinstance(here, int):
+            with suppress(FileExistsError):
+                os.mkdir(name, 0o700, dir_fd=here)
+            return os.open(name, _OPEN_DIR, dir_fd=here)  # a symlink: ELOOP
+        path = here / name
+        with suppress(FileExistsError):
+            os.mkdir(path, 0o700)
+        if not stat.S_ISDIR(os.lstat(path).st_mode):
+            raise NotADirectoryError(errno.ENOTDIR, "not a directory", str(path))
+        return path
+
+    @staticmethod
+    def create(here: int | Path, name: str) -> int:
+        if isinstance(here, int):
+            return os.open(name, _CREATE, 0o600, dir_fd=here)
+        return os.open(here / name, _CREATE, 0o600)
+
+    @staticmethod
+    def symlink(here: int | Path, name: str, target: str) -> None:
+        if isinstance(here, int):
+            os.symlink(target, name, dir_fd=here)
+        else:
+            os.symlink(target, here / name)
+
+    @staticmethod
+    def _release(handle: int | Path) -> None:
+        if isinstance(handle, int):
+            os.close(handle)
+
+    def close(self) -> None:
+        while self.chain:
+            self._release(self.chain.pop()[1])
+        self._release(self.top)
+
+
 @contextmanager
 def checkout(repo: Repo, revision: Revision) -> Iterator[Snapshot]:
     """The revision's ``.crux`` files, ``pyproject.toml`` files and symlinks
-    in a private temporary directory, removed afterwards."""
-    listing = repo.git("ls-tree", "-r", "-z", "-l", "--full-tree", revision.sha)
-    tree: dict[str, tuple[str, bool, int]] = {}
-    for entry in listing.split(b"\0"):
-        m = _TREE_LINE.match(entry) if entry else None
-        if m is None:
-            continue
-        mode, kind, obj, size, raw = m.groups()
-        name = os.fsdecode(raw)
-        parts = name.split("/")
-        if kind != b"blob" or any(p in _BAD_PARTS or p.lower() == ".git" for p in parts):
-            continue
-        tree[name] = (obj.decode(), mode == b"120000", int(size))
-    with tempfile.TemporaryDirectory(prefix="cruxmap-rev-") as tmp:
-        root = Path(tmp).resolve() / "tree"
-        root.mkdir()
-        (root / ".git").mkdir()  # the top is a project root, as in a checkout
-        snap = Snapshot(repo, revision, root)
-        names = [
-            n for n, (_, link, _) in tree.items()
-            if link or n.endswith(".crux") or n.rsplit("/", 1)[-1] == "pyproject.toml"
-        ]  # fmt: skip
-        _write(repo, root, tree, names)
-        # Imports name .crux files only (the loader refuses others), so these are all.
-        snap.files = sorted(n for n in names if n.endswith(".crux") and os.path.lexists(root / n))
-        yield snap
+    in a private temporary directory, removed afterwards whatever happens
+    (an error, a refusal, Ctrl-C). The tree is checked before anything is
+    written (:func:`_plan`, :func:`_targets`); a link that would lead out of
+    the snapshot leads to :data:`OUTSIDE` instead, so that the loader refuses
+    it as it would in a checkout, and nothing can walk out through it."""
+    entries = _entries(repo.git("ls-tree", "-r", "-z", "-l", "--full-tree", revision.sha))
+    wanted = _plan(entries, revision)
+    cat = _CatFile(repo)
+    try:
+        targets = _targets(cat, wanted, revision)
+        with tempfile.TemporaryDirectory(prefix="cruxmap-rev-") as tmp:
+            root = Path(tmp).resolve() / "tree"
+            root.mkdir()
+            (root / ".git").mkdir()  # the top is a project root, as in a checkout
+            snap = Snapshot(repo, revision, root)
+            written = _write(cat, root, wanted, targets, revision)
+            cat.close()  # no git process lives while the maps are analysed
+            # Imports name .crux files only (the loader refuses others), so these are all.
+            snap.files = sorted(n for n in written if n.endswith(".crux"))
+            yield snap
+    finally:
+        cat.close()
 
 
 def _write(
-    repo: Repo, root: Path, tree: dict[str, tuple[str, bool, int]], names: list[str]
-) -> None:
-    """Write ``names`` from the tree under ``root``."""
-    contents = _blobs(repo, [tree[n][0] for n in names if tree[n][2] <= MAX_FILE_BYTES])
-    for name in names:
-        obj, link, size = tree[name]
-        dest = root / name
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if size > MAX_FILE_BYTES and not link:
-                # Sparse: the loader refuses it by its size, as in a checkout.
-                with open(dest, "wb") as fh:
-                    fh.truncate(size)
-            elif obj not in contents:
-                continue  # not in this clone (a partial clone): as if absent
-            elif link:
-                os.symlink(os.fsdecode(contents[obj]), dest)
-            else:
-                dest.write_bytes(contents[obj])
-        except OSError:
-            continue  # a name this filesystem cannot hold: the map is "removed"
+    cat: _CatFile, root: Path, wanted: list[_Entry], targets: dict[str, str], revision: Revision
+) -> list[str]:
+    """Write the checked entries under ``root``; the paths written."""
+    links = _Links(targets)
+    written: list[str] = []
+    writer = _Writer(root)
+    try:
+        for e in sorted(wanted, key=lambda e: e.path.split("/")):
+            *dirs, name = e.path.split("/")
+            try:
+                if e.link:
+                    if e.path not in targets:
+                        continue  # not in this clone
+                    target = targets[e.path]
+                    if not links.stays_inside(e.path, target):
+                        target = "../" * (len(dirs) + 1) + OUTSIDE
+                    writer.symlink(writer.directory(dirs), name, target)
+                elif not _write_file(cat, writer, dirs, name, e):
+                    continue
+            except OSError as exc:
+                raise _refuse(
+                    revision, e.path,
+                    f"`{printable_name(e.path)}` cannot be written in the snapshot "
+                    f"({exc.strerror or exc})",
+                ) from None  # fmt: skip
+            written.append(e.path)
+    finally:
+        writer.close()
+    return written
 
 
-def _blobs(repo: Repo, objects: list[str]) -> dict[str, bytes]:
-    """Blob contents by object name, in one ``git cat-file --batch`` call."""
-    unique = list(dict.fromkeys(objects))
-    if not unique:
-        return {}
-    out = repo.git("cat-file", "--batch", input=("\n".join(unique) + "\n").encode())
-    found: dict[str, bytes] = {}
-    pos = 0
-    for obj in unique:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        found[obj] = out[pos : pos + size]
-        pos += size + 1
-    return found
+def _write_file(cat: _CatFile, writer: _Writer, dirs: list[str], name: str, e: _Entry) -> bool:
+    """One regular file, its content copied in chunks. Over the size limit
+    it is left unread and made sparse at its size, so the loader refuses it
+    by its size as in a checkout. False when this clone lacks the blob."""
+    size = e.size if e.size is not None and e.size > MAX_FILE_BYTES else cat.size(e.obj)
+    if size is None:
+        return False
+    with open(writer.create(writer.directory(dirs), name), "wb") as fh:
+        if size > MAX_FILE_BYTES:
+            if e.size is None or e.size <= MAX_FILE_BYTES:
+                cat.close()  # asked, but not to be read
+            try:
+                fh.truncate(size)
+            except OSError:  # bigger than this file system allows: still too large
+                fh.truncate(MAX_FILE_BYTES + 1)
+        else:
+            cat.copy(size, fh.write)
+    return True
