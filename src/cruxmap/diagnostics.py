@@ -259,9 +259,9 @@ well than the argument assumes, the goal would fail (margin 0). This is the
 "robust to scaling down" question: an argument that needs every premise
 perfect is brittle. Reported once per premise, at its `claim`, naming every
 goal of the map it is brittle for: the message names the first three (in
-reading order) and counts the rest ("and 197 more"); JSON and SARIF list
-them all (`goals`). A map of 200 goals over one shared support gets one
-finding per brittle premise, not 200.
+reading order) and counts the rest ("and 197 more"); JSON lists them all
+in `goals`, SARIF in `properties.goals`. A map of 200 goals over one shared
+support gets one finding per brittle premise, not 200.
 
 Example:
 
