@@ -219,3 +219,19 @@ def test_goals200_map_gives_one_result_per_premise(
     assert brittle and len(places) == len(brittle)
     assert sum(len(r["properties"]["goals"]) for r in brittle) > 2 * len(brittle)
     assert len(results) <= 2 * 1000 + 200  # claims, reductions and goals at most
+
+
+def test_check_caps_the_log_end_to_end(
+    write: Callable[..., Path],
+    run: Callable[..., tuple[int, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`check --format sarif` applies the cap (lowered here to 50): 40
+    unused claims without a source are 80 findings."""
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 50)
+    path = write("many.crux", "".join(f'claim c{i}: "c"\n' for i in range(40)))
+    _, out, _ = run("check", "--format", "sarif", path)
+    log = json.loads(out)
+    validate(log)
+    results = log["runs"][0]["results"]
+    assert len(results) == 50 and results[-1]["properties"] == {"left_out": 31}

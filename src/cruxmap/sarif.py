@@ -137,9 +137,11 @@ def _kept(diagnostics: list[Diagnostic], limit: int) -> tuple[list[Diagnostic], 
     return kept, [d for i, d in enumerate(diagnostics) if i not in keep]
 
 
-def to_sarif(diagnostics: list[Diagnostic], limit: int = MAX_RESULTS) -> dict[str, object]:
+def to_sarif(diagnostics: list[Diagnostic], limit: int | None = None) -> dict[str, object]:
     """One SARIF log with one run: every rule, and one result per diagnostic
-    (at most ``limit`` results, the last then a note on those left out)."""
+    (at most ``limit`` results, default :data:`MAX_RESULTS`, the last then a
+    note on those left out)."""
+    limit = MAX_RESULTS if limit is None else limit
     index = {code: i for i, code in enumerate(RULES)}
     results: list[dict[str, object]] = []
     # One lookup per file, not per finding (each walks up to the repository).
