@@ -189,3 +189,26 @@ def test_cx101_in_a_shared_file_is_reported_per_goal_set(write: Callable[..., Pa
     assert brittle[0]["message"] == brittle[1]["message"]
     positions = [m["diagnostics"] for m in data["maps"]]
     assert all(any(data["diagnostics"][i]["code"] == "CX101" for i in p) for p in positions)
+
+
+def test_cx101_goals_are_exactly_the_brittle_pairs(write: Callable[..., Path], run) -> None:
+    """Grouping loses nothing: the (premise, goal) pairs the CX101 findings
+    name are the pairs the report's goals mark brittle, on a map of many
+    goals over one support (benchmarks/generate.py)."""
+    from generate import goals200  # benchmarks/ is on pytest's pythonpath
+
+    _, out, _ = run("check", "--format", "json", "--max-order", "1", write("w.crux", goals200(400)))
+    data = json.loads(out)
+    named = {
+        (d["subject"][0], g)
+        for d in data["diagnostics"]
+        if d["code"] == "CX101"
+        for g in d["goals"]
+    }
+    marked = {
+        (p, g)
+        for g, goal in data["maps"][0]["goals"].items()
+        for p, entry in (goal.get("premises") or {}).items()
+        if entry["brittle"]
+    }
+    assert named == marked and len(named) > sum(d["code"] == "CX101" for d in data["diagnostics"])
