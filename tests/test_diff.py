@@ -798,6 +798,26 @@ def test_check_new_only_reports_what_the_revision_did_not_have(repo: Git) -> Non
     assert repo.cruxmap("check", "m.crux").returncode == 1
 
 
+def _two_goals(goals: str) -> str:
+    """``p`` brittle for each of ``goals`` (a bare reduction: needs perfect)."""
+    text = 'claim p: "P"\n    source: "s"\n'
+    for g in goals.split():
+        text += f'claim {g}: "G"\n    source: "s"\n{g} reduces to p\n    because: "w"\ngoal {g} >= good\n'
+    return text
+
+
+def test_check_new_only_knows_cx101_goal_by_goal(repo: Git) -> None:
+    """CX101 is one finding naming every goal its premise is brittle for: it
+    is new when a goal is, and not when one leaves."""
+    repo.commit({"m.crux": _two_goals("g1 g2")}, "p brittle for g1 and g2")
+    repo.write({"m.crux": _two_goals("g1")})
+    assert repo.cruxmap("check", "--new-only", "--no-summary", "m.crux").returncode == 0
+    repo.write({"m.crux": _two_goals("g1 g2 g3")})
+    proc = repo.cruxmap("check", "--new-only", "--no-summary", "m.crux")
+    assert proc.returncode == 1
+    assert "CX101 premise `p` is brittle for 3 goals (`g1`, `g2`, `g3`)" in proc.stdout
+
+
 def test_check_new_only_follows_renames_and_takes_a_revision(repo: Git) -> None:
     repo.commit({"m.crux": BRITTLE_A}, "brittle a")
     repo("mv", "m.crux", "renamed.crux")

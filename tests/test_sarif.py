@@ -163,3 +163,75 @@ def test_check_format_sarif_end_to_end(
     brittle = next(r for r in results if r["ruleId"] == "CX101")
     assert brittle["level"] == "warning"
     assert brittle["locations"][0]["physicalLocation"]["region"]["startLine"] == 3
+
+
+def test_a_log_holds_at_most_the_limit_most_severe_first() -> None:
+    """Code scanning rejects a run past 25,000 results: the log keeps the
+    most severe findings and ends with one note counting those left out."""
+    diags = [make("CX202", "a.crux", i + 1, 1, claim=f"c{i}") for i in range(150)]
+    diags.insert(120, make("CX102", "a.crux", 500, 1, goal="g", required="good",
+                           reached="none", why="w"))  # fmt: skip
+    log = sarif.to_sarif(diags, limit=100)
+    validate(log)
+    results = log["runs"][0]["results"]
+    assert len(results) == 100
+    assert [r["level"] for r in results].count("error") == 1  # the error is kept
+    note = results[-1]
+    assert note["level"] == "note" and note["properties"] == {"left_out": 52}
+    assert note["message"]["text"].startswith("52 more findings are not in this log")
+    assert "ruleId" in note and note["locations"]
+    # Kept findings stay in their order; under the limit nothing is left out.
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in results[:-1]]
+    assert lines == sorted(lines)
+    assert len(sarif.to_sarif(diags[:100], limit=100)["runs"][0]["results"]) == 100
+    assert sarif.MAX_RESULTS == 25_000
+
+
+def test_fingerprint_of_cx101_does_not_follow_its_goals() -> None:
+    """One finding per premise: a goal joining or leaving keeps the alert."""
+    from cruxmap.lint import _brittle
+    from cruxmap.model import Claim, Loc
+
+    claim = Claim(id="interp", text="text", loc=Loc("a.crux", 3, 1))
+    prints = [
+        sarif.to_sarif([_brittle(claim, goals, "perfect", "near_perfect")])["runs"][0]["results"][
+            0
+        ]["partialFingerprints"]
+        for goals in (["g1"], ["g1", "g2"], ["g2", "g3", "g4", "g5"])
+    ]
+    assert prints[0] == prints[1] == prints[2]
+
+
+def test_goals200_map_gives_one_result_per_premise(
+    write: Callable[..., Path], run: Callable[..., tuple[int, str, str]]
+) -> None:
+    """200 goals over one shared support (benchmarks/generate.py): one
+    CX101 per brittle premise (was one per premise and goal), and the log
+    stays far below code scanning's limit."""
+    from generate import goals200  # benchmarks/ is on pytest's pythonpath
+
+    path = write("wide.crux", goals200(1000, 0))
+    _, out, _ = run("check", "--format", "sarif", "--max-order", "1", path)
+    log = json.loads(out)
+    results = log["runs"][0]["results"]
+    brittle = [r for r in results if r["ruleId"] == "CX101"]
+    places = {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in brittle}
+    assert brittle and len(places) == len(brittle)
+    assert sum(len(r["properties"]["goals"]) for r in brittle) > 2 * len(brittle)
+    assert len(results) <= 2 * 1000 + 200  # claims, reductions and goals at most
+
+
+def test_check_caps_the_log_end_to_end(
+    write: Callable[..., Path],
+    run: Callable[..., tuple[int, str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`check --format sarif` applies the cap (lowered here to 50): 40
+    unused claims without a source are 80 findings."""
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 50)
+    path = write("many.crux", "".join(f'claim c{i}: "c"\n' for i in range(40)))
+    _, out, _ = run("check", "--format", "sarif", path)
+    log = json.loads(out)
+    validate(log)
+    results = log["runs"][0]["results"]
+    assert len(results) == 50 and results[-1]["properties"] == {"left_out": 31}

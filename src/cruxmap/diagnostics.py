@@ -272,12 +272,18 @@ reports most of these faults).
         {
             "": "premise `{premise}` is brittle for goal `{goal}`: "
             "at {level} the goal holds, at {breaks_at} it fails",
+            "goals": "premise `{premise}` is brittle for {count} goals ({named}): "
+            "at {level} they hold, at {breaks_at} they fail",
         },
         """\
 The goal holds, but only just: if this premise were achieved one level less
 well than the argument assumes, the goal would fail (margin 0). This is the
 "robust to scaling down" question: an argument that needs every premise
-perfect is brittle. Reported at the premise's `claim`.
+perfect is brittle. Reported once per premise, at its `claim`, naming every
+goal of the map it is brittle for: the message names the first three (in
+reading order) and counts the rest ("and 197 more"); JSON lists them all
+in `goals`, SARIF in `properties.goals`. A map of 200 goals over one shared
+support gets one finding per brittle premise, not 200.
 
 Example:
 
@@ -291,7 +297,9 @@ Fix: ask less of the premise (a lower `>=` threshold), or add a route to the
 goal that does not need it. Keep it on purpose with
 `# cruxmap: ignore[CX101]` and a comment saying why.
 """,
-        subject=("premise", "goal"),
+        # The premise alone: the goals it concerns come and go with edits
+        # elsewhere, and are carried in ``Diagnostic.goals``.
+        subject=("premise",),
     ),
     Rule(
         "CX102", "goal-fails", _E, "A goal fails at baseline; reported at the goal.",
@@ -601,10 +609,16 @@ class Diagnostic:
     args: tuple[tuple[str, str], ...] = ()
     #: The IDs the finding is about (claims, goals, objections...).
     subject: tuple[str, ...] = field(default=())
+    #: Every goal a finding reported once for many goals concerns (CX101),
+    #: in reading order; its message names only the first few.
+    goals: tuple[str, ...] = ()
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line, self.column, self.code, self.message)
+    def sort_key(self) -> tuple[str, int, int, str, str, tuple[str, ...]]:
+        """Order and identity: two maps of a run that share a file report a
+        finding there once when it says the same thing, down to goals its
+        message only counts."""
+        return (self.path, self.line, self.column, self.code, self.message, self.goals)
 
     @property
     def rule(self) -> Rule:
@@ -634,6 +648,8 @@ class Diagnostic:
             out["excerpt"] = escape(self.excerpt)
         if self.subject:
             out["subject"] = list(self.subject)
+        if self.goals:
+            out["goals"] = list(self.goals)
         return out
 
 
@@ -650,6 +666,7 @@ def make(
     end_column: int | None = None,
     form: str = "",
     subject: tuple[str, ...] | None = None,
+    goals: tuple[str, ...] = (),
     **args: object,
 ) -> Diagnostic:
     """Build a diagnostic from its rule: the severity the code declares, the
@@ -657,7 +674,8 @@ def make(
 
     ``message`` given instead of ``args`` is the rule's ``{detail}`` (the
     syntax and file errors, whose text says what was found). ``subject``
-    defaults to the arguments the rule lists as IDs.
+    defaults to the arguments the rule lists as IDs; ``goals``: every goal
+    the finding concerns, when it is reported once for several.
     """
     rule = RULES[code]
     if message is not None:
@@ -676,7 +694,7 @@ def make(
         end_line = end_column = None
     return Diagnostic(
         code, rule.severity, path, line, column, message, suggestion, excerpt,
-        end_line, end_column, form, pairs, subject,
+        end_line, end_column, form, pairs, subject, goals,
     )  # fmt: skip
 
 
@@ -689,6 +707,7 @@ def at(
     excerpt: str | None = None,
     form: str = "",
     subject: tuple[str, ...] | None = None,
+    goals: tuple[str, ...] = (),
     **args: object,
 ) -> Diagnostic:
     """:func:`make` at a model position, its range included."""
@@ -696,7 +715,7 @@ def at(
         code, loc.path, loc.line, loc.column, message,
         suggestion=suggestion, excerpt=excerpt,
         end_line=loc.end_line or None, end_column=loc.end_column or None,
-        form=form, subject=subject, **args,
+        form=form, subject=subject, goals=goals, **args,
     )  # fmt: skip
 
 

@@ -1129,7 +1129,7 @@ def known_findings(
                 }
                 for d in analyse(m, options.replace(scenario=scenario)).diagnostics:
                     rel = snap.rel(Path(d.path)) or d.path
-                    for unit in _units(d.code, _normal(snap.rewrite(d.message))):
+                    for unit in _units(d, _normal(snap.rewrite(d.message))):
                         keys.add((d.code, rel, unit))
     except gitrev.GitError as exc:
         raise DiffError(str(exc)) from exc
@@ -1137,7 +1137,7 @@ def known_findings(
     def known(d: Diagnostic) -> bool:
         rel = _repo_rel(Path(d.path), repo.top) or d.path
         where = moved.get(rel, rel)
-        return all((d.code, where, u) in keys for u in _units(d.code, _normal(d.message)))
+        return all((d.code, where, u) in keys for u in _units(d, _normal(d.message)))
 
     return known
 
@@ -1176,10 +1176,17 @@ _POSITION = re.compile(r"(\.crux):\d+(?::\d+)?")
 _SPOF_ITEM = re.compile(r"`[^`]+` \([^)]*\)")
 
 
-def _units(code: str, message: str) -> list[str]:
+def _units(d: Diagnostic, message: str) -> list[str]:
     """What a finding says, item by item: CX105 lists a goal's single points
     of failure in one message, and is known when each premise it names was
-    (with the same slack) -- a premise leaving the list is no new finding."""
+    (with the same slack) -- a premise leaving the list is no new finding.
+    CX101 names every goal its premise is brittle for (``d.goals``), and is
+    known when the premise was brittle, at the same level, for each."""
+    code = d.code
+    if code == "CX101" and d.goals:
+        args = d.arguments
+        at = f"{args.get('premise')}\x1f{args.get('level')}\x1f{args.get('breaks_at')}"
+        return [f"{at}\x1f{goal}" for goal in d.goals]
     if code == "CX105" and ": " in message:
         head = message.split(": ", 1)[0]
         items = _SPOF_ITEM.findall(message.split(": ", 1)[1])

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 #: Bumped when a key changes meaning or goes away (adding keys does not).
 #: 3: a map's ``diagnostics`` are positions in the top-level list; a goal's
 #: ``premises`` are those that can break it, the rest are ``unbreakable``.
-SCHEMA_VERSION = 3
+#: 4: CX101 is one finding per premise, naming every goal it concerns in
+#: ``goals`` (its ``subject`` is the premise alone).
+SCHEMA_VERSION = 4
 
 
 #: ``json.dumps(x, ensure_ascii=False)`` with one encoder made once (``dumps``

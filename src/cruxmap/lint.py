@@ -188,6 +188,9 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     lv = g.levels
     values = res.values
+    # CX101 once per premise, naming every goal it is brittle for (issue 19
+    # #4): 200 goals over one support were 200 findings per premise.
+    brittle_for: dict[int, list[str]] = {}
     for goal in res.goals:
         c = g.index[goal.claim]
         gr = res.results[c]
@@ -215,14 +218,7 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
             )  # fmt: skip
         brittle = gr.with_margin(0)
         for p in brittle:
-            claim = amap.claims[g.names[p]]
-            out.append(
-                dg.at(
-                    "CX101", claim.loc, premise=claim.id, goal=goal.claim,
-                    level=lv[values[p]], breaks_at=lv[values[p] - 1],
-                    suggestion="ask less of it (a lower `>=` threshold) or add a route that does not need it",
-                )
-            )  # fmt: skip
+            brittle_for.setdefault(p, []).append(goal.claim)
         spofs = gr.breakable_count() - len(brittle)
         if spofs:
             # One finding per goal (SPEC's CX105, grouped): a map's clean run
@@ -263,7 +259,36 @@ def _robustness_rules(res: MapResult) -> list[Diagnostic]:
                     "(`objection ...` with `against:` it), or repair the argument",
                 )
             )  # fmt: skip
+    for p, goal_names in brittle_for.items():
+        out.append(_brittle(amap.claims[g.names[p]], goal_names, lv[values[p]], lv[values[p] - 1]))
     return out
+
+
+#: Goals a CX101 message names; the rest are counted (JSON and SARIF list
+#: them all).
+GOALS_NAMED = 3
+
+
+def named_goals(goals: list[str]) -> str:
+    """The first :data:`GOALS_NAMED` goals quoted, then how many more
+    (as "`a`, `b`, `c` and 197 more")."""
+    shown = ", ".join(f"`{x}`" for x in goals[:GOALS_NAMED])
+    rest = len(goals) - GOALS_NAMED
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def _brittle(claim: Claim, goals: list[str], level: str, breaks_at: str) -> Diagnostic:
+    """One CX101 for a premise brittle for ``goals`` (the main message form
+    when there is one)."""
+    hint = "ask less of it (a lower `>=` threshold) or add a route that does not need it"
+    if len(goals) == 1:
+        return dg.at("CX101", claim.loc, premise=claim.id, goal=goals[0], level=level,
+                     breaks_at=breaks_at, goals=tuple(goals), suggestion=hint)  # fmt: skip
+    return dg.at(
+        "CX101", claim.loc, form="goals", premise=claim.id, count=len(goals),
+        named=named_goals(goals), level=level, breaks_at=breaks_at, goals=tuple(goals),
+        suggestion=hint,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- suppression

@@ -41,6 +41,12 @@ class DiagnosticReport(_Model):
     subject: list[str] | None = Field(
         default=None, description="the IDs the finding is about (claims, goals, objections)"
     )
+    goals: list[str] | None = Field(
+        default=None,
+        description="every goal a finding reported once for several goals concerns, in "
+        "reading order (CX101: one finding per brittle premise; its message names the "
+        "first three)",
+    )
 
 
 class ClaimReport(_Model):
