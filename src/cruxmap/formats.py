@@ -65,14 +65,16 @@ class Text(Format):
     goal_lines: list[str]
 
     def begin(self, run: Run) -> None:
+        from cruxmap import output
         from cruxmap.explain import scenario_text
 
         self.goal_lines = []
         said = scenario_text(run.options.scenario, run.options.objections)
         if said and not self.quiet:
-            from cruxmap import output
-
             print(output.clean(said), file=self.out)
+        if not self.quiet:
+            for line in added_lines(run):
+                print(output.clean(line), file=self.out)
 
     def _shown(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         if not self.quiet:
@@ -110,7 +112,31 @@ class Text(Format):
         if run.skipped:
             names = ", ".join(output.clean(s) for s in run.skipped)
             line += f" Not analysed (fix the errors first): {names}."
+        if run.libraries:
+            line += f" {_named(run.libraries, 'library', 'libraries')}, linted only (imported, no goals)."
         print(line, file=self.out)
+
+
+#: Libraries named in the summary line; the rest are counted.
+LIBRARIES_NAMED = 5
+
+
+def _named(names: list[str], one: str, many: str) -> str:
+    from cruxmap import output
+
+    shown = ", ".join(output.clean(n) for n in names[:LIBRARIES_NAMED])
+    more = f" and {len(names) - LIBRARIES_NAMED} more" if len(names) > LIBRARIES_NAMED else ""
+    return f"{len(names)} {one if len(names) == 1 else many} ({shown}{more})"
+
+
+def added_lines(run: Run) -> list[str]:
+    """One line per map checked because it imports a file named (issue 19):
+    ``also checked: maps/a.crux (imports maps/common/lib.crux)``."""
+    out = []
+    for chain in run.added.values():
+        via = "".join(f", which imports {c}" for c in chain[2:])
+        out.append(f"also checked: {chain[0]} (imports {chain[1]}{via})")
+    return out
 
 
 @register("github")
@@ -166,6 +192,8 @@ class Json(Format):
     def map(self, result: Result, fresh: list[Diagnostic]) -> None:
         from cruxmap import jsonreport
 
+        if result.library:
+            return  # not a map: its findings are in "diagnostics"
         sep = "\n" if self._first else ",\n"
         self._first = False
         positions = self._run.positions(result)
