@@ -113,7 +113,9 @@ class Text(Format):
             names = ", ".join(output.clean(s) for s in run.skipped)
             line += f" Not analysed (fix the errors first): {names}."
         if run.libraries:
-            line += f" {_named(run.libraries, 'library', 'libraries')}, linted only (imported, no goals)."
+            line += (
+                f" {_named(run.libraries, 'library', 'libraries')} linted, not analysed as maps."
+            )
         print(line, file=self.out)
 
 
@@ -129,13 +131,13 @@ def _named(names: list[str], one: str, many: str) -> str:
     return f"{len(names)} {one if len(names) == 1 else many} ({shown}{more})"
 
 
-def added_lines(run: Run) -> list[str]:
+def added_lines(run: Run, verb: str = "checked") -> list[str]:
     """One line per map checked because it imports a file named (issue 19):
     ``also checked: maps/a.crux (imports maps/common/lib.crux)``."""
     out = []
     for chain in run.added.values():
         via = "".join(f", which imports {c}" for c in chain[2:])
-        out.append(f"also checked: {chain[0]} (imports {chain[1]}{via})")
+        out.append(f"also {verb}: {chain[0]} (imports {chain[1]}{via})")
     return out
 
 
