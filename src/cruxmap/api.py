@@ -556,13 +556,12 @@ class Run:
         #: ``[tool.cruxmap]`` roots and libraries (globs).
         self.layout = layout
         #: The reverse-import index of each project the run touches.
-        self.projects = Projects()
+        self.projects = Projects(layout)
         #: Files added because they import a file named (``dependents``):
         #: each with its import chain as shown, ending at the file named.
         self.added: dict[Path, list[str]] = {}
         if dependents and self.files:
             self._add_dependents()
-        self._library_roles: dict[Path, bool] = {}
         #: Roots of the libraries linted (not counted as maps).
         self.libraries: list[str] = []
         #: Each diagnostic reported so far, by identity (its sort key: code,
@@ -591,21 +590,10 @@ class Run:
             self.files.append(found)
             self.added[found] = [display_path(p) for p in chain]
 
-    def is_library(self, f: Path, m: Map | None = None) -> bool:
+    def is_library(self, f: Path) -> bool:
         """Whether the file ``f`` is linted as a library, not analysed as a
-        map (:meth:`cruxmap.dependents.Projects.is_library`)."""
-        try:
-            real = f.resolve()
-        except (OSError, RuntimeError):
-            return False
-        known = self._library_roles.get(real)
-        if known is None:
-            if m is not None and m.path == f:
-                doc = m.documents.get(m.root)
-            else:
-                doc = _document_of(self.loader, f)
-            known = self._library_roles[real] = self.projects.is_library(f, doc, self.layout)
-        return known
+        map (:meth:`cruxmap.dependents.ProjectIndex.libraries`)."""
+        return self.projects.is_library(f)
 
     def _library(self, m: Map) -> Result:
         """A library's result: linted on its own, CX201 judged against what
@@ -658,7 +646,7 @@ class Run:
             m = self.load(f)
             key = (m.key, self.options.key()) if m.key and m.ok else None
             earlier = self._shared.get(key) if key is not None else None
-            if self.is_library(f, m):
+            if self.is_library(f):
                 res = self._library(m)
             elif earlier is not None:
                 # Same files, same options: the same findings and values.
@@ -764,14 +752,3 @@ def check(
     run.validate()
     for res, _ in run:
         yield res
-
-
-def _document_of(loader: Loader, f: Path) -> Document | None:
-    """The parsed file at ``f`` (read once, through the run's loader)."""
-    from cruxmap.loader import display_path
-
-    try:
-        real = f.resolve()
-    except (OSError, RuntimeError):
-        return None
-    return loader.read(real, display_path(real)).document

@@ -49,19 +49,20 @@ _IMPORT_START = re.compile(r"^import(?![\w-])(?P<rest>[^\n]*)$", re.M)
 # The plain form of its rest; anything else (an escape in the string, a
 # syntax error) goes to the parser, so the index reads what the loader reads.
 _PLAIN_REST = re.compile(r'[\t \f]*"(?P<s>[^"\\\n]*)"[\t \f]*(?:#[^\n]*)?')
+_GOAL_START = re.compile(r"^goal(?![\w-])", re.M)
 
 
-def import_strings(text: str, shown: str = "<index>") -> list[str]:
-    """The strings of a file's import statements, in order.
+def scan(text: str, shown: str = "<index>") -> tuple[list[str], bool]:
+    """The strings of a file's import statements, in order, and whether it
+    declares a goal of its own.
 
-    A scan of the lines that start with ``import``; a file holding a
-    triple-quoted string (which may hide such a line) or an import line that
-    is not plain is parsed in full instead."""
-    if "import" not in text:
-        return []
-    found: list[str] = []
+    A scan of the lines that start with ``import`` or ``goal``: outside a
+    triple-quoted string, every such line is that statement. A file holding
+    a triple-quoted string (which may hide such a line) or an import line
+    that is not plain is parsed in full instead."""
     exact = '"""' not in text
-    if exact:
+    found: list[str] = []
+    if exact and "import" in text:
         for m in _IMPORT_START.finditer(text):
             plain = _PLAIN_REST.fullmatch(m.group("rest"))
             if plain is None:
@@ -69,9 +70,9 @@ def import_strings(text: str, shown: str = "<index>") -> list[str]:
                 break
             found.append(plain.group("s"))
     if exact:
-        return found
+        return found, "goal" in text and _GOAL_START.search(text) is not None
     doc, _ = parse_text(text, shown)
-    return [st.target for st in doc.statements if isinstance(st, Import)]
+    return [st.target for st in doc.statements if isinstance(st, Import)], has_own_goals(doc)
 
 
 def has_own_goals(doc: Document | None) -> bool:
@@ -93,12 +94,18 @@ class ProjectIndex:
     importers: dict[Path, list[Path]] = field(default_factory=dict)
     #: Resolved file -> the path it was found at (under :attr:`root`).
     found_at: dict[Path, Path] = field(default_factory=dict)
+    #: Resolved files that declare a goal of their own.
+    with_goals: set[Path] = field(default_factory=set)
     #: True when the walk stopped at :data:`MAX_INDEXED_FILES`.
     truncated: bool = False
+    #: Libraries by layout (:meth:`libraries`), computed once each.
+    _libraries: dict[Layout | None, frozenset[Path]] = field(default_factory=dict)
 
-    def add(self, real: Path, found_at: Path, targets: Iterable[str]) -> None:
+    def add(self, real: Path, found_at: Path, targets: Iterable[str], goals: bool = False) -> None:
         """Record one file's imports (raw strings, resolved here)."""
         self.found_at.setdefault(real, found_at)
+        if goals:
+            self.with_goals.add(real)
         resolved: list[Path] = []
         for raw in targets:
             target = resolve_import_target(raw, real, self.root_real)
@@ -110,6 +117,38 @@ class ProjectIndex:
     def imported_by_other(self, real: Path) -> bool:
         """True when another file of the project imports ``real``."""
         return any(f != real for f in self.importers.get(real, ()))
+
+    def libraries(self, layout: Layout | None = None) -> frozenset[Path]:
+        """The project's libraries (docs/language.md): files without goals of
+        their own that a root imports, directly or through imports. Roots
+        are the files with goals and the files nothing else imports (and
+        what ``layout`` names); the files of an import cycle that no root
+        reaches are all roots, as before libraries existed."""
+        found = self._libraries.get(layout)
+        if found is not None:
+            return found
+        forced = {f: layout.forced(self.found_at[f]) for f in self.imports} if layout else {}
+        sources = [
+            f
+            for f in self.imports
+            if f in self.with_goals or not self.imported_by_other(f) or forced.get(f)
+        ]
+        reached: set[Path] = set()
+        stack = list(sources)
+        while stack:
+            f = stack.pop()
+            for t in self.imports.get(f, ()):
+                if t != f and t not in reached:  # (a file importing itself)
+                    reached.add(t)
+                    stack.append(t)
+        out = frozenset(
+            f
+            for f in self.imports
+            if forced.get(f) == "library"
+            or (f in reached and f not in self.with_goals and forced.get(f) != "root")
+        )
+        self._libraries[layout] = out
+        return out
 
     def dependents(self, changed: Iterable[Path]) -> dict[Path, list[Path]]:
         """Every file that imports one of ``changed`` (resolved paths),
@@ -171,7 +210,8 @@ def build_index(root: Path, overlay: Mapping[Path, str] | None = None) -> Projec
                 text, problem = decode(data, name)
                 if text is None or problem is not None:
                     continue
-            index.add(real, path, import_strings(text, name))
+            targets, goals = scan(text, name)
+            index.add(real, path, targets, goals)
     return index
 
 
@@ -245,12 +285,20 @@ class Projects:
     """The index of each project root a run touches, built on first use and
     owned by the run (no state in module globals)."""
 
-    def __init__(self, overlay: Mapping[Path, str] | None = None) -> None:
+    def __init__(
+        self, layout: Layout | None = None, overlay: Mapping[Path, str] | None = None
+    ) -> None:
         self._by_root: dict[Path, ProjectIndex] = {}
+        self._root_of: dict[Path, Path] = {}
+        self._layout = layout
         self._overlay = overlay
 
     def index_for(self, path: Path) -> ProjectIndex:
-        root = project_root(path)
+        """The index of the project ``path`` belongs to."""
+        here = path.absolute().parent
+        root = self._root_of.get(here)
+        if root is None:
+            root = self._root_of[here] = project_root(path)
         key = _resolved(root)
         found = self._by_root.get(key)
         if found is None:
@@ -279,16 +327,13 @@ class Projects:
                     out.append((index.found_at.get(dep, dep), chain))
         return out
 
-    def is_library(self, path: Path, doc: Document | None, layout: Layout | None) -> bool:
-        """The rule of docs/language.md: a file another file of its project
-        imports, with no goal of its own, is a library (unless ``layout``
-        names it)."""
-        forced = layout.forced(path) if layout is not None else None
-        if forced is not None:
-            return forced == "library"
-        if doc is None or has_own_goals(doc):
-            return False
-        return self.index_for(path).imported_by_other(_resolved(path))
+    def is_library(self, path: Path) -> bool:
+        """The rule of docs/language.md (:meth:`ProjectIndex.libraries`)."""
+        index = self.index_for(path)
+        real = _resolved(path)
+        if real not in index.imports and self._layout is not None:
+            return self._layout.forced(path) == "library"  # not indexed (an editor buffer)
+        return real in index.libraries(self._layout)
 
     def importers_of(self, path: Path) -> list[Path]:
         """Every file of the project that imports ``path``, directly or

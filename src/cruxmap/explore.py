@@ -390,12 +390,12 @@ def run(
     loader = Loader()
     results: list[MapResult] = []
     errors: list[Diagnostic] = []
-    projects = Projects()
+    projects = Projects(layout)
     kept = []
     for job in jobs:
         f = job[0]
         amap, diags = loader.load_map(f)
-        if projects.is_library(f, loader.document(amap.root), layout):
+        if projects.is_library(f):
             # Explored inside the maps that import it (docs/language.md).
             print(f"{out_fmt.clean(display_path(f))}: a library (imported, no goals of its own): "
                   "no page of its own; name it in [tool.cruxmap] `roots` to explore it",
