@@ -98,8 +98,11 @@ class ProjectIndex:
     with_goals: set[Path] = field(default_factory=set)
     #: True when the walk stopped at :data:`MAX_INDEXED_FILES`.
     truncated: bool = False
+    #: Resolved paths whose text an editor holds (they count as existing).
+    overlay: frozenset[Path] = frozenset()
     #: Libraries by layout (:meth:`libraries`), computed once each.
     _libraries: dict[Layout | None, frozenset[Path]] = field(default_factory=dict)
+    _targets: dict[tuple[Path, str], Path | ImportRefused] = field(default_factory=dict)
 
     def add(self, real: Path, found_at: Path, targets: Iterable[str], goals: bool = False) -> None:
         """Record one file's imports (raw strings, resolved here)."""
@@ -108,7 +111,14 @@ class ProjectIndex:
             self.with_goals.add(real)
         resolved: list[Path] = []
         for raw in targets:
-            target = resolve_import_target(raw, real, self.root_real)
+            # The rule reads only the importer's directory and the string:
+            # a thousand maps importing "common/lib.crux" resolve it once.
+            key = (real.parent, raw)
+            target = self._targets.get(key)
+            if target is None:
+                target = self._targets[key] = resolve_import_target(
+                    raw, real, self.root_real, overlay=self.overlay
+                )
             if not isinstance(target, ImportRefused) and target not in resolved:
                 resolved.append(target)
                 self.importers.setdefault(target, []).append(real)
@@ -182,24 +192,37 @@ def build_index(root: Path, overlay: Mapping[Path, str] | None = None) -> Projec
         root_real = root.resolve()
     except (OSError, RuntimeError):
         root_real = root.absolute()
-    index = ProjectIndex(root=root, root_real=root_real)
     overlay = overlay or {}
+    index = ProjectIndex(root=root, root_real=root_real, overlay=frozenset(overlay))
     count = 0
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
-        for name in sorted(filenames):
-            if not is_crux_name(name):
-                continue
+        names = sorted(n for n in filenames if is_crux_name(n))
+        if not names:
+            continue
+        # The walk follows no directory link, so a directory resolves once
+        # and a file below it that is no link resolves with it.
+        try:
+            dir_real = Path(os.path.realpath(dirpath))
+        except (OSError, ValueError):
+            continue
+        dir_inside = inside(dir_real, root_real)
+        for name in names:
             count += 1
             if count > MAX_INDEXED_FILES:
                 index.truncated = True
                 return index
             path = Path(dirpath) / name
-            try:
-                real = path.resolve()
-            except (OSError, RuntimeError):
-                continue
-            if not inside(real, root_real) or not is_crux_name(real.name):
+            if os.path.islink(path):
+                try:
+                    real = path.resolve()
+                except (OSError, RuntimeError):
+                    continue
+                if not inside(real, root_real) or not is_crux_name(real.name):
+                    continue
+            elif dir_inside:
+                real = dir_real / name
+            else:
                 continue
             text = overlay.get(real)
             if text is None:

@@ -97,7 +97,7 @@ class Text(Format):
     def end(self, run: Run) -> None:
         from cruxmap import output
 
-        if not run.maps and run.reported:
+        if not run.maps and not run.libraries and run.reported:
             print(output.format_text(self._shown(run.reported)), file=self.out)
         if self.quiet:
             return
@@ -105,7 +105,7 @@ class Text(Format):
             print(line, file=self.out)
         if not self.summary:
             return
-        if not run.maps and not run.reported:
+        if not run.maps and not run.libraries and not run.reported:
             print("No .crux files found.", file=self.out)
             return
         line = output.summary(run.file_count, run.maps, run.claim_count, run.goals, run.reported)
@@ -155,7 +155,7 @@ class GitHub(Format):
     def end(self, run: Run) -> None:
         from cruxmap import output
 
-        if not run.maps and run.reported:
+        if not run.maps and not run.libraries and run.reported:
             print(output.format_github(run.reported), file=self.out)
 
 
