@@ -150,6 +150,7 @@ def test_a_library_is_still_linted(proj: Path) -> None:
     r = cruxmap(proj, "check", "--no-dependents", "maps/common/lib.crux")
     assert r.returncode == 1
     assert "maps/common/lib.crux:6:18: CX002" in r.stdout
+    assert r.stdout.count("CX002") == 1  # reported once, not again at the end
     lib.write_text(LIB.replace('    source: "https://example.org/t"\n', ""), encoding="utf-8")
     r = cruxmap(proj, "check", "--no-dependents", "maps/common/lib.crux")
     assert "maps/common/lib.crux:4:1: CX202" in r.stdout
