@@ -10,6 +10,12 @@ Prints the time to build the reverse-import index (in process), and the
 wall time of the hook's command (a fresh interpreter, as pre-commit runs
 it) with and without ``--no-dependents``, and of ``cruxmap check .``: the
 hook re-checks the library's dependents only, not the repository.
+
+On the development machine (2 shared cores, under load):
+
+    maps   dependents   index     check lib.crux   --no-dependents   check .
+    1,000  10           76 ms     0.51 s           0.36 s            1.86 s
+    5,000  50           0.97 s    1.03 s           0.67 s            8.39 s
 """
 
 from __future__ import annotations
