@@ -239,3 +239,30 @@ def test_a_thousand_maps_recheck_only_the_dependents_of_one_library(tmp_path: Pa
     # A map nothing imports has no dependents; one imported by another has.
     assert Projects().dependents([maps / "m0011.crux"]) == []
     assert [f.name for f, _ in Projects().dependents([maps / "m0022.crux"])] == ["m0011.crux"]
+
+
+def test_each_importer_answers_for_its_own_file_and_the_library_for_its_claims(
+    proj: Path,
+) -> None:
+    """lib has two claims; a.crux uses one, c.crux the other: no CX201 at all
+    (a map no longer reports the library claims it does not use), and each
+    result is the same checked alone as checked with the others."""
+    lib = proj / "maps" / "common" / "lib.crux"
+    lib.write_text(LIB.replace("Nobody uses this", "c.crux uses this"), encoding="utf-8")
+    (proj / "maps" / "c.crux").write_text(
+        A.replace("deference_safe", "other_safe").replace("not_scheming", "spare")
+        + "    # (spare has no assume: CX205 is the library's, reported once)\n",
+        encoding="utf-8",
+    )
+    together = {r.map.root: r.diagnostics for r in api.check([proj / "maps"])}
+    assert not any(d.code == "CX201" for ds in together.values() for d in ds)
+    for root, diags in together.items():
+        alone = next(iter(api.check([root], dependents=False)))
+        assert alone.diagnostics == diags, root
+
+
+def test_explore_gives_a_library_no_page(proj: Path) -> None:
+    r = cruxmap(proj, "explore", "maps/", "-o", "pages/")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "maps/common/lib.crux: a library" in r.stdout
+    assert sorted(p.name for p in (proj / "pages").rglob("*.html")) == ["a.html", "b.html"]
