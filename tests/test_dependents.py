@@ -187,6 +187,7 @@ def test_scan_reads_imports_and_goals_as_the_parser_does() -> None:
     # A triple-quoted string can hide a line that looks like a statement.
     hidden = 'claim a: """\nimport "no.crux"\ngoal a >= good\n"""\nimport "yes.crux"\n'
     assert scan(hidden) == (["yes.crux"], False)
+    assert scan('claim a: """\nimported, goal\n"""\n') == ([], False)
     # An escape: the string as the parser reads it (the loader's reading).
     escaped = 'import "a\\u0062.crux"\n'
     doc, _ = parse_text(escaped, "e.crux")

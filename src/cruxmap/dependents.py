@@ -59,18 +59,22 @@ def scan(text: str, shown: str = "<index>") -> tuple[list[str], bool]:
     A scan of the lines that start with ``import`` or ``goal``: outside a
     triple-quoted string, every such line is that statement. A file holding
     a triple-quoted string (which may hide such a line) or an import line
-    that is not plain is parsed in full instead."""
-    exact = '"""' not in text
+    that is not plain is parsed in full instead (no such line at all: no
+    import and no goal, whatever the strings hold)."""
+    starts = list(_IMPORT_START.finditer(text)) if "import" in text else []
+    goals = "goal" in text and _GOAL_START.search(text) is not None
+    if not starts and not goals:
+        return [], False
     found: list[str] = []
-    if exact and "import" in text:
-        for m in _IMPORT_START.finditer(text):
-            plain = _PLAIN_REST.fullmatch(m.group("rest"))
-            if plain is None:
-                exact = False
-                break
-            found.append(plain.group("s"))
+    exact = '"""' not in text
+    for m in starts if exact else ():
+        plain = _PLAIN_REST.fullmatch(m.group("rest"))
+        if plain is None:
+            exact = False
+            break
+        found.append(plain.group("s"))
     if exact:
-        return found, "goal" in text and _GOAL_START.search(text) is not None
+        return found, goals
     doc, _ = parse_text(text, shown)
     return [st.target for st in doc.statements if isinstance(st, Import)], has_own_goals(doc)
 
