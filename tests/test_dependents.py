@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,15 @@ def test_explore_gives_a_library_no_page(proj: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
     assert "maps/common/lib.crux: a library" in r.stdout
     assert sorted(p.name for p in (proj / "pages").rglob("*.html")) == ["a.html", "b.html"]
+
+
+def test_a_project_too_big_to_index_says_so(
+    proj: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., tuple[int, str, str]]
+) -> None:
+    from cruxmap import dependents
+
+    monkeypatch.setattr(dependents, "MAX_WALKED_ENTRIES", 3)
+    monkeypatch.chdir(proj)
+    code, out, _ = run("check", "maps/b.crux")
+    assert code == 0
+    assert "holds too many files to index; maps importing a file named may be missed" in out

@@ -42,6 +42,10 @@ SKIPPED_DIRS = frozenset(("node_modules", "__pycache__", "site-packages"))
 #: directory under git) must not make every check walk the whole disk. Past
 #: it the index is partial and says so (:attr:`ProjectIndex.truncated`).
 MAX_INDEXED_FILES = 50_000
+#: Directory entries looked at per project, for the same reason (a map
+#: checked in a directory without ``.git`` or ``pyproject.toml`` has that
+#: directory for its root, and it may be ``~/Downloads``).
+MAX_WALKED_ENTRIES = 500_000
 
 # A line that begins with the keyword `import` (an ID may not continue it):
 # outside a triple-quoted string, every such line is an import statement.
@@ -100,7 +104,8 @@ class ProjectIndex:
     found_at: dict[Path, Path] = field(default_factory=dict)
     #: Resolved files that declare a goal of their own.
     with_goals: set[Path] = field(default_factory=set)
-    #: True when the walk stopped at :data:`MAX_INDEXED_FILES`.
+    #: True when the walk stopped at :data:`MAX_INDEXED_FILES` or
+    #: :data:`MAX_WALKED_ENTRIES`: importers may be missing.
     truncated: bool = False
     #: Resolved paths whose text an editor holds (they count as existing).
     overlay: frozenset[Path] = frozenset()
@@ -198,8 +203,12 @@ def build_index(root: Path, overlay: Mapping[Path, str] | None = None) -> Projec
         root_real = root.absolute()
     overlay = overlay or {}
     index = ProjectIndex(root=root, root_real=root_real, overlay=frozenset(overlay))
-    count = 0
+    count = walked = 0
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        walked += len(dirnames) + len(filenames)
+        if walked > MAX_WALKED_ENTRIES:
+            index.truncated = True
+            return index
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIPPED_DIRS)
         names = sorted(n for n in filenames if is_crux_name(n))
         if not names:
@@ -331,6 +340,10 @@ class Projects:
         if found is None:
             found = self._by_root[key] = build_index(root, self._overlay)
         return found
+
+    def truncated(self) -> list[Path]:
+        """Roots of the projects whose index stopped early (too many files)."""
+        return [ix.root for ix in self._by_root.values() if ix.truncated]
 
     def dependents(self, files: Iterable[Path]) -> list[tuple[Path, list[Path]]]:
         """Files of the projects of ``files`` that import one of them,

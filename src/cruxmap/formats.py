@@ -134,10 +134,15 @@ def _named(names: list[str], one: str, many: str) -> str:
 def added_lines(run: Run, verb: str = "checked") -> list[str]:
     """One line per map checked because it imports a file named (issue 19):
     ``also checked: maps/a.crux (imports maps/common/lib.crux)``."""
+    from cruxmap.loader import display_path
+
     out = []
     for chain in run.added.values():
         via = "".join(f", which imports {c}" for c in chain[2:])
         out.append(f"also {verb}: {chain[0]} (imports {chain[1]}{via})")
+    for root in run.projects.truncated():
+        out.append(f"note: {display_path(root)}/ holds too many files to index; maps importing "
+                   "a file named may be missed (put a pyproject.toml or .git at the project root)")  # fmt: skip
     return out
 
 
