@@ -525,7 +525,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     notes = sys.stderr if args.output == "-" else sys.stdout
     from cruxmap.formats import added_lines
 
-    for line in added_lines(run, "drawn"):
+    for line in added_lines(run, "checked" if args.check else "drawn"):
         print(output.clean(line), file=notes)
     for f in libraries:
         print(f"{render.shown(f)}: a library (imported, no goals of its own): not drawn on its "

@@ -325,20 +325,21 @@ class Projects:
         self, layout: Layout | None = None, overlay: Mapping[Path, str] | None = None
     ) -> None:
         self._by_root: dict[Path, ProjectIndex] = {}
-        self._root_of: dict[Path, Path] = {}
+        self._by_dir: dict[Path, ProjectIndex] = {}
         self._layout = layout
         self._overlay = overlay
 
     def index_for(self, path: Path) -> ProjectIndex:
         """The index of the project ``path`` belongs to."""
         here = path.absolute().parent
-        root = self._root_of.get(here)
-        if root is None:
-            root = self._root_of[here] = project_root(path)
-        key = _resolved(root)
-        found = self._by_root.get(key)
+        found = self._by_dir.get(here)
         if found is None:
-            found = self._by_root[key] = build_index(root, self._overlay)
+            root = project_root(path)
+            key = _resolved(root)
+            found = self._by_root.get(key)
+            if found is None:
+                found = self._by_root[key] = build_index(root, self._overlay)
+            self._by_dir[here] = found
         return found
 
     def truncated(self) -> list[Path]:
