@@ -349,13 +349,14 @@ class Projects:
     def dependents(self, files: Iterable[Path]) -> list[tuple[Path, list[Path]]]:
         """Files of the projects of ``files`` that import one of them,
         directly or through imports, and not among them: each with the path
-        it was found at first and then its import chain (resolved paths)."""
+        it was found at first and then its import chain: the files as found,
+        ending at the file as given."""
         by_project: dict[Path, list[Path]] = {}
         indexes: dict[Path, ProjectIndex] = {}
-        given: set[Path] = set()
+        given: dict[Path, Path] = {}
         for f in files:
             real = _resolved(f)
-            given.add(real)
+            given.setdefault(real, f)
             index = self.index_for(f)
             indexes[index.root_real] = index
             by_project.setdefault(index.root_real, []).append(real)
@@ -364,8 +365,9 @@ class Projects:
             index = indexes[key]
             for dep, chain in index.dependents(changed).items():
                 if dep not in given:
-                    given.add(dep)
-                    out.append((index.found_at.get(dep, dep), chain))
+                    shown = [given.get(p) or index.found_at.get(p, p) for p in chain]
+                    given[dep] = shown[0]
+                    out.append((shown[0], shown))
         return out
 
     def is_library(self, path: Path) -> bool:
