@@ -213,10 +213,13 @@ def _codes(doc: object, kind: str) -> set[str]:
 
 def _meaning(path: str) -> dict[str, object] | None:
     """What a map says, layout aside, or None when it cannot be analysed."""
-    o = run_cli(["check", "--format", "json", "--no-summary", path])
+    o = run_cli(["check", "--format", "json", "--no-summary", "--no-dependents", path])
     if o.crash is not None or o.status not in (0, 1):
         return None
-    (doc,) = json.loads(o.stdout)["maps"]
+    maps = json.loads(o.stdout)["maps"]
+    if len(maps) != 1:
+        return None  # a library (imported by the companion, no goals): no map
+    (doc,) = maps
     if not doc.get("analysed"):
         return None
     return {k: doc[k] for k in ("scale", "claims", "goals", "objections")}

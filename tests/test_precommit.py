@@ -179,3 +179,65 @@ def test_fmt_hook_rewrites_a_messy_map_then_passes(user_repo: Path, pre_commit_h
     git(user_repo, "add", "-A")
     again = pre_commit(user_repo, pre_commit_home, "run", "cruxmap-fmt", "--files", "clean.crux")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+LIBRARY = """\
+claim not_scheming: "The model is not scheming"
+    source: "https://example.org/s"
+    assume: great
+"""
+
+IMPORTER = """\
+import "common/lib.crux"
+claim deference_safe: "Deferring to the model is safe"
+    source: "https://example.org/d"
+deference_safe reduces to not_scheming >= good
+    because: "a model that is not scheming can be deferred to"
+goal deference_safe >= good
+"""
+
+
+@pytest.mark.network
+def test_a_library_change_that_breaks_an_importer_blocks_the_commit(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """Issue 19: pre-commit passes only the staged library; the hooks check
+    and redraw the map importing it, and the commit is blocked."""
+    repo, rev = hook_repo
+    proj = tmp_path / "research"
+    (proj / "maps" / "common").mkdir(parents=True)
+    git(proj, "init", "-q")
+    (proj / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo.as_uri()}\n    rev: {rev}\n    hooks:\n"
+        "      - id: cruxmap-check\n      - id: cruxmap-render\n",
+        encoding="utf-8",
+    )
+    lib = proj / "maps" / "common" / "lib.crux"
+    lib.write_text(LIBRARY, encoding="utf-8")
+    (proj / "maps" / "a.crux").write_text(IMPORTER, encoding="utf-8")
+    git(proj, "add", "-A")
+    first = pre_commit(proj, pre_commit_home, "run", "--all-files")  # draws maps/a.svg
+    assert "redrew stale maps/a.svg" in first.stdout, first.stdout + first.stderr
+    assert not (proj / "maps" / "common" / "lib.svg").exists()  # a library: no drawing
+    git(proj, "add", "-A")
+    assert pre_commit(proj, pre_commit_home, "install").returncode == 0
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(pre_commit_home),
+           "PRE_COMMIT_COLOR": "never"}  # fmt: skip
+    env.pop("CRUXMAP_GRAPHVIZ", None)
+
+    def commit(message: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "commit", "-q", "-m", message], cwd=proj, env=env,
+                              capture_output=True, text=True, check=False, timeout=900)  # fmt: skip
+
+    ok = commit("maps")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+    lib.write_text(LIBRARY.replace("assume: great", "assume: partial"), encoding="utf-8")
+    git(proj, "add", "maps/common/lib.crux")  # only the library is staged
+    blocked = commit("lower not_scheming")
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, out
+    assert "also checked: maps/a.crux (imports maps/common/lib.crux)" in out
+    assert "maps/a.crux:6:1: CX102 goal `deference_safe` needs good, reaches none" in out
+    assert "redrew stale maps/a.svg" in out  # its drawing went stale too
+    assert git(proj, "log", "--format=%s") == "maps"  # nothing was committed

@@ -35,6 +35,7 @@ from cruxmap.diagnostics import BLOCKING, INPUT_ERRORS, Diagnostic, Severity, di
 
 if TYPE_CHECKING:
     from cruxmap.config import Config
+    from cruxmap.dependents import Layout
     from cruxmap.graph import ClaimGraph
     from cruxmap.lint import MapResult
     from cruxmap.loader import Loader
@@ -337,6 +338,7 @@ class Result:
         internal: MapResult,
         diagnostics: list[Diagnostic],
         same_as: str | None = None,
+        library: bool = False,
     ) -> None:
         self.map = map
         self.options = options
@@ -347,6 +349,9 @@ class Result:
         #: Root of an earlier map in the same run whose analysis this one shares
         #: (same files, same options), set by :func:`check`.
         self.same_as = same_as
+        #: A library (docs/language.md): linted, not analysed as a map of its
+        #: own (no goals, no values), by :class:`Run`.
+        self.library = library
         self._claims: dict[str, ClaimResult] | None = None
         self._goals: dict[str, GoalResult] | None = None
 
@@ -588,12 +593,31 @@ class Run:
     earlier map of the run reported.
     """
 
-    def __init__(self, paths: Iterable[str | Path], options: Options | None = None) -> None:
+    def __init__(
+        self,
+        paths: Iterable[str | Path],
+        options: Options | None = None,
+        *,
+        dependents: bool = True,
+        layout: Layout | None = None,
+    ) -> None:
+        from cruxmap.dependents import Projects
         from cruxmap.loader import Loader, discover
 
         self.options = options or Options()
         self.files, self.problems = discover(str(p) for p in paths)
         self.loader = Loader()
+        #: ``[tool.cruxmap]`` roots and libraries (globs).
+        self.layout = layout
+        #: The reverse-import index of each project the run touches.
+        self.projects = Projects(layout)
+        #: Files added because they import a file named (``dependents``):
+        #: each with its import chain as shown, ending at the file named.
+        self.added: dict[Path, list[str]] = {}
+        if dependents and self.files:
+            self._add_dependents()
+        #: Roots of the libraries linted (not counted as maps).
+        self.libraries: list[str] = []
         #: Each diagnostic reported so far, by identity (its sort key: code,
         #: place and message), and its position in :attr:`reported`.
         self._seen: dict[tuple[object, ...], int] = {}
@@ -609,6 +633,45 @@ class Run:
         self.reported: list[Diagnostic] = []
         #: Results whose analysis an earlier map of the run already did.
         self.shared = 0
+
+    def _add_dependents(self) -> None:
+        """Append every map of the projects that imports a file of the run,
+        directly or through imports (issue 19: pre-commit passes only the
+        changed files, and a changed library can break its importers)."""
+        from cruxmap.loader import display_path
+
+        for found, chain in self.projects.dependents(self.files):
+            self.files.append(found)
+            self.added[found] = [display_path(p) for p in chain]
+
+    def is_library(self, f: Path) -> bool:
+        """Whether the file ``f`` is linted as a library, not analysed as a
+        map (:meth:`cruxmap.dependents.ProjectIndex.libraries`)."""
+        return self.projects.is_library(f)
+
+    def _library(self, m: Map) -> Result:
+        """A library's result: linted on its own, CX201 judged against what
+        the project's maps importing it use."""
+        from cruxmap import lint
+
+        used: set[str] = set()
+        if m.ok:
+            for importer in self.projects.importers_of(m.path):
+                used |= lint.used_claims(self.load(importer).model)
+        internal = lint.check_library(m.model, m.diagnostics, used)
+        kept = lint.apply_filters(internal.diagnostics, m.documents, list(self.options.select) or None,
+                                  list(self.options.ignore), root=m.root, analysed=False)  # fmt: skip
+        kept.sort(key=lambda d: d.sort_key)
+        return Result(m, self.options, internal, kept, library=True)
+
+    def _library_files(self, m: Map) -> set[str]:
+        """The files of a map, other than its root, that are libraries: their
+        unused claims are theirs to report (CX201), not each importer's."""
+        out: set[str] = set()
+        for shown in m.documents:
+            if shown != m.root and self.is_library(Path(shown)):
+                out.add(shown)
+        return out
 
     def validate(self) -> None:
         """Check the scenario against every map before analysing any (loads all)."""
@@ -637,7 +700,9 @@ class Run:
             m = self.load(f)
             key = (m.key, self.options.key()) if m.key and m.ok else None
             earlier = self._shared.get(key) if key is not None else None
-            if earlier is not None:
+            if self.is_library(f):
+                res = self._library(m)
+            elif earlier is not None:
                 # Same files, same options: the same findings and values.
                 self._shared.move_to_end(key)  # type: ignore[arg-type]
                 res = Result(m, self.options, earlier.internal, earlier.diagnostics,
@@ -650,6 +715,10 @@ class Run:
                 if local.scenario and m.ok:
                     local = local.replace(scenario=local.for_map(m.model))
                 res = analyse(m, local)
+                libraries = self._library_files(m)
+                if libraries:
+                    res.diagnostics = [d for d in res.diagnostics
+                                       if d.code != "CX201" or d.path not in libraries]  # fmt: skip
                 if key is not None:
                     self._shared[key] = res
                     if len(self._shared) > SHARED_RESULTS:
@@ -683,8 +752,13 @@ class Run:
 
     def _count(self, res: Result) -> None:
         amap = res.map.model
-        self.maps += 1
         self._files.update(amap.files)
+        if res.library:
+            self.libraries.append(res.map.root)
+            for c in amap.claims.values():
+                self._claims.add((c.loc.path, c.id))
+            return
+        self.maps += 1
         if res.same_as is None:  # a shared map's claims are counted already
             for c in amap.claims.values():
                 self._claims.add((c.loc.path, c.id))
@@ -716,10 +790,19 @@ class Run:
         return status
 
 
-def check(paths: Iterable[str | Path], options: Options | None = None) -> Iterator[Result]:
+def check(
+    paths: Iterable[str | Path],
+    options: Options | None = None,
+    *,
+    dependents: bool = True,
+    layout: Layout | None = None,
+) -> Iterator[Result]:
     """Analyse every map under ``paths`` (files, or directories searched for
-    ``.crux`` files), streaming one :class:`Result` per root file."""
-    run = Run(paths, options)
+    ``.crux`` files), streaming one :class:`Result` per file: with
+    ``dependents``, also the maps of the project that import one of them
+    (``Run.added``); a library's result has ``library`` set and is not
+    analysed (docs/language.md)."""
+    run = Run(paths, options, dependents=dependents, layout=layout)
     run.validate()
     for res, _ in run:
         yield res

@@ -158,6 +158,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     check.add_argument("-q", "--quiet", action="store_true",
                        help="text output: only the findings at or above --fail-on")  # fmt: skip
+    check.add_argument("--no-dependents", action="store_true",
+                       help="check only the files named, not also the maps of the project that import them")  # fmt: skip
     check.add_argument("--new-only", action="store_true",
                        help="only findings the revision (--against) did not have; see docs/diff.md")  # fmt: skip
     check.add_argument("--against", metavar="REV", default=None,
@@ -245,6 +247,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="redraw only stale drawings, and exit 1 if any was (for pre-commit)",
     )
+    render.add_argument("--no-dependents", action="store_true",
+                        help="draw only the maps named, not also the maps of the project that import them")  # fmt: skip
     render.add_argument(
         "--graphviz",
         metavar="PROGRAM",
@@ -417,7 +421,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     options = api.Options.from_config(
         cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
     )
-    run = api.Run(paths, options)
+    run = api.Run(paths, options, dependents=not args.no_dependents, layout=cfg.layout())
     try:
         run.validate()
     except api.CruxmapError as exc:
@@ -426,7 +430,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.new_only or args.against:  # issue 11: what the revision did not already have
         from cruxmap.diff import only_new
 
-        results = only_new(run, paths, options, args.against, args.new_only)
+        # The maps added for importing a file named are compared too.
+        named = [*paths, *(str(f) for f in run.added)]
+        results = only_new(run, named, options, args.against, args.new_only)
     out = formats.get(cfg.format)(sys.stdout, summary=not args.no_summary, quiet=args.quiet,
                                   fail_on=cfg.fail_on)  # fmt: skip
     out.begin(run)
@@ -493,12 +499,21 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise UsageError(f"{exc.filename}: {exc.strerror or exc}") from exc
     files = list(dict.fromkeys(f for job in jobs for f, _ in job.maps))
     options = api.Options.from_config(cfg, scenario=req.overrides)
-    run = api.Run([str(f) for f in files], options)
+    dependents = not args.no_dependents and render.adds_dependents(req)
+    run = api.Run([str(f) for f in files], options, dependents=dependents, layout=cfg.layout())
     try:
         run.validate()
     except api.CruxmapError as exc:
         raise UsageError(str(exc)) from exc
-    results = [(res.internal, fresh) for res, fresh in run]
+    ran = list(run)
+    by_file = {f: res for f, (res, _) in zip(run.files, ran, strict=True)}
+    try:
+        jobs = render.dependent_jobs(req, jobs, list(run.added))
+    except render.UsageProblem as exc:
+        raise UsageError(str(exc)) from exc
+    jobs, libraries = render.without_libraries(jobs, lambda f: by_file[f].library)
+    # A library is linted, not drawn: only its errors stop the drawing.
+    results = [(res.internal, fresh) for res, fresh in ran if not res.library or not res.map.ok]
     broken = [(r, d) for r, d in results if not r.analysed]
     if broken:
         errors = [d for _, diags in broken for d in diags if d.severity is Severity.ERROR]
@@ -507,11 +522,19 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"cruxmap: not rendered, fix the errors first: {names}; nothing was written",
               file=sys.stderr)  # fmt: skip
         return 2 if any(api.unreadable(d.code) for d in errors) else 1
+    notes = sys.stderr if args.output == "-" else sys.stdout
+    from cruxmap.formats import added_lines
+
+    for line in added_lines(run, "checked" if args.check else "drawn"):
+        print(output.clean(line), file=notes)
+    for f in libraries:
+        print(f"{render.shown(f)}: a library (imported, no goals of its own): not drawn on its "
+              "own; name it in [tool.cruxmap] `roots` to draw it", file=notes)  # fmt: skip
     try:
         rendered = render.render_jobs(
-            req, jobs, dict(zip(files, [r for r, _ in results], strict=True))
+            req, jobs, {f: res.internal for f, res in by_file.items() if not res.library}
         )
-        return render.finish(req, rendered, sys.stderr if args.output == "-" else sys.stdout)
+        return render.finish(req, rendered, notes)
     except render.RenderError as exc:
         print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)
         return 2
@@ -528,7 +551,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     try:
         return explore.run(args.paths, args.output, check=args.check, graphviz=args.graphviz,
                            scenario=_parse_overrides(args.overrides), objections=args.objections,
-                           depth=cfg.depth, max_order=cfg.max_order)  # fmt: skip
+                           depth=cfg.depth, max_order=cfg.max_order, layout=cfg.layout())  # fmt: skip
     except explore.UsageProblem as exc:
         raise UsageError(str(exc)) from exc
     except render.RenderError as exc:

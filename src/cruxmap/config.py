@@ -9,9 +9,13 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cruxmap.diagnostics import RULES, did_you_mean
 from cruxmap.loader import inside
+
+if TYPE_CHECKING:
+    from cruxmap.dependents import Layout
 
 
 class ConfigError(Exception):
@@ -31,6 +35,17 @@ class Config:
     depth: int = 1
     max_order: int = 3
     format: str = "text"
+    #: Globs (relative to the pyproject.toml) of files always analysed as
+    #: maps, and of files always linted as libraries (docs/language.md).
+    roots: list[str] = field(default_factory=list)
+    libraries: list[str] = field(default_factory=list)
+
+    def layout(self) -> Layout:
+        """The roles ``roots`` and ``libraries`` settle, for a run."""
+        from cruxmap.dependents import Layout
+
+        base = self.path.parent if self.path is not None else None
+        return Layout(tuple(self.roots), tuple(self.libraries), base)
 
 
 # ``max-order`` and ``depth`` have no upper bound here: the file is untrusted
@@ -62,6 +77,14 @@ FIELDS: dict[str, tuple[dict[str, object], str]] = {
         "largest cut set listed",
     ),
     "format": ({"enum": list(FORMATS), "default": "text"}, "output format of `cruxmap check`"),
+    "roots": (
+        {"type": "array", "items": {"type": "string"}},
+        "globs (relative to pyproject.toml) of files always analysed as maps, even when imported without goals of their own",
+    ),
+    "libraries": (
+        {"type": "array", "items": {"type": "string"}},
+        "globs (relative to pyproject.toml) of files always linted as libraries, not analysed as maps",
+    ),
 }  # fmt: skip
 KEYS = set(FIELDS)
 
@@ -165,7 +188,11 @@ def parse(table: dict[str, object], path: Path | None = None) -> Config:
                 f" (did you mean `{guess}`?)" if guess else f" (known: {', '.join(sorted(KEYS))})"
             )
             raise ConfigError(f"{where}: unknown key `{key}`{hint}")
-        if key in ("paths", "select", "ignore"):
+        if key in ("roots", "libraries"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: `{key}` must be a list of strings (globs)")
+            setattr(cfg, key, list(value))
+        elif key in ("paths", "select", "ignore"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: `{key}` must be a list of strings")
             if key == "paths":

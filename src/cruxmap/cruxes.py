@@ -246,7 +246,8 @@ def cmd_cruxes(args: argparse.Namespace) -> int:
     options = api.Options.from_config(
         cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
     )
-    run = api.Run(args.paths or cfg.paths or ["."], options)
+    run = api.Run(args.paths or cfg.paths or ["."], options, dependents=False,
+                  layout=cfg.layout())  # fmt: skip
     try:
         run.validate()
     except api.CruxmapError as exc:
@@ -257,6 +258,8 @@ def cmd_cruxes(args: argparse.Namespace) -> int:
     broken = []
     warned: set[str] = set()
     for res, fresh in run:
+        if res.library and res.map.ok:
+            continue  # linted only: its premises are ranked in the maps importing it
         if options.scenario and res.analysed:
             warn_scenario(res.internal, warned)
         if not res.analysed:

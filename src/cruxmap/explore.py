@@ -29,11 +29,14 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cruxmap import render
 from cruxmap.lint import MapResult
 from cruxmap.output import redact_credentials
+
+if TYPE_CHECKING:
+    from cruxmap.dependents import Layout
 
 #: Bumped when the page's layout or data changes meaning, so committed pages go stale.
 PAGE_VERSION = "1"
@@ -372,12 +375,14 @@ def run(
     max_order: int = 3,
     stdout: Any = None,
     stderr: Any = None,
+    layout: Layout | None = None,
 ) -> int:
     """``cruxmap explore``: build every page in memory, then write them (or
     with ``check`` compare them); a map with errors writes nothing."""
     import sys
 
     from cruxmap import output as out_fmt
+    from cruxmap.dependents import Projects
     from cruxmap.diagnostics import Diagnostic, Severity
     from cruxmap.files import write_atomic
     from cruxmap.lint import Options, check_map
@@ -391,12 +396,23 @@ def run(
     loader = Loader()
     results: list[MapResult] = []
     errors: list[Diagnostic] = []
-    for f, _, _ in jobs:
+    projects = Projects(layout)
+    kept = []
+    for job in jobs:
+        f = job[0]
         amap, diags = loader.load_map(f)
+        if projects.is_library(f):
+            # Explored inside the maps that import it (docs/language.md).
+            print(f"{out_fmt.clean(display_path(f))}: a library (imported, no goals of its own): "
+                  "no page of its own; name it in [tool.cruxmap] `roots` to explore it",
+                  file=stderr if output == "-" else stdout)  # fmt: skip
+            continue
+        kept.append(job)
         res = check_map(amap, diags, Options(depth, max_order))
         results.append(res)
         if not res.analysed:
             errors.extend(d for d in res.diagnostics if d.severity is Severity.ERROR)
+    jobs = kept
     if errors:
         print(out_fmt.format_text(errors), file=stderr)
         names = ", ".join(out_fmt.clean(r.amap.root) for r in results if not r.analysed)

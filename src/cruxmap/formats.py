@@ -65,14 +65,16 @@ class Text(Format):
     goal_lines: list[str]
 
     def begin(self, run: Run) -> None:
+        from cruxmap import output
         from cruxmap.explain import scenario_text
 
         self.goal_lines = []
         said = scenario_text(run.options.scenario, run.options.objections)
         if said and not self.quiet:
-            from cruxmap import output
-
             print(output.clean(said), file=self.out)
+        if not self.quiet:
+            for line in added_lines(run):
+                print(output.clean(line), file=self.out)
 
     def _shown(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         if not self.quiet:
@@ -95,7 +97,7 @@ class Text(Format):
     def end(self, run: Run) -> None:
         from cruxmap import output
 
-        if not run.maps and run.reported:
+        if not run.maps and not run.libraries and run.reported:
             print(output.format_text(self._shown(run.reported)), file=self.out)
         if self.quiet:
             return
@@ -103,14 +105,45 @@ class Text(Format):
             print(line, file=self.out)
         if not self.summary:
             return
-        if not run.maps and not run.reported:
+        if not run.maps and not run.libraries and not run.reported:
             print("No .crux files found.", file=self.out)
             return
         line = output.summary(run.file_count, run.maps, run.claim_count, run.goals, run.reported)
         if run.skipped:
             names = ", ".join(output.clean(s) for s in run.skipped)
             line += f" Not analysed (fix the errors first): {names}."
+        if run.libraries:
+            line += (
+                f" {_named(run.libraries, 'library', 'libraries')} linted, not analysed as maps."
+            )
         print(line, file=self.out)
+
+
+#: Libraries named in the summary line; the rest are counted.
+LIBRARIES_NAMED = 5
+
+
+def _named(names: list[str], one: str, many: str) -> str:
+    from cruxmap import output
+
+    shown = ", ".join(output.clean(n) for n in names[:LIBRARIES_NAMED])
+    more = f" and {len(names) - LIBRARIES_NAMED} more" if len(names) > LIBRARIES_NAMED else ""
+    return f"{len(names)} {one if len(names) == 1 else many} ({shown}{more})"
+
+
+def added_lines(run: Run, verb: str = "checked") -> list[str]:
+    """One line per map checked because it imports a file named (issue 19):
+    ``also checked: maps/a.crux (imports maps/common/lib.crux)``."""
+    from cruxmap.loader import display_path
+
+    out = []
+    for chain in run.added.values():
+        via = "".join(f", which imports {c}" for c in chain[2:])
+        out.append(f"also {verb}: {chain[0]} (imports {chain[1]}{via})")
+    for root in run.projects.truncated():
+        out.append(f"note: {display_path(root)}/ holds too many files to index; maps importing "
+                   "a file named may be missed (put a pyproject.toml or .git at the project root)")  # fmt: skip
+    return out
 
 
 @register("github")
@@ -127,7 +160,7 @@ class GitHub(Format):
     def end(self, run: Run) -> None:
         from cruxmap import output
 
-        if not run.maps and run.reported:
+        if not run.maps and not run.libraries and run.reported:
             print(output.format_github(run.reported), file=self.out)
 
 
@@ -177,6 +210,8 @@ class Json(Format):
     def map(self, result: Result, fresh: list[Diagnostic]) -> None:
         from cruxmap import jsonreport
 
+        if result.library:
+            return  # not a map: its findings are in "diagnostics"
         sep = "\n" if self._first else ",\n"
         self._first = False
         positions = self._run.positions(result)

@@ -9,7 +9,7 @@ applied last, in one place.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,46 @@ def check_map(amap: ArgumentMap, load_diagnostics: list[Diagnostic], options: Op
     diags.extend(_structure_rules(amap, g))
     diags.extend(_robustness_rules(result))
     return result
+
+
+def check_library(
+    amap: ArgumentMap, load_diagnostics: list[Diagnostic], used: Collection[str] = ()
+) -> MapResult:
+    """Lint a library (a file only imported, without goals: docs/language.md)
+    as loaded on its own: syntax, names and the structural rules, but no
+    analysis (its importers analyse it as part of their maps), so no goals,
+    no robustness findings, and CX201 only for a claim of the library's own
+    file that neither it nor any map in ``used`` (the names its importers
+    use) uses. ``analysed`` stays false."""
+    diags = list(load_diagnostics)
+    result = MapResult(amap, diags)
+    if any(d.code in BLOCKING for d in diags):
+        return result
+    g = build_graph(amap)
+    result.graph = g
+    spared = {
+        (c.loc.path, c.loc.line, c.loc.column)
+        for c in amap.claims.values()
+        if c.id in used or c.loc.path != amap.root
+    }
+    diags.extend(
+        d
+        for d in _structure_rules(amap, g)
+        if d.code != "CX201" or (d.path, d.line, d.column) not in spared
+    )
+    return result
+
+
+def used_claims(amap: ArgumentMap) -> set[str]:
+    """Names a map uses (in a reduction, a goal or an objection): what CX201
+    asks of each claim."""
+    used: set[str] = set()
+    for r in amap.reductions.values():
+        used.add(r.conclusion)
+        used.update(p.claim for p in r.premises)
+    used.update(goal.claim for goal in amap.goals)
+    used.update(o.against for o in amap.objections.values() if o.against)
+    return used
 
 
 # --------------------------------------------------------------------------- rules

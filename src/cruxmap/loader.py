@@ -15,7 +15,7 @@ import dataclasses
 import errno
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -211,6 +211,68 @@ def _sanitize(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ImportRefused:
+    """Why an import names no file cruxmap will read (a CX005 at the string)."""
+
+    message: str
+    suggestion: str
+
+
+def resolve_import_target(
+    raw: str,
+    importer: Path,
+    project_real: Path,
+    *,
+    project: Path | None = None,
+    overlay: Container[Path] = (),
+) -> Path | ImportRefused:
+    """The one rule for what ``import "raw"`` in ``importer`` may read: the
+    resolved path of an existing ``.crux`` file (or one in ``overlay``) inside
+    ``project_real`` (the resolved project root), or why not. Shared by the
+    loader, the reverse-import index (:mod:`cruxmap.dependents`) and the
+    language server, so that all three agree on every import.
+
+    ``project``: the root as shown in messages (default ``project_real``).
+    """
+    if not raw or "\x00" in raw:
+        return ImportRefused("import path is empty or invalid", 'write `import "other.crux"`')
+    not_crux = ("only .crux files can be imported; not read",
+                'import a map file: `import "other.crux"`')  # fmt: skip
+    if not is_crux_name(Path(raw).name):
+        return ImportRefused(f'import "{raw}": {not_crux[0]}', not_crux[1])
+    candidate = importer.parent / raw
+    try:
+        real = candidate.resolve()
+    except (OSError, RuntimeError):
+        return ImportRefused(f'cannot resolve import "{raw}" (symlink loop?)', "fix the symlink")
+    if not inside(real, project_real):
+        shown_root = display_path(project if project is not None else project_real)
+        return ImportRefused(
+            f'import "{raw}" resolves outside the project root',
+            f"imports must stay inside {shown_root}/; copy the file in, "
+            "or widen the root: put a pyproject.toml or .git in a common parent directory "
+            "of both files",
+        )
+    if not is_crux_name(real.name):  # a .crux symlink to some other file
+        return ImportRefused(
+            f'import "{raw}" is a link to a file that is not a .crux file; not read', not_crux[1]
+        )
+    if real in overlay:
+        return real
+    try:
+        found, is_dir = real.exists(), real.is_dir()
+    except OSError as exc:  # a name too long, say
+        return ImportRefused(f'cannot open import "{raw}": {exc.strerror or exc}', "check the path")
+    if not found:
+        return ImportRefused(
+            f'imported file "{raw}" not found', "check the path (it is relative to this file)"
+        )
+    if is_dir:
+        return ImportRefused(f'import "{raw}" names a directory', "import a .crux file")
+    return real
+
+
 @dataclass
 class LoadedFile:
     document: Document | None
@@ -396,55 +458,21 @@ class _MapBuilder:
                 open_file(target, display_path(target))
 
     def _resolve_import(self, st: Import, importer: Path) -> Path | None:
-        loc = st.attr_locs.get("target", st.loc)
-        raw = st.target
-        where = (loc.path, loc.line, loc.column)
-
-        def refuse(message: str, suggestion: str) -> None:
-            self.diagnostics.append(dg.make("CX005", *where, message, suggestion=suggestion))
-
-        if not raw or "\x00" in raw:
-            refuse("import path is empty or invalid", 'write `import "other.crux"`')
+        found = resolve_import_target(
+            st.target,
+            importer,
+            self.project_real,
+            project=self.project,
+            overlay=self.loader.overlay,
+        )
+        if isinstance(found, ImportRefused):
+            loc = st.attr_locs.get("target", st.loc)
+            self.diagnostics.append(
+                dg.make("CX005", loc.path, loc.line, loc.column, found.message,
+                        suggestion=found.suggestion)
+            )  # fmt: skip
             return None
-        not_crux = ("only .crux files can be imported; not read",
-                    'import a map file: `import "other.crux"`')  # fmt: skip
-        if not is_crux_name(Path(raw).name):
-            refuse(f'import "{raw}": {not_crux[0]}', not_crux[1])
-            return None
-        candidate = importer.parent / raw
-        try:
-            real = candidate.resolve()
-        except (OSError, RuntimeError):
-            refuse(f'cannot resolve import "{raw}" (symlink loop?)', "fix the symlink")
-            return None
-        if not inside(real, self.project_real):
-            refuse(
-                f'import "{raw}" resolves outside the project root',
-                f"imports must stay inside {display_path(self.project)}/; copy the file in, "
-                "or widen the root: put a pyproject.toml or .git in a common parent directory "
-                "of both files",
-            )
-            return None
-        if not is_crux_name(real.name):  # a .crux symlink to some other file
-            refuse(f'import "{raw}" is a link to a file that is not a .crux file; not read',
-                   not_crux[1])  # fmt: skip
-            return None
-        if real in self.loader.overlay:
-            return real
-        try:
-            found, is_dir = real.exists(), real.is_dir()
-        except OSError as exc:  # a name too long, say
-            refuse(f'cannot open import "{raw}": {exc.strerror or exc}', "check the path")
-            return None
-        if not found:
-            refuse(
-                f'imported file "{raw}" not found', "check the path (it is relative to this file)"
-            )
-            return None
-        if is_dir:
-            refuse(f'import "{raw}" names a directory', "import a .crux file")
-            return None
-        return real
+        return found
 
     # -- namespace ------------------------------------------------------
 

@@ -39,8 +39,8 @@ import sysconfig
 import textwrap
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -1291,7 +1291,7 @@ def _plan(req: Request, ext: str) -> list[Job]:
     single = len(req.paths) == 1 and not Path(req.paths[0]).is_dir()
     if to_stdout and not single:
         raise UsageProblem("-o - writes one drawing: name one file, or use --combine")
-    out_dir = Path(out) if out and not to_stdout and (not single or out_is_dir) else None
+    out_dir = _output_dir(req)
     for raw in req.paths:
         p = Path(raw)
         if p.is_dir():
@@ -1310,6 +1310,67 @@ def _plan(req: Request, ext: str) -> list[Job]:
             jobs.append(Job(Path(out), [(p, p.name)]))
         else:
             jobs.append(Job(p.with_suffix(ext), [(p, p.name)]))
+    _check_unique(jobs)
+    return jobs
+
+
+def _output_dir(req: Request) -> Path | None:
+    """The directory each map's drawing goes to, when ``-o`` names one
+    (``-o DIR/``, an existing directory, or several maps); else ``None``."""
+    out = req.output
+    if not out or out == "-" or req.combine:
+        return None
+    single = len(req.paths) == 1 and not Path(req.paths[0]).is_dir()
+    out_is_dir = Path(out).is_dir() or out.endswith(("/", os.sep))
+    return Path(out) if not single or out_is_dir else None
+
+
+def adds_dependents(req: Request) -> bool:
+    """Whether the maps importing a file named are drawn too (issue 19):
+    only where each map has a drawing of its own, next to it or in ``-o
+    DIR`` (not ``--combine``, ``--goal``/``--focus``, ``-o FILE`` or ``-o -``)."""
+    if req.combine or req.part is not None or req.output == "-":
+        return False
+    return req.output is None or _output_dir(req) is not None
+
+
+def dependent_jobs(req: Request, jobs: list[Job], added: list[Path]) -> list[Job]:
+    """``jobs`` and a drawing for each map in ``added`` (maps importing a
+    file named), placed as for a file named: next to it, or in ``-o DIR``."""
+    if not added:
+        return jobs
+    ext = "." + (req.fmt or "svg")
+    out_dir = _output_dir(req)
+    more = [
+        Job(out_dir / (p.stem + ext), [(p, p.name)], root=out_dir)
+        if out_dir is not None
+        else Job(p.with_suffix(ext), [(p, p.name)])
+        for p in added
+    ]
+    for job in more:
+        check_output(job)
+    _check_unique(jobs + more)
+    return jobs + more
+
+
+def without_libraries(
+    jobs: list[Job], library: Callable[[Path], bool]
+) -> tuple[list[Job], list[Path]]:
+    """``jobs`` without the libraries (files only imported, with no goals of
+    their own: docs/language.md), which get no drawing of their own; and
+    the libraries left out."""
+    kept: list[Job] = []
+    dropped: list[Path] = []
+    for job in jobs:
+        maps = [(f, name) for f, name in job.maps if not library(f)]
+        dropped.extend(f for f, _ in job.maps if library(f) and f not in dropped)
+        if maps:
+            kept.append(job if len(maps) == len(job.maps) else replace(job, maps=maps))
+    return kept, dropped
+
+
+def _check_unique(jobs: list[Job]) -> None:
+    """Refuse two maps drawn to one file, or a drawing over a map."""
     seen: dict[Path, Path] = {}
     for job in jobs:
         if job.output is None:
@@ -1322,7 +1383,6 @@ def _plan(req: Request, ext: str) -> list[Job]:
         seen[key] = job.maps[0][0]
         if job.output.absolute() == job.maps[0][0].absolute():
             raise UsageProblem(f"refusing to overwrite the map {job.output} itself")
-    return jobs
 
 
 def _combined_items(job: Job, results: dict[Path, MapResult]) -> list[tuple[str, MapResult]]:
