@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cruxmap.diagnostics import BLOCKING, INPUT_ERRORS, Diagnostic, Severity, did_you_mean
+from cruxmap.session import Session
 
 if TYPE_CHECKING:
     from cruxmap.config import Config
@@ -50,6 +51,7 @@ __all__ = [
     "PremiseResult",
     "Result",
     "Run",
+    "Session",
     "WithObjections",
     "analyse",
     "check",
@@ -482,11 +484,13 @@ def validate_scenario(options: Options, maps: Iterable[_HasNames]) -> None:
                 raise CruxmapError(f"--set {claim}={level}: unknown level `{level}` ({hint})")
 
 
-def analyse(m: Map, options: Options | None = None) -> Result:
+def analyse(m: Map, options: Options | None = None, *, session: Session | None = None) -> Result:
     """Analyse a loaded map: values, goals, robustness and every finding.
 
     A map with syntax, name or import errors is not analysed
-    (``Result.analysed`` is false) and its diagnostics say why.
+    (``Result.analysed`` is false) and its diagnostics say why. Pass one
+    ``session`` to several calls to share the work on a common import; the
+    result is the same without it.
     """
     from cruxmap import lint
 
@@ -498,6 +502,7 @@ def analyse(m: Map, options: Options | None = None) -> Result:
         lint.Options(
             options.depth, options.max_order, options.for_map(m.model), options.objections
         ),
+        session,
     )
     kept = lint.apply_filters(
         internal.diagnostics, m.documents, list(options.select) or None, list(options.ignore),
@@ -531,13 +536,22 @@ class Run:
     share it, and the counts for a summary.
 
     Iterate it for :class:`Result` objects; ``fresh`` of each is what no
-    earlier map of the run reported.
+    earlier map of the run reported. The run owns a :class:`Session` (or uses
+    the one given): each map's result is what it would be checked alone.
     """
 
-    def __init__(self, paths: Iterable[str | Path], options: Options | None = None) -> None:
+    def __init__(
+        self,
+        paths: Iterable[str | Path],
+        options: Options | None = None,
+        *,
+        session: Session | None = None,
+    ) -> None:
         from cruxmap.loader import Loader, discover
 
         self.options = options or Options()
+        #: What the maps of this run share (library prefixes, failure sets).
+        self.session = session if session is not None else Session()
         self.files, self.problems = discover(str(p) for p in paths)
         self.loader = Loader()
         #: Each diagnostic reported so far, by identity (its sort key: code,
@@ -595,7 +609,7 @@ class Run:
                 local = self.options
                 if local.scenario and m.ok:
                     local = local.replace(scenario=local.for_map(m.model))
-                res = analyse(m, local)
+                res = analyse(m, local, session=self.session)
                 if key is not None:
                     self._shared[key] = res
                     if len(self._shared) > SHARED_RESULTS:
@@ -662,10 +676,12 @@ class Run:
         return status
 
 
-def check(paths: Iterable[str | Path], options: Options | None = None) -> Iterator[Result]:
+def check(
+    paths: Iterable[str | Path], options: Options | None = None, *, session: Session | None = None
+) -> Iterator[Result]:
     """Analyse every map under ``paths`` (files, or directories searched for
     ``.crux`` files), streaming one :class:`Result` per root file."""
-    run = Run(paths, options)
+    run = Run(paths, options, session=session)
     run.validate()
     for res, _ in run:
         yield res

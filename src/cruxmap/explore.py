@@ -376,18 +376,19 @@ def run(
     from cruxmap.files import write_atomic
     from cruxmap.lint import Options, check_map
     from cruxmap.loader import Loader, display_path
+    from cruxmap.session import Session
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     jobs = plan(paths, output)
     if check and any(o is None for _, o, _ in jobs):
         raise UsageProblem("--check compares files: -o - has none")
-    loader = Loader()
+    loader, session = Loader(), Session()
     results: list[MapResult] = []
     errors: list[Diagnostic] = []
     for f, _, _ in jobs:
         amap, diags = loader.load_map(f)
-        res = check_map(amap, diags, Options(depth, max_order))
+        res = check_map(amap, diags, Options(depth, max_order), session)
         results.append(res)
         if not res.analysed:
             errors.extend(d for d in res.diagnostics if d.severity is Severity.ERROR)

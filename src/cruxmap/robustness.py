@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress
@@ -49,6 +49,7 @@ from typing import Any
 
 from cruxmap.graph import ClaimGraph
 from cruxmap.semantics import Scenario, evaluate
+from cruxmap.session import BASES_MAX, SEEN_MAX, Session
 
 #: Work units (one set built, compared or combined) the order >= 2 cut-set
 #: search may spend per analysis, across all goals: this much, plus
@@ -195,12 +196,23 @@ _EMPTY: Family = (frozenset(), 0)
 
 
 class Analysis:
-    """Robustness of each goal under one scenario (its values are the baseline)."""
+    """Robustness of each goal under one scenario (its values are the baseline).
+
+    With a ``session``, a map that begins with a library another map of the
+    session began with reuses the library's failure sets (``_Base``); the
+    results are the same as without.
+    """
 
     def __init__(
-        self, g: ClaimGraph, scenario: Scenario, depth: int = 1, max_order: int = 3
+        self,
+        g: ClaimGraph,
+        scenario: Scenario,
+        depth: int = 1,
+        max_order: int = 3,
+        session: Session | None = None,
     ) -> None:
         self.g = g
+        self.session = session
         self.scenario = scenario
         self.depth = max(1, depth)
         self.max_order = max(1, max_order)
@@ -247,9 +259,11 @@ class Analysis:
                         self._measure(holding, base)
                         done = True
                     except _BaseFull:
-                        _forget(base, full=True)  # analysed whole below
+                        _forget(self, base, full=True)  # analysed whole below
+                    except _Unshared:
+                        pass  # analysed whole below (the base stays for others)
                     except BaseException:
-                        _forget(base)  # its tables may be half built
+                        _forget(self, base)  # its tables may be half built
                         raise
                     finally:
                         base.lock.release()
@@ -451,9 +465,20 @@ class _Sweep:
         """Have the base compute the conditions this map reads of it, then
         append this map's own conditions to the base's tables (so that one
         number names a condition whichever side it is on)."""
-        base.ensure(list(self.frontier))
+        base.ensure(list(self.frontier), len(self.claim))
         start = len(base.claim)
         base_of = [base.cond_of[key] for key in self.frontier]
+        # Analysed whole, the map would compute the base conditions it reads
+        # first (the prefix is ordered first) under the same budget: charge
+        # their work, so the budget runs out where it would have.
+        if self.multi is not None:
+            reached, work = base.reach(base_of)
+            self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * (
+                len(self.claim) + reached
+            )
+            if work > self.budget:
+                raise _Unshared  # whole, it would be cut inside the base
+            self.spent = work
 
         def at(q: int) -> int:
             return start + q if q >= 0 else base_of[~q]
@@ -562,13 +587,17 @@ class _Sweep:
         for pos in sorted(by_component):
             group = by_component[pos]
             if g.cyclic[pos]:
+                spent = self.spent
                 self._cyclic(group, pos)
+                self._worked(group[0], self.spent - spent)
             else:
                 for x in group:
                     self.levels[x] = self._levels(x)
                     self.single[x] = self._singles(x)
                     if self.multi is not None:
+                        spent = self.spent
                         self.multi[x] = self._multi(x, self.multi, self.single)[1]
+                        self._worked(x, self.spent - spent)
             if goals is None:
                 self._retained(group)
                 continue
@@ -583,6 +612,10 @@ class _Sweep:
 
     def _retained(self, group: list[int]) -> None:
         """Kept conditions are counted by a base (see :class:`_Base`)."""
+
+    def _worked(self, x: int, work: int) -> None:
+        """Cut-set work spent on ``x`` (a cyclic group's on its first); a base
+        records it (see :meth:`_Base.reach`)."""
 
     def _free(self, x: int) -> None:
         self.levels[x] = []
@@ -802,6 +835,11 @@ class _Sweep:
         """Greatest fixed point of the failure sets of a cyclic component:
         start from "fails on anything", recompute with a worklist."""
         a = self.a
+        # In claim order, not discovery order: the same group is then iterated
+        # alike whichever map discovered it (its work, so where a budget runs
+        # out, is the same whether the map shares a base or not).
+        bit_of, claim, level = a.bit_of, self.claim, self.level
+        group = sorted(group, key=lambda x: (bit_of[claim[x]], level[x]))
         members = set(group)
         top_bit = max(a.bit_of[c] for c in a.g.components[pos])
         everything = (1 << (top_bit + 1)) - 1
@@ -873,12 +911,31 @@ class _Base(_Sweep):
     """
 
     def __init__(self, a: Analysis) -> None:
+        #: Cut-set work spent on each base condition (see :meth:`reach`).
+        self.work: list[int] = []
         super().__init__(a, [])
         self.lock = threading.Lock()
         self.values = a.values[: a.g.shared]
-        self.exhausted = False
         #: Bits held in the kept sets (their memory, roughly).
         self.bits = 0
+
+    def _worked(self, x: int, work: int) -> None:
+        self.work[x] += work
+
+    def reach(self, conditions: list[int]) -> tuple[int, int]:
+        """How many base conditions ``conditions`` read, directly or not
+        (themselves included), and the cut-set work spent on them."""
+        seen = set(conditions)
+        stack = list(seen)
+        routes = self.routes
+        while stack:
+            for route in routes[stack.pop()] or ():
+                for q in route:
+                    if q not in seen:
+                        seen.add(q)
+                        stack.append(q)
+        work = self.work
+        return len(seen), sum(work[x] for x in seen)
 
     def _retained(self, group: list[int]) -> None:
         """Count what the base keeps; past ``BASE_MAX_BITS`` give it up (a
@@ -896,7 +953,15 @@ class _Base(_Sweep):
         if self.bits > BASE_MAX_BITS:
             raise _BaseFull
 
-    def ensure(self, keys: list[tuple[int, int]]) -> None:
+    def ensure(self, keys: list[tuple[int, int]], own: int) -> None:
+        """Compute the base conditions ``keys`` name (and what they read) that
+        no earlier map needed, for a map with ``own`` conditions of its own.
+
+        The budget is the most that map could have analysed whole (every base
+        condition counted); spending more means the map would have been cut
+        inside the base, so the base is of no use to it (:class:`_BaseFull`):
+        a cut-set family in a base is always complete, never cut.
+        """
         stack: list[int] = []
         first = len(self.claim)
         for c, y in keys:
@@ -907,73 +972,74 @@ class _Base(_Sweep):
             return
         self.levels.extend([] for _ in range(added))
         self.single.extend([0] * added)
-        self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * len(self.claim)
-        if self.exhausted:
-            self.spent = self.budget + 1
+        self.work.extend([0] * added)
+        self.spent = 0
+        self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * (len(self.claim) + own)
         self._run(range(first, len(self.claim)), None)
-        self.exhausted = self.spent > self.budget
-
-
-#: Bases by ``ClaimGraph.shared_key`` and analysis settings (a few: each
-#: holds the failure sets of a whole library).
-_BASES: OrderedDict[tuple[object, ...], _Base] = OrderedDict()
-_BASES_MAX = 2
+        if self.spent > self.budget:
+            raise _BaseFull
 
 
 #: Most bits (see ``_Base.bits``) a base may keep: 64 MiB of sets.
 BASE_MAX_BITS = 1 << 29
-#: Keys of maps that only import (False: a base is made when a second map
-#: begins with the same files, so that a map split into parts and checked
-#: alone never pays for keeping them), and keys whose base outgrew
-#: ``BASE_MAX_BITS`` (True).
-_SEEN: OrderedDict[tuple[object, ...], bool] = OrderedDict()
-_SEEN_MAX = 16
 
 
 class _BaseFull(Exception):
-    """A base would keep more than ``BASE_MAX_BITS``."""
+    """A base would keep more than ``BASE_MAX_BITS``, or its cut-set search
+    ran past what a map using it may spend: given up."""
 
 
-def _forget(base: _Base, full: bool = False) -> None:
-    for key, b in list(_BASES.items()):
+class _Unshared(Exception):
+    """This map cannot use the base (analysed whole, it would run out of
+    cut-set budget inside the base); the base stays for other maps."""
+
+
+def _forget(a: Analysis, base: _Base, full: bool = False) -> None:
+    """Drop ``base`` from ``a``'s session (``full``: and never make it again)."""
+    session = a.session
+    if session is None:
+        return
+    for key, b in list(session.bases.items()):
         if b is base:
-            del _BASES[key]
+            del session.bases[key]
             if full:
-                _SEEN[key] = True
+                session.seen[key] = True
 
 
 def _base_for(a: Analysis) -> _Base | None:
-    """The shared base for ``a``'s map, locked for its use; ``None`` when the
-    map has none or the scenario touches it (then it is analysed whole)."""
-    g, sc = a.g, a.scenario
+    """The shared base for ``a``'s map, locked for its use; ``None`` when
+    there is no session, the map has no shared prefix, or the scenario
+    touches it (then it is analysed whole)."""
+    g, sc, session = a.g, a.scenario, a.session
     b = g.shared
-    if not b:
+    if not b or session is None:
         return None
     if any(c < b for c in sc.overrides) or any(c < b for c in sc.caps):
         return None
     if any(r < g.shared_routes for r in sc.removed):
         return None
     key = (g.shared_key, a.depth, a.max_order)
-    base = _BASES.get(key)
+    bases, seen = session.bases, session.seen
+    base = bases.get(key)
     if base is None:
-        if _SEEN.get(key):
+        if seen.get(key):
             return None  # outgrew its bound before
-        if b == len(g.names) and key not in _SEEN:
+        if b == len(g.names) and key not in seen:
             # Nothing of its own (a root that only imports): nothing to share
             # with, unless another map begins with the same files.
-            _SEEN[key] = False
-            while len(_SEEN) > _SEEN_MAX:
-                _SEEN.popitem(last=False)
+            seen[key] = False
+            while len(seen) > SEEN_MAX:
+                seen.popitem(last=False)
             return None
-    if base is not None and (base.a.g.shared_keep != g.shared_keep or base.values != a.values[:b]):
-        base = None  # (cannot happen: the key names the statements)
+    if base is not None and base.values != a.values[:b]:
+        base = None  # (cannot happen: equal keys give equal values)
     if base is None:
         base = _Base(a)
-        _BASES[key] = base
-        while len(_BASES) > _BASES_MAX:
-            _BASES.popitem(last=False)
+        bases[key] = base
+        while len(bases) > BASES_MAX:
+            bases.popitem(last=False)
     else:
-        _BASES.move_to_end(key)
+        bases.move_to_end(key)
     if not base.lock.acquire(blocking=False):
         return None  # in use by another thread: analyse whole
     return base
