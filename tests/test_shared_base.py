@@ -75,7 +75,10 @@ def test_sharing_changes_nothing(
     for base in session.bases.values():
         # Each root took its own conditions back out: the base holds only its own.
         assert len(base.claim) == len(base.cond_of) == len(base.levels) == len(base.routes)
-        assert len(base.work) == len(base.claim)
+        # It keeps only the families a root computed whole (none cut by a budget).
+        assert base.multi is not None
+        assert set(base.multi) == set(base.work) | set(base.group_of)
+        assert all(x < len(base.claim) for x in base.multi)
         assert all(c < base.a.g.shared for c in base.claim)
     # The base already holds their conditions.
     again = _reports(list(reversed(roots)), options, session)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from cruxmap.model import ArgumentMap, Claim, Goal, Reduction
@@ -60,7 +61,7 @@ class ClaimGraph:
     shared_routes: int = 0
     #: What that prefix is made of (see ``_prefix_key``): maps with equal keys
     #: index, order and value the prefix alike.
-    shared_key: tuple[object, ...] = ()
+    shared_key: PrefixKey | None = None
     _digraph: nx.DiGraph | None = None  # built on first use
 
     @property
@@ -112,11 +113,11 @@ def build(amap: ArgumentMap, session: Session | None = None) -> ClaimGraph:
     claims = list(amap.claims.values())
     reductions = list(amap.reductions.values())
     b, k = _imported_prefix(amap.root, claims, reductions)
-    key = _prefix_key(levels, claims, reductions, b, k) if b else ()
+    key = _prefix_key(levels, claims, reductions, b, k) if b else None
     stored = session.prefixes if session is not None else None
-    base = stored.get(key) if stored is not None and b else None
+    base = stored.get(key) if stored is not None and key is not None else None
     if base is not None:
-        assert stored is not None
+        assert stored is not None and key is not None
         stored.move_to_end(key)
         g = _index(amap, levels, claims, reductions, base)
         if _rest_closed(g, b, k, len(reductions)):  # (the prefix was checked when stored)
@@ -127,7 +128,7 @@ def build(amap: ArgumentMap, session: Session | None = None) -> ClaimGraph:
     if b and _prefix_closed(g, b, k) and _rest_closed(g, b, k, len(reductions)):
         g.shared, g.shared_routes, g.shared_key = b, k, key
     _order(g)
-    if stored is not None and g.shared and g.shared < len(g.names):
+    if stored is not None and key is not None and g.shared and g.shared < len(g.names):
         # (a root that only imports shares nothing)
         stored[key] = _prefix_of(g)
         while len(stored) > PREFIXES_MAX:
@@ -137,21 +138,42 @@ def build(amap: ArgumentMap, session: Session | None = None) -> ClaimGraph:
 
 def _prefix_key(
     levels: list[str], claims: list[Claim], reductions: list[Reduction], b: int, k: int
-) -> tuple[object, ...]:
+) -> PrefixKey:
     """Everything the index of the first ``b`` claims and ``k`` reductions is
     built from: their IDs, assumptions, premises and thresholds, and the
     scale. Keyed by content, a prefix can never be taken for another (an
     ``id()`` can be reused once its statement is gone)."""
-    return (
-        tuple(levels),
-        tuple([(c.id, c.assume) for c in claims[:b]]),
-        tuple(
-            [
-                (r.id, r.conclusion, r.yields, tuple([(p.claim, p.threshold) for p in r.premises]))
-                for r in reductions[:k]
-            ]
-        ),
+    return PrefixKey(
+        (
+            tuple(levels),
+            tuple([(c.id, c.assume) for c in claims[:b]]),
+            tuple(
+                [(r.id, r.conclusion, r.yields, *map(_PREMISE, r.premises)) for r in reductions[:k]]
+            ),
+        )
     )
+
+
+_PREMISE = attrgetter("claim", "threshold")
+
+
+class PrefixKey:
+    """A prefix's content (see ``_prefix_key``), hashed once: it is looked up
+    several times per map, and a tuple rehashes all of its parts each time."""
+
+    __slots__ = ("_hash", "parts")
+
+    def __init__(self, parts: tuple[object, ...]) -> None:
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            isinstance(other, PrefixKey) and self._hash == other._hash and self.parts == other.parts
+        )
 
 
 def _index(

@@ -192,6 +192,7 @@ class GoalResult:
 Family = tuple[frozenset[int], int]
 Multi = Family | None
 _TOP: Family = (frozenset({0}), -1)
+_MISSING = object()  # (a family a base did not hold)
 _EMPTY: Family = (frozenset(), 0)
 
 
@@ -260,8 +261,6 @@ class Analysis:
                         done = True
                     except _BaseFull:
                         _forget(self, base, full=True)  # analysed whole below
-                    except _Unshared:
-                        pass  # analysed whole below (the base stays for others)
                     except BaseException:
                         _forget(self, base)  # its tables may be half built
                         raise
@@ -419,6 +418,9 @@ def _bits(x: int) -> list[int]:
 class _Sweep:
     """The conditions the goals depend on, and their failure sets."""
 
+    #: A base leaves the cut-set families to the maps that read them.
+    lazy = False
+
     def __init__(
         self, a: Analysis, goals: list[tuple[int, int]], base: _Base | None = None
     ) -> None:
@@ -443,6 +445,9 @@ class _Sweep:
         self.start = 0
         self._own_keys: list[tuple[int, int]] = []
         self._attached = False
+        #: The base's families this map recomputed past its budget (see
+        #: :meth:`_base_families`), to put back.
+        self._saved: dict[int, Any] = {}
         self._discover(goals)
         self.levels: list[list[int]] = [[] for _ in self.claim]
         #: Per condition: the order-1 cut sets (premises whose own scaling
@@ -465,20 +470,10 @@ class _Sweep:
         """Have the base compute the conditions this map reads of it, then
         append this map's own conditions to the base's tables (so that one
         number names a condition whichever side it is on)."""
-        base.ensure(list(self.frontier), len(self.claim))
+        base.ensure(list(self.frontier))
         start = len(base.claim)
         base_of = [base.cond_of[key] for key in self.frontier]
-        # Analysed whole, the map would compute the base conditions it reads
-        # first (the prefix is ordered first) under the same budget: charge
-        # their work, so the budget runs out where it would have.
-        if self.multi is not None:
-            reached, work = base.reach(base_of)
-            self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * (
-                len(self.claim) + reached
-            )
-            if work > self.budget:
-                raise _Unshared  # whole, it would be cut inside the base
-            self.spent = work
+        own = len(self.claim)
 
         def at(q: int) -> int:
             return start + q if q >= 0 else base_of[~q]
@@ -501,6 +496,59 @@ class _Sweep:
         if self.multi is not None:
             assert base.multi is not None
             self.multi = base.multi
+            self._base_families(base, base_of, own)
+
+    def _base_families(self, base: _Base, reached_from: list[int], own: int) -> None:
+        """The cut-set families of the base conditions this map reads, as its
+        whole analysis would have them, and its budget and spent work on
+        leaving them.
+
+        Analysed whole, the map computes those conditions first (the prefix
+        is ordered first), component by component, each component's in level
+        order, under a budget that counts them. So they are visited in that
+        order, charged the work the base recorded for them; one the base does
+        not hold is computed here, and kept by the base if it came out whole
+        (not cut by the budget). From the one where the budget runs out on,
+        the map computes them itself, in that state (cheap: every charge then
+        fails), over the base's families, which :meth:`detach` puts back.
+        """
+        reached = base.reach(reached_from)
+        self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * (own + len(reached))
+        g, multi = self.a.g, self.multi
+        assert multi is not None
+        by_component: dict[int, list[int]] = {}
+        for x in reached:
+            by_component.setdefault(g.position[base.claim[x]], []).append(x)
+        spent = 0
+        for pos in sorted(by_component):
+            xs = by_component[pos]
+            units: list[tuple[list[int], int | None]]  # (conditions, their known work)
+            if g.cyclic[pos]:
+                # A group's work is known only for the same group.
+                gid = base.group_of.get(xs[0])
+                same = gid is not None and base.groups[gid][0] == frozenset(xs)
+                units = [(xs, base.groups[gid][1] if same and gid is not None else None)]
+            else:
+                xs.sort(key=base.level.__getitem__)
+                units = [([x], base.work.get(x)) for x in xs]
+            for unit, known in units:
+                if known is not None and spent + known <= self.budget:
+                    spent += known
+                    continue
+                fresh = not any(x in base.work or x in base.group_of for x in unit)
+                for x in unit:
+                    self._saved[x] = multi.get(x, _MISSING)
+                self.spent = spent
+                if g.cyclic[pos]:
+                    self._cyclic(unit, pos, levels=False)
+                else:
+                    multi[unit[0]] = self._multi(unit[0], multi, self.single)[1]
+                if fresh and self.spent <= self.budget:  # whole: the base keeps it
+                    for x in unit:
+                        del self._saved[x]
+                    base.keep(unit, self.spent - spent, bool(g.cyclic[pos]))
+                spent = self.spent
+        self.spent = spent
 
     def detach(self) -> None:
         """Take this map's conditions back out of the base's tables."""
@@ -513,6 +561,11 @@ class _Sweep:
         if base.multi is not None:
             for x in range(start, len(base.claim)):
                 base.multi.pop(x, None)
+            for x, fam in self._saved.items():
+                if fam is _MISSING:
+                    base.multi.pop(x, None)
+                else:
+                    base.multi[x] = fam
         for table in (base.claim, base.level, base.routes, base.levels, base.single):
             del table[start:]
 
@@ -584,20 +637,21 @@ class _Sweep:
         claim_of = self.claim
         for x in conditions:
             by_component.setdefault(position[claim_of[x]], []).append(x)
+        level = self.level
         for pos in sorted(by_component):
             group = by_component[pos]
             if g.cyclic[pos]:
-                spent = self.spent
                 self._cyclic(group, pos)
-                self._worked(group[0], self.spent - spent)
             else:
+                # In level order, not discovery order: the work before each
+                # condition, so where a budget runs out, is then the same
+                # whichever map discovered them (see ``_base_families``).
+                group.sort(key=level.__getitem__)
                 for x in group:
                     self.levels[x] = self._levels(x)
                     self.single[x] = self._singles(x)
-                    if self.multi is not None:
-                        spent = self.spent
+                    if self.multi is not None and not self.lazy:
                         self.multi[x] = self._multi(x, self.multi, self.single)[1]
-                        self._worked(x, self.spent - spent)
             if goals is None:
                 self._retained(group)
                 continue
@@ -612,10 +666,6 @@ class _Sweep:
 
     def _retained(self, group: list[int]) -> None:
         """Kept conditions are counted by a base (see :class:`_Base`)."""
-
-    def _worked(self, x: int, work: int) -> None:
-        """Cut-set work spent on ``x`` (a cyclic group's on its first); a base
-        records it (see :meth:`_Base.reach`)."""
 
     def _free(self, x: int) -> None:
         self.levels[x] = []
@@ -831,9 +881,10 @@ class _Sweep:
 
     # -- cycles ---------------------------------------------------------
 
-    def _cyclic(self, group: list[int], pos: int) -> None:
+    def _cyclic(self, group: list[int], pos: int, levels: bool = True) -> None:
         """Greatest fixed point of the failure sets of a cyclic component:
-        start from "fails on anything", recompute with a worklist."""
+        start from "fails on anything", recompute with a worklist (with
+        ``levels`` false, only the order-2..k families)."""
         a = self.a
         # In claim order, not discovery order: the same group is then iterated
         # alike whichever map discovered it (its work, so where a budget runs
@@ -849,23 +900,24 @@ class _Sweep:
                 for q in route:
                     if q in members:
                         readers[q].append(x)
-        for x in group:
-            self.levels[x] = [everything] * self.steps
-        queue = deque(group)
-        queued = set(group)
-        while queue:
-            x = queue.popleft()
-            queued.discard(x)
-            new = self._levels(x)
-            if new != self.levels[x]:
-                self.levels[x] = new
-                for r in readers[x]:
-                    if r not in queued:
-                        queued.add(r)
-                        queue.append(r)
-        for x in group:
-            self.single[x] = self._singles(x)
-        if self.multi is None:
+        if levels:
+            for x in group:
+                self.levels[x] = [everything] * self.steps
+            queue = deque(group)
+            queued = set(group)
+            while queue:
+                x = queue.popleft()
+                queued.discard(x)
+                new = self._levels(x)
+                if new != self.levels[x]:
+                    self.levels[x] = new
+                    for r in readers[x]:
+                        if r not in queued:
+                            queued.add(r)
+                            queue.append(r)
+            for x in group:
+                self.single[x] = self._singles(x)
+        if self.multi is None or self.lazy:
             return
         # The families are iterated with their own order-1 part: until every
         # route is known, a member's singles are more than its final ones,
@@ -904,27 +956,51 @@ class _Base(_Sweep):
     A root that imports a library of claims and adds its own is a map of
     its own; without this, each such root would recompute the library's
     conditions (issue 8's library shape). The conditions of base claims
-    depend only on the base, so they are computed once (for the first map
-    that asks, in its terms: the claims' numbers, bits and values are the
-    same in every map with this base) and never freed; each map appends its
-    own conditions for its analysis and takes them out after.
+    depend only on the base, so their failure sets are computed once (for
+    the first map that asks, in its terms: the claims' numbers, bits and
+    values are the same in every map with this base) and never freed; each
+    map appends its own conditions for its analysis and takes them out
+    after. Order-2..k families depend on the asking map's cut-set budget
+    too, so the maps compute them (``_Sweep._base_families``) and the base
+    keeps only those that came out whole. Lives in a session
+    (:mod:`cruxmap.session`).
     """
 
     def __init__(self, a: Analysis) -> None:
-        #: Cut-set work spent on each base condition (see :meth:`reach`).
-        self.work: list[int] = []
+        #: Cut-set families are computed by the maps that read them, in their
+        #: terms (``_Sweep._base_families``); the base keeps the whole ones,
+        #: with the work each took (by condition, or by cyclic group).
+        self.work: dict[int, int] = {}
+        self.group_of: dict[int, int] = {}
+        self.groups: list[tuple[frozenset[int], int]] = []
         super().__init__(a, [])
         self.lock = threading.Lock()
         self.values = a.values[: a.g.shared]
         #: Bits held in the kept sets (their memory, roughly).
         self.bits = 0
 
-    def _worked(self, x: int, work: int) -> None:
-        self.work[x] += work
+    lazy = True
 
-    def reach(self, conditions: list[int]) -> tuple[int, int]:
-        """How many base conditions ``conditions`` read, directly or not
-        (themselves included), and the cut-set work spent on them."""
+    def keep(self, unit: list[int], work: int, cyclic: bool) -> None:
+        """Keep the families a map just computed whole for ``unit``."""
+        if cyclic:
+            for x in unit:
+                self.group_of[x] = len(self.groups)
+            self.groups.append((frozenset(unit), work))
+        else:
+            self.work[unit[0]] = work
+        multi = self.multi
+        assert multi is not None
+        bits = 0
+        for x in unit:
+            fam = multi.get(x)
+            if fam is not None:
+                bits += len(fam[0]) * fam[1].bit_length()
+        self._count(bits)
+
+    def reach(self, conditions: list[int]) -> set[int]:
+        """The base conditions ``conditions`` read, directly or not
+        (themselves included)."""
         seen = set(conditions)
         stack = list(seen)
         routes = self.routes
@@ -934,34 +1010,23 @@ class _Base(_Sweep):
                     if q not in seen:
                         seen.add(q)
                         stack.append(q)
-        work = self.work
-        return len(seen), sum(work[x] for x in seen)
+        return seen
 
     def _retained(self, group: list[int]) -> None:
+        self._count(sum(fails.bit_length() for x in group for fails in self.levels[x]))
+
+    def _count(self, bits: int) -> None:
         """Count what the base keeps; past ``BASE_MAX_BITS`` give it up (a
         deep chain's sets grow with depth: kept whole, they would be
         quadratic in memory, where the unshared analysis frees them)."""
-        bits = 0
-        multi = self.multi
-        for x in group:
-            for fails in self.levels[x]:
-                bits += fails.bit_length()
-            fam = multi.get(x) if multi is not None else None
-            if fam is not None:
-                bits += len(fam[0]) * fam[1].bit_length()
         self.bits += bits
         if self.bits > BASE_MAX_BITS:
             raise _BaseFull
 
-    def ensure(self, keys: list[tuple[int, int]], own: int) -> None:
-        """Compute the base conditions ``keys`` name (and what they read) that
-        no earlier map needed, for a map with ``own`` conditions of its own.
-
-        The budget is the most that map could have analysed whole (every base
-        condition counted); spending more means the map would have been cut
-        inside the base, so the base is of no use to it (:class:`_BaseFull`):
-        a cut-set family in a base is always complete, never cut.
-        """
+    def ensure(self, keys: list[tuple[int, int]]) -> None:
+        """Add the base conditions ``keys`` name (and what they read) that no
+        earlier map needed, with their failure sets (no budget applies to
+        those; the cut-set families are the maps', see :meth:`keep`)."""
         stack: list[int] = []
         first = len(self.claim)
         for c, y in keys:
@@ -972,12 +1037,7 @@ class _Base(_Sweep):
             return
         self.levels.extend([] for _ in range(added))
         self.single.extend([0] * added)
-        self.work.extend([0] * added)
-        self.spent = 0
-        self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * (len(self.claim) + own)
         self._run(range(first, len(self.claim)), None)
-        if self.spent > self.budget:
-            raise _BaseFull
 
 
 #: Most bits (see ``_Base.bits``) a base may keep: 64 MiB of sets.
@@ -985,13 +1045,7 @@ BASE_MAX_BITS = 1 << 29
 
 
 class _BaseFull(Exception):
-    """A base would keep more than ``BASE_MAX_BITS``, or its cut-set search
-    ran past what a map using it may spend: given up."""
-
-
-class _Unshared(Exception):
-    """This map cannot use the base (analysed whole, it would run out of
-    cut-set budget inside the base); the base stays for other maps."""
+    """A base would keep more than ``BASE_MAX_BITS``: given up."""
 
 
 def _forget(a: Analysis, base: _Base, full: bool = False) -> None:

@@ -18,9 +18,10 @@ immutable or copied before a later map changes it:
   any adjacency it extends.
 * ``bases`` and ``seen``: the robustness failure sets of such a prefix
   (``robustness._Base``); a map appends its own conditions for its analysis
-  and takes them out again, and a base a map could not use whole (a cut-set
-  budget or size limit reached inside it) is dropped and the map analysed
-  whole.
+  and takes them out again. A base keeps only cut-set families that came out
+  whole; a map whose budget runs out inside the library computes the rest
+  itself over the base's and puts them back. A base past its size bound is
+  dropped and the maps analysed whole.
 * ``findings``: findings that depend on one statement alone (``lint``),
   keyed by what they are built from; diagnostics are frozen.
 
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cruxmap.diagnostics import Diagnostic
-    from cruxmap.graph import ClaimGraph
+    from cruxmap.graph import ClaimGraph, PrefixKey
     from cruxmap.robustness import _Base
 
 #: Shared prefixes kept (each the index of a whole library).
@@ -60,7 +61,7 @@ class Session:
 
     def __init__(self) -> None:
         #: Closed imported prefixes by content (``graph._prefix_key``).
-        self.prefixes: OrderedDict[tuple[object, ...], ClaimGraph] = OrderedDict()
+        self.prefixes: OrderedDict[PrefixKey, ClaimGraph] = OrderedDict()
         #: Robustness bases by (prefix key, depth, max order).
         self.bases: OrderedDict[tuple[object, ...], _Base] = OrderedDict()
         #: Keys of maps that only import (False: a base is made when a second
