@@ -516,6 +516,10 @@ class _Sweep:
         self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * (own + len(reached))
         g, multi = self.a.g, self.multi
         assert multi is not None
+        known = base.known_work(reached)
+        if known is not None and known <= self.budget:
+            self.spent = known  # all whole and within budget: the order is moot
+            return
         by_component: dict[int, list[int]] = {}
         for x in reached:
             by_component.setdefault(g.position[base.claim[x]], []).append(x)
@@ -997,6 +1001,28 @@ class _Base(_Sweep):
             if fam is not None:
                 bits += len(fam[0]) * fam[1].bit_length()
         self._count(bits)
+
+    def known_work(self, reached: set[int]) -> int | None:
+        """The recorded work of ``reached`` (a closed set of base conditions),
+        or ``None`` when a family is missing or a cyclic component's conditions
+        in ``reached`` are not exactly one recorded group."""
+        work, group_of, position, claim = self.work, self.group_of, self.a.g.position, self.claim
+        total = 0
+        groups: dict[int, int] = {}
+        for x in reached:
+            w = work.get(x)
+            if w is not None:
+                total += w
+                continue
+            gid = group_of.get(x)
+            if gid is None or groups.setdefault(position[claim[x]], gid) != gid:
+                return None
+        for gid in groups.values():
+            members, w = self.groups[gid]
+            if not members <= reached:
+                return None
+            total += w
+        return total
 
     def reach(self, conditions: list[int]) -> set[int]:
         """The base conditions ``conditions`` read, directly or not
