@@ -27,7 +27,11 @@ normalisation variants) and reduction rings; and of issue 25: hostile git
 trees for ``diff --against`` and ``check --new-only`` (symlinks beside
 directories of the same name, case and normalisation twins, NUL and newline
 link targets, huge blobs), where nothing may be written outside the
-snapshot and no snapshot may be left behind.
+snapshot and no snapshot may be left behind;
+and issue 19's library roots
+(``tests/libroots.py``: roots adding routes, goals and objections into a
+big library, scenarios touching it), checked together and each alone, whose
+reports must agree map by map.
 
 A campaign also checks that no output line starts with ``::`` unless it is
 cruxmap's own GitHub annotation, and counts any run over 10 s as a failure.
@@ -674,7 +678,81 @@ def git_tree(
     return {"tree.txt": repr(shown).encode()}, found
 
 
-SHAPES = ("config", "shared-import", "unicode-ids", "ring", "git-tree")
+def _report_entries(o: Outcome) -> dict[str, dict[str, object]] | None:
+    """Each map's entry of a JSON report, its findings written out and a
+    ``same_as`` map's entry replaced by the one it names (same result)."""
+    try:
+        doc = json.loads(o.stdout)
+        out = {}
+        for m in doc["maps"]:
+            m["diagnostics"] = [doc["diagnostics"][i] for i in m["diagnostics"]]
+            out[m["root"]] = m
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    for root, m in out.items():
+        if "same_as" in m:
+            named = dict(out[m["same_as"]])
+            named.update(root=root, files=m["files"])
+            out[root] = named
+    return out
+
+
+def library_roots(
+    rng: random.Random, workdir: Path, small: bool = False
+) -> tuple[dict[str, bytes], list[str]]:
+    """Roots over one big library, checked together and each alone (issue 19
+    #1): routes into library claims, goals and objections on them, scenarios
+    touching it. Each map's JSON entry must be the same both ways, and the
+    run's exit status the worst of the maps' alone."""
+    import libroots  # (beside this file)
+
+    proj = libroots.project(rng, (205, 240) if small else (220, 320), (3, 5) if small else (6, 10))
+    files = {name: text.encode() for name, text in proj.files.items()}
+    d = workdir / "lib-roots"
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir()
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+    scenario = libroots.scenario(rng, proj)
+    common = ["--format", "json", "--depth", str(rng.choice((1, 2))),
+              "--max-order", str(rng.choice((1, 2, 3)))]  # fmt: skip
+    if rng.random() < 0.25:
+        common.append("--objections")
+    roots = [f"lib-roots/{r}" for r in proj.roots]
+    if rng.random() < 0.3:
+        roots.append("lib-roots/lib.crux")
+    rng.shuffle(roots)
+    sets = [a for c, lv in scenario.items() for a in ("--set", f"{c}={lv}")]
+    try:
+        together = run_cli(["check", *common, *sets, *roots])
+        found = problems(together, "json")
+        entries = _report_entries(together)
+        if found or entries is None:
+            return files, found or ["check --format json: no report"]
+        worst = 0
+        for root in dict.fromkeys(roots):
+            name = root.rsplit("/", 1)[1]
+            own = set(proj.own.get(name, ()))
+            mine = [a for c, lv in scenario.items() if c in own or c in proj.library
+                    for a in ("--set", f"{c}={lv}")]  # fmt: skip
+            alone = run_cli(["check", *common, *mine, root])
+            found += problems(alone, "json")
+            worst = max(worst, alone.status if alone.status is not None else 3)
+            one = _report_entries(alone)
+            if one is None or root not in one or root not in entries:
+                found.append(f"{root}: no entry in the report")
+            elif one[root] != entries[root]:
+                found.append(
+                    f"{root}: checked with {' '.join(roots)} its report differs from alone"
+                )
+        if together.status != worst:
+            found.append(f"exit {together.status} together, {worst} the worst alone")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    return files, found
+
+
+SHAPES = ("config", "shared-import", "unicode-ids", "ring", "git-tree", "library-roots")
 #: The shapes a campaign draws from (``--shapes``).
 ACTIVE_SHAPES = SHAPES
 
@@ -687,6 +765,8 @@ def exercise_shape(
     fmt = rng.choice(CHECK_FORMATS)
     if shape == "git-tree":
         return git_tree(rng, workdir, small)
+    if shape == "library-roots":
+        return library_roots(rng, workdir, small)
     if shape == "unicode-ids":
         data = unicode_map(rng)
         return {"t.crux": data}, exercise(data, rng.choice(COMMANDS), workdir)

@@ -13,6 +13,7 @@ import pytest
 
 from cruxmap import api, graph, robustness
 from cruxmap.loader import Loader
+from cruxmap.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
@@ -54,8 +55,10 @@ def _project(tmp: Path, shape: str, seed: int) -> list[Path]:
     return roots
 
 
-def _reports(roots: list[Path], options: api.Options) -> dict[str, object]:
-    run = api.Run(roots, options)
+def _reports(
+    roots: list[Path], options: api.Options, session: Session | None = None
+) -> dict[str, object]:
+    run = api.Run(roots, options, session=session)
     return {str(res.map.root): res.to_json() for res, _ in run}
 
 
@@ -65,16 +68,20 @@ def test_sharing_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str, options: api.Options
 ) -> None:
     monkeypatch.setattr(graph, "SHARE_MIN", 10)
-    robustness._BASES.clear()
-    robustness._SEEN.clear()
+    session = Session()
     roots = _project(tmp_path, shape, seed=len(shape))
-    shared = _reports(roots, options)
-    assert robustness._BASES, "the roots did not share the library"
-    for base in robustness._BASES.values():
+    shared = _reports(roots, options, session)
+    assert session.bases, "the roots did not share the library"
+    for base in session.bases.values():
         # Each root took its own conditions back out: the base holds only its own.
         assert len(base.claim) == len(base.cond_of) == len(base.levels) == len(base.routes)
+        # It keeps only the families a root computed whole (none cut by a budget).
+        assert base.multi is not None
+        assert set(base.multi) == set(base.work) | set(base.group_of)
+        assert all(x < len(base.claim) for x in base.multi)
         assert all(c < base.a.g.shared for c in base.claim)
-    again = _reports(list(reversed(roots)), options)  # the base already holds their conditions
+    # The base already holds their conditions.
+    again = _reports(list(reversed(roots)), options, session)
     with monkeypatch.context() as m:
         m.setattr(robustness, "_base_for", lambda a: None)
         alone = _reports(roots, options)
@@ -89,13 +96,12 @@ def test_a_base_that_outgrows_its_bound_is_given_up(
     are analysed whole (a deep chain would otherwise keep quadratic memory)."""
     monkeypatch.setattr(graph, "SHARE_MIN", 10)
     monkeypatch.setattr(robustness, "BASE_MAX_BITS", 2_000)
-    robustness._BASES.clear()
-    robustness._SEEN.clear()
+    session = Session()
     roots = _project(tmp_path, "wide", seed=7)
     options = api.Options(max_order=2)
-    bounded = _reports(roots, options)
-    assert not robustness._BASES
-    assert True in robustness._SEEN.values()  # tried, and refused from then on
+    bounded = _reports(roots, options, session)
+    assert not session.bases
+    assert True in session.seen.values()  # tried, and refused from then on
     with monkeypatch.context() as m:
         m.setattr(robustness, "_base_for", lambda a: None)
         alone = _reports(roots, options)
@@ -108,14 +114,12 @@ def test_a_map_that_only_imports_does_not_keep_a_base(
     """A map split into files (a root of imports only) checked alone keeps
     nothing: its sets are freed as the analysis goes, as without sharing."""
     monkeypatch.setattr(graph, "SHARE_MIN", 10)
-    robustness._BASES.clear()
-    robustness._SEEN.clear()
-    graph._PREFIXES.clear()
+    session = Session()
     _project(tmp_path, "wide", seed=8)
     (tmp_path / "whole.crux").write_text('import "lib.crux"\n')
-    _reports([tmp_path / "whole.crux"], api.Options(max_order=2))
-    assert not robustness._BASES
-    assert not graph._PREFIXES
+    _reports([tmp_path / "whole.crux"], api.Options(max_order=2), session)
+    assert not session.bases
+    assert not session.prefixes
 
 
 def test_a_root_that_changes_the_library_is_analysed_whole(
@@ -140,14 +144,13 @@ def test_an_index_built_on_a_shared_prefix_equals_one_built_whole(
     roots = _project(tmp_path, shape, seed=5)
     loader = Loader()  # one loader: the roots share the library's parsed statements
     maps = [api.load(r, loader=loader).model for r in roots]
-    graph._PREFIXES.clear()
-    first = graph.build(maps[0])
-    assert graph._PREFIXES
+    session = Session()
+    first = graph.build(maps[0], session)
+    assert session.prefixes
     for m in maps[1:]:
-        (entry,) = graph._PREFIXES.values()
-        reused = graph.build(m)
-        assert reused.shared_keep is entry.shared_keep  # started from the stored prefix
-        graph._PREFIXES.clear()
+        (entry,) = session.prefixes.values()
+        reused = graph.build(m, session)
+        assert reused.shared_key is entry.shared_key  # started from the stored prefix
         whole = graph.build(m)
         for f in ("names", "index", "levels", "routes", "routes_to", "routes_from", "assume",
                   "components", "cyclic", "position", "shared", "shared_routes", "shared_key"):  # fmt: skip

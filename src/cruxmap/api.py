@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cruxmap.diagnostics import BLOCKING, INPUT_ERRORS, Diagnostic, Severity, did_you_mean
+from cruxmap.session import Session
 
 if TYPE_CHECKING:
     from cruxmap.config import Config
@@ -52,6 +53,7 @@ __all__ = [
     "PremiseResult",
     "Result",
     "Run",
+    "Session",
     "WithObjections",
     "analyse",
     "check",
@@ -541,11 +543,13 @@ def validate_scenario(options: Options, maps: Iterable[_HasNames]) -> None:
                 raise CruxmapError(f"--set {claim}={level}: unknown level `{level}` ({hint})")
 
 
-def analyse(m: Map, options: Options | None = None) -> Result:
+def analyse(m: Map, options: Options | None = None, *, session: Session | None = None) -> Result:
     """Analyse a loaded map: values, goals, robustness and every finding.
 
     A map with syntax, name or import errors is not analysed
-    (``Result.analysed`` is false) and its diagnostics say why.
+    (``Result.analysed`` is false) and its diagnostics say why. Pass one
+    ``session`` to several calls to share the work on a common import; the
+    result is the same without it.
     """
     from cruxmap import lint
 
@@ -557,6 +561,7 @@ def analyse(m: Map, options: Options | None = None) -> Result:
         lint.Options(
             options.depth, options.max_order, options.for_map(m.model), options.objections
         ),
+        session,
     )
     kept = lint.apply_filters(
         internal.diagnostics, m.documents, list(options.select) or None, list(options.ignore),
@@ -590,7 +595,8 @@ class Run:
     share it, and the counts for a summary.
 
     Iterate it for :class:`Result` objects; ``fresh`` of each is what no
-    earlier map of the run reported.
+    earlier map of the run reported. The run owns a :class:`Session` (or uses
+    the one given): each map's result is what it would be checked alone.
     """
 
     def __init__(
@@ -598,6 +604,7 @@ class Run:
         paths: Iterable[str | Path],
         options: Options | None = None,
         *,
+        session: Session | None = None,
         dependents: bool = True,
         layout: Layout | None = None,
     ) -> None:
@@ -605,6 +612,8 @@ class Run:
         from cruxmap.loader import Loader, discover
 
         self.options = options or Options()
+        #: What the maps of this run share (library prefixes, failure sets).
+        self.session = session if session is not None else Session()
         self.files, self.problems = discover(str(p) for p in paths)
         self.loader = Loader()
         #: ``[tool.cruxmap]`` roots and libraries (globs).
@@ -658,7 +667,7 @@ class Run:
         if m.ok:
             for importer in self.projects.importers_of(m.path):
                 used |= lint.used_claims(self.load(importer).model)
-        internal = lint.check_library(m.model, m.diagnostics, used)
+        internal = lint.check_library(m.model, m.diagnostics, used, self.session)
         kept = lint.apply_filters(internal.diagnostics, m.documents, list(self.options.select) or None,
                                   list(self.options.ignore), root=m.root, analysed=False)  # fmt: skip
         kept.sort(key=lambda d: d.sort_key)
@@ -714,7 +723,7 @@ class Run:
                 local = self.options
                 if local.scenario and m.ok:
                     local = local.replace(scenario=local.for_map(m.model))
-                res = analyse(m, local)
+                res = analyse(m, local, session=self.session)
                 libraries = self._library_files(m)
                 if libraries:
                     res.diagnostics = [d for d in res.diagnostics
@@ -794,6 +803,7 @@ def check(
     paths: Iterable[str | Path],
     options: Options | None = None,
     *,
+    session: Session | None = None,
     dependents: bool = True,
     layout: Layout | None = None,
 ) -> Iterator[Result]:
@@ -802,7 +812,7 @@ def check(
     ``dependents``, also the maps of the project that import one of them
     (``Run.added``); a library's result has ``library`` set and is not
     analysed (docs/language.md)."""
-    run = Run(paths, options, dependents=dependents, layout=layout)
+    run = Run(paths, options, session=session, dependents=dependents, layout=layout)
     run.validate()
     for res, _ in run:
         yield res

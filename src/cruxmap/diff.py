@@ -954,6 +954,7 @@ def _analyse_all(
     """Analyse both sides with the same options; the scenario applies to each
     map where its claim exists, and must name a claim of some map."""
     from cruxmap.api import CruxmapError, analyse, validate_scenario
+    from cruxmap.session import Session
 
     models = [m.model for pair in maps for m in pair if m is not None and m.ok]
     try:
@@ -961,6 +962,7 @@ def _analyse_all(
     except CruxmapError as exc:
         raise DiffError(str(exc)) from exc
     out: list[tuple[Result | None, Result | None]] = []
+    session = Session()  # (shares a common import between the maps; invisible)
     for pair in maps:
         results: list[Result | None] = []
         for m in pair:
@@ -968,7 +970,7 @@ def _analyse_all(
                 results.append(None)
                 continue
             local = options.replace(scenario=options.for_map(m.model))
-            results.append(analyse(m, local))
+            results.append(analyse(m, local, session=session))
         out.append((results[0], results[1]))
     return out
 
@@ -1112,6 +1114,7 @@ def known_findings(
     from cruxmap import gitrev
     from cruxmap.api import analyse, load
     from cruxmap.loader import Loader, discover
+    from cruxmap.session import Session
 
     keys: set[tuple[str, str, str]] = set()
     try:
@@ -1121,13 +1124,14 @@ def known_findings(
         with gitrev.checkout(repo, rev) as snap:
             there = [str(t) for p in paths if _there(t := snap.local(p), shown=p)]
             files, _ = discover(there)
-            loader = Loader()
+            loader, session = Loader(), Session()
             for f in files:
                 m = load(f, loader=loader)
                 scenario = {
                     c: lv for c, lv in options.for_map(m.model).items() if lv in m.model.scale
                 }
-                for d in analyse(m, options.replace(scenario=scenario)).diagnostics:
+                local = options.replace(scenario=scenario)
+                for d in analyse(m, local, session=session).diagnostics:
                     rel = snap.rel(Path(d.path)) or d.path
                     for unit in _units(d, _normal(snap.rewrite(d.message))):
                         keys.add((d.code, rel, unit))

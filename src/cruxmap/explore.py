@@ -387,13 +387,14 @@ def run(
     from cruxmap.files import write_atomic
     from cruxmap.lint import Options, check_map
     from cruxmap.loader import Loader, display_path
+    from cruxmap.session import Session
 
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     jobs = plan(paths, output)
     if check and any(o is None for _, o, _ in jobs):
         raise UsageProblem("--check compares files: -o - has none")
-    loader = Loader()
+    loader, session = Loader(), Session()
     results: list[MapResult] = []
     errors: list[Diagnostic] = []
     projects = Projects(layout)
@@ -408,7 +409,7 @@ def run(
                   file=stderr if output == "-" else stdout)  # fmt: skip
             continue
         kept.append(job)
-        res = check_map(amap, diags, Options(depth, max_order))
+        res = check_map(amap, diags, Options(depth, max_order), session)
         results.append(res)
         if not res.analysed:
             errors.extend(d for d in res.diagnostics if d.severity is Severity.ERROR)

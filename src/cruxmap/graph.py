@@ -9,11 +9,12 @@ map has one, which keeps a pre-commit run on an ordinary map fast.
 from __future__ import annotations
 
 import bisect
-from collections import OrderedDict
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from cruxmap.model import ArgumentMap, Claim, Goal, Reduction
+from cruxmap.session import PREFIXES_MAX, Session
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -37,9 +38,10 @@ class ClaimGraph:
     index: dict[str, int]
     levels: list[str]
     routes: list[Route]
-    #: Routes concluding each claim, and routes each claim is a premise of.
-    routes_to: list[list[int]]
-    routes_from: list[list[int]]
+    #: Routes concluding each claim, and routes each claim is a premise of
+    #: (tuples: a shared prefix's are shared by every map built on it).
+    routes_to: list[tuple[int, ...]]
+    routes_from: list[tuple[int, ...]]
     #: ``assume`` of each claim (top when unset); only used for leaves.
     assume: list[int]
     #: Strongly connected components in topological order (premises first).
@@ -57,10 +59,9 @@ class ClaimGraph:
     #: one: below ``SHARE_MIN`` claims sharing does not pay).
     shared: int = 0
     shared_routes: int = 0
-    #: Identity of that prefix (ids of its statements, the scale), and the
-    #: statements themselves, kept alive so that no id is reused under it.
-    shared_key: tuple[object, ...] = ()
-    shared_keep: tuple[object, ...] = field(default=(), repr=False, compare=False)
+    #: What that prefix is made of (see ``_prefix_key``): maps with equal keys
+    #: index, order and value the prefix alike.
+    shared_key: PrefixKey | None = None
     _digraph: nx.DiGraph | None = None  # built on first use
 
     @property
@@ -100,38 +101,79 @@ class ClaimGraph:
         return self._digraph
 
 
-def build(amap: ArgumentMap) -> ClaimGraph:
+def build(amap: ArgumentMap, session: Session | None = None) -> ClaimGraph:
     """Index a map whose names all resolve (the loader checked them).
 
     A map that begins with a big import shares the import's part of the
-    index with the other maps that begin with it (see ``ClaimGraph.shared``):
-    only its own statements are indexed.
+    index with the other maps of ``session`` that begin with it (see
+    ``ClaimGraph.shared``): only its own statements are indexed. Without a
+    session nothing is shared; the graph is the same either way.
     """
     levels = list(amap.scale)
     claims = list(amap.claims.values())
     reductions = list(amap.reductions.values())
     b, k = _imported_prefix(amap.root, claims, reductions)
-    key = (tuple(map(id, claims[:b])), tuple(map(id, reductions[:k])), tuple(levels)) if b else ()
-    base = _PREFIXES.get(key) if b else None
+    key = _prefix_key(levels, claims, reductions, b, k) if b else None
+    stored = session.prefixes if session is not None else None
+    base = stored.get(key) if stored is not None and key is not None else None
     if base is not None:
-        _PREFIXES.move_to_end(key)
+        assert stored is not None and key is not None
+        stored.move_to_end(key)
         g = _index(amap, levels, claims, reductions, base)
         if _rest_closed(g, b, k, len(reductions)):  # (the prefix was checked when stored)
-            g.shared, g.shared_routes = b, k
-            g.shared_key, g.shared_keep = base.shared_key, base.shared_keep
+            g.shared, g.shared_routes, g.shared_key = b, k, base.shared_key
             _order(g, base)
             return g
     g = _index(amap, levels, claims, reductions, None)
     if b and _prefix_closed(g, b, k) and _rest_closed(g, b, k, len(reductions)):
-        g.shared, g.shared_routes = b, k
-        g.shared_keep = (*claims[:b], *reductions[:k])
-        g.shared_key = (key, b)
+        g.shared, g.shared_routes, g.shared_key = b, k, key
     _order(g)
-    if g.shared and g.shared < len(g.names):  # (a root that only imports shares nothing)
-        _PREFIXES[key] = _prefix_of(g)
-        while len(_PREFIXES) > _PREFIXES_MAX:
-            _PREFIXES.popitem(last=False)
+    if stored is not None and key is not None and g.shared and g.shared < len(g.names):
+        # (a root that only imports shares nothing)
+        stored[key] = _prefix_of(g)
+        while len(stored) > PREFIXES_MAX:
+            stored.popitem(last=False)
     return g
+
+
+def _prefix_key(
+    levels: list[str], claims: list[Claim], reductions: list[Reduction], b: int, k: int
+) -> PrefixKey:
+    """Everything the index of the first ``b`` claims and ``k`` reductions is
+    built from: their IDs, assumptions, premises and thresholds, and the
+    scale. Keyed by content, a prefix can never be taken for another (an
+    ``id()`` can be reused once its statement is gone)."""
+    return PrefixKey(
+        (
+            tuple(levels),
+            tuple([(c.id, c.assume) for c in claims[:b]]),
+            tuple(
+                [(r.id, r.conclusion, r.yields, *map(_PREMISE, r.premises)) for r in reductions[:k]]
+            ),
+        )
+    )
+
+
+_PREMISE = attrgetter("claim", "threshold")
+
+
+class PrefixKey:
+    """A prefix's content (see ``_prefix_key``), hashed once: it is looked up
+    several times per map, and a tuple rehashes all of its parts each time."""
+
+    __slots__ = ("_hash", "parts")
+
+    def __init__(self, parts: tuple[object, ...]) -> None:
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            isinstance(other, PrefixKey) and self._hash == other._hash and self.parts == other.parts
+        )
 
 
 def _index(
@@ -141,22 +183,28 @@ def _index(
     reductions: list[Reduction],
     base: ClaimGraph | None,
 ) -> ClaimGraph:
-    """The index lists, from scratch or on top of a shared prefix ``base``."""
+    """The index lists, from scratch or on top of a shared prefix ``base``.
+
+    ``base`` is never changed: its lists are copied, and its adjacency
+    tuples are shared until this map adds to one (copy on write), which
+    for ``routes_to`` means the map concludes a prefix claim and cannot
+    share it after all.
+    """
     lv = {n: i for i, n in enumerate(levels)}
     top = len(levels) - 1
+    routes_to: list[list[int] | tuple[int, ...]]
+    routes_from: list[list[int] | tuple[int, ...]]
     if base is None:
         b = k = 0
         names: list[str] = []
         index: dict[str, int] = {}
         routes: list[Route] = []
-        routes_to: list[list[int]] = []
-        routes_from: list[list[int]] = []
+        routes_to, routes_from = [], []
         assume: list[int] = []
     else:
         b, k = base.shared, base.shared_routes
         names, index, routes = list(base.names), dict(base.index), list(base.routes)
-        routes_to = list(base.routes_to)  # (never added to: no later route concludes them)
-        routes_from = [list(x) for x in base.routes_from]
+        routes_to, routes_from = list(base.routes_to), list(base.routes_from)
         assume = list(base.assume)
     for claim in claims[b:]:
         index[claim.id] = len(names)
@@ -173,23 +221,31 @@ def _index(
             (index[p.claim], lv.get(p.threshold, top) if p.threshold else top) for p in red.premises
         )
         routes.append(Route(n, red.id, c, prem, lv.get(red.yields, top) if red.yields else top))
-        routes_to[c].append(n)
+        to_c = routes_to[c]
+        if type(to_c) is tuple:
+            to_c = routes_to[c] = list(to_c)
+        to_c.append(n)  # type: ignore[union-attr]
         for p, _ in prem:
             # Routes come in increasing n, so a repeat can only be this one's
             # (a premise named twice); a membership test would be quadratic
             # in a hub premise's routes (issue 8's hub shape).
             from_p = routes_from[p]
             if not from_p or from_p[-1] != n:
-                from_p.append(n)
-    return ClaimGraph(names, index, levels, routes, routes_to, routes_from, assume)
+                if type(from_p) is tuple:
+                    from_p = routes_from[p] = list(from_p)
+                from_p.append(n)  # type: ignore[union-attr]
+    return ClaimGraph(
+        names, index, levels, routes, _frozen(routes_to), _frozen(routes_from), assume
+    )
+
+
+def _frozen(lists: list[list[int] | tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Each adjacency list as a tuple (a tuple is returned as it is)."""
+    return list(map(tuple, lists))
 
 
 #: Smallest imported prefix worth ordering first and sharing between maps.
 SHARE_MIN = 200
-#: Shared prefixes by identity (ids of their statements, the scale): a few,
-#: each the index of a whole library.
-_PREFIXES: OrderedDict[tuple[object, ...], ClaimGraph] = OrderedDict()
-_PREFIXES_MAX = 2
 
 
 def _imported_prefix(
@@ -234,12 +290,11 @@ def _prefix_of(g: ClaimGraph) -> ClaimGraph:
     while comps < len(g.components) and g.components[comps][0] < b:
         comps += 1
     p = ClaimGraph(
-        names, {n: i for i, n in enumerate(names)}, g.levels, g.routes[:k], g.routes_to[:b],
+        names, {n: i for i, n in enumerate(names)}, list(g.levels), g.routes[:k], g.routes_to[:b],
         [x[: bisect.bisect_left(x, k)] for x in g.routes_from[:b]], g.assume[:b],
-        g.components[:comps], g.cyclic[:comps],
+        [list(c) for c in g.components[:comps]], g.cyclic[:comps],
     )  # fmt: skip
-    p.shared, p.shared_routes = b, k
-    p.shared_key, p.shared_keep = g.shared_key, g.shared_keep
+    p.shared, p.shared_routes, p.shared_key = b, k, g.shared_key
     return p
 
 

@@ -21,6 +21,7 @@ from cruxmap.graph import goals as goals_of
 from cruxmap.model import ArgumentMap, Claim, Document, Goal, Loc, Reduction
 from cruxmap.robustness import Analysis, GoalResult
 from cruxmap.semantics import Scenario, Status, evaluate, grounded, objections_scenario
+from cruxmap.session import FINDINGS_MAX, Session
 
 
 @dataclass
@@ -54,13 +55,23 @@ class MapResult:
     scenario: Scenario | None = None
 
 
-def check_map(amap: ArgumentMap, load_diagnostics: list[Diagnostic], options: Options) -> MapResult:
-    """Analyse one loaded map and collect every finding about it."""
+def check_map(
+    amap: ArgumentMap,
+    load_diagnostics: list[Diagnostic],
+    options: Options,
+    session: Session | None = None,
+) -> MapResult:
+    """Analyse one loaded map and collect every finding about it.
+
+    ``session`` carries what the maps of one run share (see
+    :mod:`cruxmap.session`); the result is the same without it.
+    """
+    session = session if session is not None else Session()
     diags = list(load_diagnostics)
     result = MapResult(amap, diags)
     if any(d.code in BLOCKING for d in diags):
         return result
-    g = build_graph(amap)
+    g = build_graph(amap, session)
     result.graph = g
     scenario = Scenario(
         overrides={g.index[c]: g.levels.index(lv) for c, lv in options.overrides.items()}
@@ -69,7 +80,7 @@ def check_map(amap: ArgumentMap, load_diagnostics: list[Diagnostic], options: Op
     obj_scenario, result.standing = objections_scenario(g, amap, result.statuses, scenario)
     analysed_in = obj_scenario if options.objections else scenario
     result.scenario = analysed_in
-    analysis = Analysis(g, analysed_in, options.depth, options.max_order)
+    analysis = Analysis(g, analysed_in, options.depth, options.max_order, session)
     result.values = analysis.values
     plain = not options.overrides and not (options.objections and result.standing)
     result.base_values = analysis.values if plain else evaluate(g)
@@ -78,13 +89,16 @@ def check_map(amap: ArgumentMap, load_diagnostics: list[Diagnostic], options: Op
     result.results = analysis.goals(goal_pairs)
     result.objection_values = evaluate(g, obj_scenario)
     result.analysed = True
-    diags.extend(_structure_rules(amap, g))
+    diags.extend(_structure_rules(amap, g, session))
     diags.extend(_robustness_rules(result))
     return result
 
 
 def check_library(
-    amap: ArgumentMap, load_diagnostics: list[Diagnostic], used: Collection[str] = ()
+    amap: ArgumentMap,
+    load_diagnostics: list[Diagnostic],
+    used: Collection[str] = (),
+    session: Session | None = None,
 ) -> MapResult:
     """Lint a library (a file only imported, without goals: docs/language.md)
     as loaded on its own: syntax, names and the structural rules, but no
@@ -96,7 +110,8 @@ def check_library(
     result = MapResult(amap, diags)
     if any(d.code in BLOCKING for d in diags):
         return result
-    g = build_graph(amap)
+    session = session if session is not None else Session()
+    g = build_graph(amap, session)
     result.graph = g
     spared = {
         (c.loc.path, c.loc.line, c.loc.column)
@@ -105,7 +120,7 @@ def check_library(
     }
     diags.extend(
         d
-        for d in _structure_rules(amap, g)
+        for d in _structure_rules(amap, g, session)
         if d.code != "CX201" or (d.path, d.line, d.column) not in spared
     )
     return result
@@ -126,24 +141,22 @@ def used_claims(amap: ArgumentMap) -> set[str]:
 # --------------------------------------------------------------------------- rules
 
 
-#: Findings that depend on one statement alone, by (code, statement): many
-#: roots importing one big file share its parsed statements, and each would
-#: otherwise rebuild the same thousands of findings (issue 14 #3). Bounded;
-#: the statement is kept with its finding, so a reused ``id`` cannot match.
-_BY_STATEMENT: dict[tuple[str, int], tuple[object, Diagnostic]] = {}
-_BY_STATEMENT_MAX = 200_000
-
-
-def _about(st: Claim | Reduction, code: str, build: Callable[[Any], Diagnostic]) -> Diagnostic:
-    """``build(st)``, made once per statement."""
-    key = (code, id(st))
-    hit = _BY_STATEMENT.get(key)
-    if hit is not None and hit[0] is st:
-        return hit[1]
+def _about(
+    session: Session, st: Claim | Reduction, code: str, build: Callable[[Any], Diagnostic]
+) -> Diagnostic:
+    """``build(st)``, made once per statement in a session: many roots
+    importing one big file would otherwise rebuild the same thousands of
+    findings (issue 14 #3). ``build`` reads only the statement's position and
+    ID, which is the key (by content: an ``id()`` can be reused)."""
+    key = (code, st.loc, st.id)
+    table = session.findings
+    hit = table.get(key)
+    if hit is not None:
+        return hit
     d = build(st)
-    if len(_BY_STATEMENT) >= _BY_STATEMENT_MAX:
-        _BY_STATEMENT.clear()
-    _BY_STATEMENT[key] = (st, d)
+    if len(table) >= FINDINGS_MAX:
+        table.clear()
+    table[key] = d
     return d
 
 
@@ -157,7 +170,7 @@ def _no_because(r: Reduction) -> Diagnostic:
                  suggestion='add an indented line `because: "why the premises suffice"`')  # fmt: skip
 
 
-def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
+def _structure_rules(amap: ArgumentMap, g: ClaimGraph, session: Session) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for comp, cyclic in zip(g.components, g.cyclic, strict=True):
         if not cyclic:
@@ -191,7 +204,7 @@ def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
                       suggestion="use it in a reduction or goal, or remove it")
             )  # fmt: skip
         if c.source is None:
-            out.append(_about(c, "CX202", _no_source))
+            out.append(_about(session, c, "CX202", _no_source))
     concluded = {r.conclusion for r in amap.reductions.values()}
     needed = {p.claim for r in amap.reductions.values() for p in r.premises}
     needed.update(goal.claim for goal in amap.goals)
@@ -203,7 +216,7 @@ def _structure_rules(amap: ArgumentMap, g: ClaimGraph) -> list[Diagnostic]:
             )  # fmt: skip
     for r in amap.reductions.values():
         if r.because is None:
-            out.append(_about(r, "CX203", _no_because))
+            out.append(_about(session, r, "CX203", _no_because))
     return out
 
 

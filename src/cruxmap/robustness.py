@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress
@@ -49,6 +49,7 @@ from typing import Any
 
 from cruxmap.graph import ClaimGraph
 from cruxmap.semantics import Scenario, evaluate
+from cruxmap.session import BASES_MAX, SEEN_MAX, Session
 
 #: Work units (one set built, compared or combined) the order >= 2 cut-set
 #: search may spend per analysis, across all goals: this much, plus
@@ -191,16 +192,28 @@ class GoalResult:
 Family = tuple[frozenset[int], int]
 Multi = Family | None
 _TOP: Family = (frozenset({0}), -1)
+_MISSING = object()  # (a family a base did not hold)
 _EMPTY: Family = (frozenset(), 0)
 
 
 class Analysis:
-    """Robustness of each goal under one scenario (its values are the baseline)."""
+    """Robustness of each goal under one scenario (its values are the baseline).
+
+    With a ``session``, a map that begins with a library another map of the
+    session began with reuses the library's failure sets (``_Base``); the
+    results are the same as without.
+    """
 
     def __init__(
-        self, g: ClaimGraph, scenario: Scenario, depth: int = 1, max_order: int = 3
+        self,
+        g: ClaimGraph,
+        scenario: Scenario,
+        depth: int = 1,
+        max_order: int = 3,
+        session: Session | None = None,
     ) -> None:
         self.g = g
+        self.session = session
         self.scenario = scenario
         self.depth = max(1, depth)
         self.max_order = max(1, max_order)
@@ -247,9 +260,9 @@ class Analysis:
                         self._measure(holding, base)
                         done = True
                     except _BaseFull:
-                        _forget(base, full=True)  # analysed whole below
+                        _forget(self, base, full=True)  # analysed whole below
                     except BaseException:
-                        _forget(base)  # its tables may be half built
+                        _forget(self, base)  # its tables may be half built
                         raise
                     finally:
                         base.lock.release()
@@ -405,6 +418,9 @@ def _bits(x: int) -> list[int]:
 class _Sweep:
     """The conditions the goals depend on, and their failure sets."""
 
+    #: A base leaves the cut-set families to the maps that read them.
+    lazy = False
+
     def __init__(
         self, a: Analysis, goals: list[tuple[int, int]], base: _Base | None = None
     ) -> None:
@@ -429,6 +445,9 @@ class _Sweep:
         self.start = 0
         self._own_keys: list[tuple[int, int]] = []
         self._attached = False
+        #: The base's families this map recomputed past its budget (see
+        #: :meth:`_base_families`), to put back.
+        self._saved: dict[int, Any] = {}
         self._discover(goals)
         self.levels: list[list[int]] = [[] for _ in self.claim]
         #: Per condition: the order-1 cut sets (premises whose own scaling
@@ -454,6 +473,7 @@ class _Sweep:
         base.ensure(list(self.frontier))
         start = len(base.claim)
         base_of = [base.cond_of[key] for key in self.frontier]
+        own = len(self.claim)
 
         def at(q: int) -> int:
             return start + q if q >= 0 else base_of[~q]
@@ -476,6 +496,63 @@ class _Sweep:
         if self.multi is not None:
             assert base.multi is not None
             self.multi = base.multi
+            self._base_families(base, base_of, own)
+
+    def _base_families(self, base: _Base, reached_from: list[int], own: int) -> None:
+        """The cut-set families of the base conditions this map reads, as its
+        whole analysis would have them, and its budget and spent work on
+        leaving them.
+
+        Analysed whole, the map computes those conditions first (the prefix
+        is ordered first), component by component, each component's in level
+        order, under a budget that counts them. So they are visited in that
+        order, charged the work the base recorded for them; one the base does
+        not hold is computed here, and kept by the base if it came out whole
+        (not cut by the budget). From the one where the budget runs out on,
+        the map computes them itself, in that state (cheap: every charge then
+        fails), over the base's families, which :meth:`detach` puts back.
+        """
+        reached = base.reach(reached_from)
+        self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * (own + len(reached))
+        g, multi = self.a.g, self.multi
+        assert multi is not None
+        known = base.known_work(reached)
+        if known is not None and known <= self.budget:
+            self.spent = known  # all whole and within budget: the order is moot
+            return
+        by_component: dict[int, list[int]] = {}
+        for x in reached:
+            by_component.setdefault(g.position[base.claim[x]], []).append(x)
+        spent = 0
+        for pos in sorted(by_component):
+            xs = by_component[pos]
+            units: list[tuple[list[int], int | None]]  # (conditions, their known work)
+            if g.cyclic[pos]:
+                # A group's work is known only for the same group.
+                gid = base.group_of.get(xs[0])
+                same = gid is not None and base.groups[gid][0] == frozenset(xs)
+                units = [(xs, base.groups[gid][1] if same and gid is not None else None)]
+            else:
+                xs.sort(key=base.level.__getitem__)
+                units = [([x], base.work.get(x)) for x in xs]
+            for unit, known in units:
+                if known is not None and spent + known <= self.budget:
+                    spent += known
+                    continue
+                fresh = not any(x in base.work or x in base.group_of for x in unit)
+                for x in unit:
+                    self._saved[x] = multi.get(x, _MISSING)
+                self.spent = spent
+                if g.cyclic[pos]:
+                    self._cyclic(unit, pos, levels=False)
+                else:
+                    multi[unit[0]] = self._multi(unit[0], multi, self.single)[1]
+                if fresh and self.spent <= self.budget:  # whole: the base keeps it
+                    for x in unit:
+                        del self._saved[x]
+                    base.keep(unit, self.spent - spent, bool(g.cyclic[pos]))
+                spent = self.spent
+        self.spent = spent
 
     def detach(self) -> None:
         """Take this map's conditions back out of the base's tables."""
@@ -488,6 +565,11 @@ class _Sweep:
         if base.multi is not None:
             for x in range(start, len(base.claim)):
                 base.multi.pop(x, None)
+            for x, fam in self._saved.items():
+                if fam is _MISSING:
+                    base.multi.pop(x, None)
+                else:
+                    base.multi[x] = fam
         for table in (base.claim, base.level, base.routes, base.levels, base.single):
             del table[start:]
 
@@ -559,15 +641,20 @@ class _Sweep:
         claim_of = self.claim
         for x in conditions:
             by_component.setdefault(position[claim_of[x]], []).append(x)
+        level = self.level
         for pos in sorted(by_component):
             group = by_component[pos]
             if g.cyclic[pos]:
                 self._cyclic(group, pos)
             else:
+                # In level order, not discovery order: the work before each
+                # condition, so where a budget runs out, is then the same
+                # whichever map discovered them (see ``_base_families``).
+                group.sort(key=level.__getitem__)
                 for x in group:
                     self.levels[x] = self._levels(x)
                     self.single[x] = self._singles(x)
-                    if self.multi is not None:
+                    if self.multi is not None and not self.lazy:
                         self.multi[x] = self._multi(x, self.multi, self.single)[1]
             if goals is None:
                 self._retained(group)
@@ -798,10 +885,16 @@ class _Sweep:
 
     # -- cycles ---------------------------------------------------------
 
-    def _cyclic(self, group: list[int], pos: int) -> None:
+    def _cyclic(self, group: list[int], pos: int, levels: bool = True) -> None:
         """Greatest fixed point of the failure sets of a cyclic component:
-        start from "fails on anything", recompute with a worklist."""
+        start from "fails on anything", recompute with a worklist (with
+        ``levels`` false, only the order-2..k families)."""
         a = self.a
+        # In claim order, not discovery order: the same group is then iterated
+        # alike whichever map discovered it (its work, so where a budget runs
+        # out, is the same whether the map shares a base or not).
+        bit_of, claim, level = a.bit_of, self.claim, self.level
+        group = sorted(group, key=lambda x: (bit_of[claim[x]], level[x]))
         members = set(group)
         top_bit = max(a.bit_of[c] for c in a.g.components[pos])
         everything = (1 << (top_bit + 1)) - 1
@@ -811,23 +904,24 @@ class _Sweep:
                 for q in route:
                     if q in members:
                         readers[q].append(x)
-        for x in group:
-            self.levels[x] = [everything] * self.steps
-        queue = deque(group)
-        queued = set(group)
-        while queue:
-            x = queue.popleft()
-            queued.discard(x)
-            new = self._levels(x)
-            if new != self.levels[x]:
-                self.levels[x] = new
-                for r in readers[x]:
-                    if r not in queued:
-                        queued.add(r)
-                        queue.append(r)
-        for x in group:
-            self.single[x] = self._singles(x)
-        if self.multi is None:
+        if levels:
+            for x in group:
+                self.levels[x] = [everything] * self.steps
+            queue = deque(group)
+            queued = set(group)
+            while queue:
+                x = queue.popleft()
+                queued.discard(x)
+                new = self._levels(x)
+                if new != self.levels[x]:
+                    self.levels[x] = new
+                    for r in readers[x]:
+                        if r not in queued:
+                            queued.add(r)
+                            queue.append(r)
+            for x in group:
+                self.single[x] = self._singles(x)
+        if self.multi is None or self.lazy:
             return
         # The families are iterated with their own order-1 part: until every
         # route is known, a member's singles are more than its final ones,
@@ -866,37 +960,99 @@ class _Base(_Sweep):
     A root that imports a library of claims and adds its own is a map of
     its own; without this, each such root would recompute the library's
     conditions (issue 8's library shape). The conditions of base claims
-    depend only on the base, so they are computed once (for the first map
-    that asks, in its terms: the claims' numbers, bits and values are the
-    same in every map with this base) and never freed; each map appends its
-    own conditions for its analysis and takes them out after.
+    depend only on the base, so their failure sets are computed once (for
+    the first map that asks, in its terms: the claims' numbers, bits and
+    values are the same in every map with this base) and never freed; each
+    map appends its own conditions for its analysis and takes them out
+    after. Order-2..k families depend on the asking map's cut-set budget
+    too, so the maps compute them (``_Sweep._base_families``) and the base
+    keeps only those that came out whole. Lives in a session
+    (:mod:`cruxmap.session`).
     """
 
     def __init__(self, a: Analysis) -> None:
+        #: Cut-set families are computed by the maps that read them, in their
+        #: terms (``_Sweep._base_families``); the base keeps the whole ones,
+        #: with the work each took (by condition, or by cyclic group).
+        self.work: dict[int, int] = {}
+        self.group_of: dict[int, int] = {}
+        self.groups: list[tuple[frozenset[int], int]] = []
         super().__init__(a, [])
         self.lock = threading.Lock()
         self.values = a.values[: a.g.shared]
-        self.exhausted = False
         #: Bits held in the kept sets (their memory, roughly).
         self.bits = 0
 
+    lazy = True
+
+    def keep(self, unit: list[int], work: int, cyclic: bool) -> None:
+        """Keep the families a map just computed whole for ``unit``."""
+        if cyclic:
+            for x in unit:
+                self.group_of[x] = len(self.groups)
+            self.groups.append((frozenset(unit), work))
+        else:
+            self.work[unit[0]] = work
+        multi = self.multi
+        assert multi is not None
+        bits = 0
+        for x in unit:
+            fam = multi.get(x)
+            if fam is not None:
+                bits += len(fam[0]) * fam[1].bit_length()
+        self._count(bits)
+
+    def known_work(self, reached: set[int]) -> int | None:
+        """The recorded work of ``reached`` (a closed set of base conditions),
+        or ``None`` when a family is missing or a cyclic component's conditions
+        in ``reached`` are not exactly one recorded group."""
+        work, group_of, position, claim = self.work, self.group_of, self.a.g.position, self.claim
+        total = 0
+        groups: dict[int, int] = {}
+        for x in reached:
+            w = work.get(x)
+            if w is not None:
+                total += w
+                continue
+            gid = group_of.get(x)
+            if gid is None or groups.setdefault(position[claim[x]], gid) != gid:
+                return None
+        for gid in groups.values():
+            members, w = self.groups[gid]
+            if not members <= reached:
+                return None
+            total += w
+        return total
+
+    def reach(self, conditions: list[int]) -> set[int]:
+        """The base conditions ``conditions`` read, directly or not
+        (themselves included)."""
+        seen = set(conditions)
+        stack = list(seen)
+        routes = self.routes
+        while stack:
+            for route in routes[stack.pop()] or ():
+                for q in route:
+                    if q not in seen:
+                        seen.add(q)
+                        stack.append(q)
+        return seen
+
     def _retained(self, group: list[int]) -> None:
+        self._count(sum(fails.bit_length() for x in group for fails in self.levels[x]))
+
+    def _count(self, bits: int) -> None:
         """Count what the base keeps; past ``BASE_MAX_BITS`` give it up (a
         deep chain's sets grow with depth: kept whole, they would be
         quadratic in memory, where the unshared analysis frees them)."""
-        bits = 0
-        multi = self.multi
-        for x in group:
-            for fails in self.levels[x]:
-                bits += fails.bit_length()
-            fam = multi.get(x) if multi is not None else None
-            if fam is not None:
-                bits += len(fam[0]) * fam[1].bit_length()
         self.bits += bits
         if self.bits > BASE_MAX_BITS:
             raise _BaseFull
 
     def ensure(self, keys: list[tuple[int, int]]) -> None:
+        """Add the base conditions ``keys`` name (and what they read) that no
+        earlier map needed, with their failure sets (no budget applies to
+        those; the cut-set families are the maps', see :meth:`keep`)."""
         stack: list[int] = []
         first = len(self.claim)
         for c, y in keys:
@@ -907,73 +1063,63 @@ class _Base(_Sweep):
             return
         self.levels.extend([] for _ in range(added))
         self.single.extend([0] * added)
-        self.budget = CUT_SET_BUDGET + CUT_SET_BUDGET_PER_CONDITION * len(self.claim)
-        if self.exhausted:
-            self.spent = self.budget + 1
         self._run(range(first, len(self.claim)), None)
-        self.exhausted = self.spent > self.budget
-
-
-#: Bases by ``ClaimGraph.shared_key`` and analysis settings (a few: each
-#: holds the failure sets of a whole library).
-_BASES: OrderedDict[tuple[object, ...], _Base] = OrderedDict()
-_BASES_MAX = 2
 
 
 #: Most bits (see ``_Base.bits``) a base may keep: 64 MiB of sets.
 BASE_MAX_BITS = 1 << 29
-#: Keys of maps that only import (False: a base is made when a second map
-#: begins with the same files, so that a map split into parts and checked
-#: alone never pays for keeping them), and keys whose base outgrew
-#: ``BASE_MAX_BITS`` (True).
-_SEEN: OrderedDict[tuple[object, ...], bool] = OrderedDict()
-_SEEN_MAX = 16
 
 
 class _BaseFull(Exception):
-    """A base would keep more than ``BASE_MAX_BITS``."""
+    """A base would keep more than ``BASE_MAX_BITS``: given up."""
 
 
-def _forget(base: _Base, full: bool = False) -> None:
-    for key, b in list(_BASES.items()):
+def _forget(a: Analysis, base: _Base, full: bool = False) -> None:
+    """Drop ``base`` from ``a``'s session (``full``: and never make it again)."""
+    session = a.session
+    if session is None:
+        return
+    for key, b in list(session.bases.items()):
         if b is base:
-            del _BASES[key]
+            del session.bases[key]
             if full:
-                _SEEN[key] = True
+                session.seen[key] = True
 
 
 def _base_for(a: Analysis) -> _Base | None:
-    """The shared base for ``a``'s map, locked for its use; ``None`` when the
-    map has none or the scenario touches it (then it is analysed whole)."""
-    g, sc = a.g, a.scenario
+    """The shared base for ``a``'s map, locked for its use; ``None`` when
+    there is no session, the map has no shared prefix, or the scenario
+    touches it (then it is analysed whole)."""
+    g, sc, session = a.g, a.scenario, a.session
     b = g.shared
-    if not b:
+    if not b or session is None:
         return None
     if any(c < b for c in sc.overrides) or any(c < b for c in sc.caps):
         return None
     if any(r < g.shared_routes for r in sc.removed):
         return None
     key = (g.shared_key, a.depth, a.max_order)
-    base = _BASES.get(key)
+    bases, seen = session.bases, session.seen
+    base = bases.get(key)
     if base is None:
-        if _SEEN.get(key):
+        if seen.get(key):
             return None  # outgrew its bound before
-        if b == len(g.names) and key not in _SEEN:
+        if b == len(g.names) and key not in seen:
             # Nothing of its own (a root that only imports): nothing to share
             # with, unless another map begins with the same files.
-            _SEEN[key] = False
-            while len(_SEEN) > _SEEN_MAX:
-                _SEEN.popitem(last=False)
+            seen[key] = False
+            while len(seen) > SEEN_MAX:
+                seen.popitem(last=False)
             return None
-    if base is not None and (base.a.g.shared_keep != g.shared_keep or base.values != a.values[:b]):
-        base = None  # (cannot happen: the key names the statements)
+    if base is not None and base.values != a.values[:b]:
+        base = None  # (cannot happen: equal keys give equal values)
     if base is None:
         base = _Base(a)
-        _BASES[key] = base
-        while len(_BASES) > _BASES_MAX:
-            _BASES.popitem(last=False)
+        bases[key] = base
+        while len(bases) > BASES_MAX:
+            bases.popitem(last=False)
     else:
-        _BASES.move_to_end(key)
+        bases.move_to_end(key)
     if not base.lock.acquire(blocking=False):
         return None  # in use by another thread: analyse whole
     return base

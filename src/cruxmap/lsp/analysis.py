@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from cruxmap.diagnostics import Diagnostic
 from cruxmap.loader import project_root
+from cruxmap.session import Session
 
 if TYPE_CHECKING:
     from cruxmap.api import Options, Result
@@ -50,6 +51,10 @@ class Analyses:
         self.project = project
         self.maps: dict[Path, MapAnalysis] = {}
         self._lock = threading.Lock()
+        #: What the workspace's maps share (a common import's analysis), kept
+        #: across edits: keyed by content, so an edited file is never taken
+        #: for its old text (see :mod:`cruxmap.session`).
+        self.session = Session()
 
     def options_for(self, root: Path) -> tuple[Options, str | None]:
         from cruxmap import api, config
@@ -75,7 +80,7 @@ class Analyses:
         m = api.load(root, overlay=overlay)
         result: Result | None = None
         try:
-            result = api.analyse(m, options)
+            result = api.analyse(m, options, session=self.session)
         except api.CruxmapError as exc:
             problem = "; ".join(d.message for d in exc.diagnostics) or str(exc)
             diags = list(m.diagnostics)
