@@ -15,7 +15,7 @@ import dataclasses
 import errno
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -211,6 +211,69 @@ def _sanitize(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ImportRefusal:
+    """Why an import reads nothing: the CX005 message and its suggestion."""
+
+    message: str
+    suggestion: str
+
+
+def resolve_import_target(
+    importer: Path,
+    target: str,
+    root: Path,
+    *,
+    root_real: Path | None = None,
+    present: Container[Path] = frozenset(),
+) -> Path | ImportRefusal:
+    """The real path that ``import "target"`` in the file ``importer`` (its
+    real path) reads, or why it reads nothing.
+
+    The one rule for what an import may read, used by ``check`` and by the
+    language server alike: a target with no NUL, named ``*.crux``, that
+    resolves (after symlinks) inside the project ``root`` to a file whose
+    real name ends in ``.crux`` too, exists (or is in ``present``: unsaved
+    buffers), and is not a directory. Nothing is opened; ``root_real`` saves
+    resolving ``root`` again for every import.
+    """
+    if not target or "\x00" in target:
+        return ImportRefusal("import path is empty or invalid", 'write `import "other.crux"`')
+    not_crux = 'import a map file: `import "other.crux"`'
+    if not is_crux_name(Path(target).name):
+        return ImportRefusal(f'import "{target}": only .crux files can be imported; not read',
+                             not_crux)  # fmt: skip
+    try:
+        real = (importer.parent / target).resolve()
+        root_real = root_real or root.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return ImportRefusal(f'cannot resolve import "{target}" (symlink loop?)', "fix the symlink")
+    if not inside(real, root_real):
+        return ImportRefusal(
+            f'import "{target}" resolves outside the project root',
+            f"imports must stay inside {display_path(root)}/; copy the file in, "
+            "or widen the root: put a pyproject.toml or .git in a common parent directory "
+            "of both files",
+        )
+    if not is_crux_name(real.name):  # a .crux symlink to some other file
+        return ImportRefusal(f'import "{target}" is a link to a file that is not a .crux file; not read',
+                             not_crux)  # fmt: skip
+    if real in present:
+        return real
+    try:
+        found, is_dir = real.exists(), real.is_dir()
+    except OSError as exc:  # a name too long, say
+        return ImportRefusal(
+            f'cannot open import "{target}": {exc.strerror or exc}', "check the path"
+        )
+    if not found:
+        return ImportRefusal(f'imported file "{target}" not found',
+                             "check the path (it is relative to this file)")  # fmt: skip
+    if is_dir:
+        return ImportRefusal(f'import "{target}" names a directory', "import a .crux file")
+    return real
+
+
 @dataclass
 class LoadedFile:
     document: Document | None
@@ -396,55 +459,14 @@ class _MapBuilder:
                 open_file(target, display_path(target))
 
     def _resolve_import(self, st: Import, importer: Path) -> Path | None:
-        loc = st.attr_locs.get("target", st.loc)
-        raw = st.target
-        where = (loc.path, loc.line, loc.column)
-
-        def refuse(message: str, suggestion: str) -> None:
-            self.diagnostics.append(dg.make("CX005", *where, message, suggestion=suggestion))
-
-        if not raw or "\x00" in raw:
-            refuse("import path is empty or invalid", 'write `import "other.crux"`')
+        found = resolve_import_target(importer, st.target, self.project,
+                                      root_real=self.project_real, present=self.loader.overlay)  # fmt: skip
+        if isinstance(found, ImportRefusal):
+            loc = st.attr_locs.get("target", st.loc)
+            self.diagnostics.append(dg.make("CX005", loc.path, loc.line, loc.column,
+                                            found.message, suggestion=found.suggestion))  # fmt: skip
             return None
-        not_crux = ("only .crux files can be imported; not read",
-                    'import a map file: `import "other.crux"`')  # fmt: skip
-        if not is_crux_name(Path(raw).name):
-            refuse(f'import "{raw}": {not_crux[0]}', not_crux[1])
-            return None
-        candidate = importer.parent / raw
-        try:
-            real = candidate.resolve()
-        except (OSError, RuntimeError):
-            refuse(f'cannot resolve import "{raw}" (symlink loop?)', "fix the symlink")
-            return None
-        if not inside(real, self.project_real):
-            refuse(
-                f'import "{raw}" resolves outside the project root',
-                f"imports must stay inside {display_path(self.project)}/; copy the file in, "
-                "or widen the root: put a pyproject.toml or .git in a common parent directory "
-                "of both files",
-            )
-            return None
-        if not is_crux_name(real.name):  # a .crux symlink to some other file
-            refuse(f'import "{raw}" is a link to a file that is not a .crux file; not read',
-                   not_crux[1])  # fmt: skip
-            return None
-        if real in self.loader.overlay:
-            return real
-        try:
-            found, is_dir = real.exists(), real.is_dir()
-        except OSError as exc:  # a name too long, say
-            refuse(f'cannot open import "{raw}": {exc.strerror or exc}', "check the path")
-            return None
-        if not found:
-            refuse(
-                f'imported file "{raw}" not found', "check the path (it is relative to this file)"
-            )
-            return None
-        if is_dir:
-            refuse(f'import "{raw}" names a directory', "import a .crux file")
-            return None
-        return real
+        return found
 
     # -- namespace ------------------------------------------------------
 

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from cruxmap.diagnostics import Diagnostic
 from cruxmap.loader import project_root
+from cruxmap.lsp.project import too_large_diagnostic
 
 if TYPE_CHECKING:
     from cruxmap.api import Options, Result
+    from cruxmap.loader import Loader
     from cruxmap.lsp.project import Project
 
 
@@ -33,6 +35,12 @@ class MapAnalysis:
     reductions_at: dict[tuple[Path, int], str] = field(default_factory=dict)
     #: Set when the map could not be analysed at all (bad options, say).
     problem: str | None = None
+    #: ``files`` as a set: "is this file in the map?" is asked of every map
+    #: on every hover.
+    file_set: frozenset[Path] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.file_set = frozenset(self.files)
 
 
 def real_path(shown: str) -> Path:
@@ -68,28 +76,53 @@ class Analyses:
             None,
         )
 
-    def analyse(self, root: Path, overlay: Mapping[str | Path, str]) -> MapAnalysis:
+    def analyse(
+        self,
+        root: Path,
+        overlay: Mapping[str | Path, str],
+        loader: Loader | None = None,
+        paths: dict[str, Path] | None = None,
+    ) -> MapAnalysis:
+        """Load and analyse the map of ``root``. ``loader`` shares parsed
+        files, and ``paths`` the real paths of shown ones, with the other
+        maps of one refresh (an import ring of N files is N maps of N files)."""
         from cruxmap import api
 
+        known = {} if paths is None else paths
+
+        def real(shown: str) -> Path:
+            found = known.get(shown)
+            if found is None:
+                found = known[shown] = real_path(shown)
+            return found
+
         options, problem = self.options_for(root)
-        m = api.load(root, overlay=overlay)
+        m = api.load(root, overlay=overlay, loader=loader)
         result: Result | None = None
-        try:
-            result = api.analyse(m, options)
-        except api.CruxmapError as exc:
-            problem = "; ".join(d.message for d in exc.diagnostics) or str(exc)
-            diags = list(m.diagnostics)
+        files = [real(f) for f in m.files] or [root]
+        # An open buffer over the size limit stood in as an empty file: the
+        # map has a CX005 there, as in ``check``, and is not analysed.
+        big = {f: self.project.too_large.get(f) for f in files}
+        refused = [too_large_diagnostic(f, n) for f, n in big.items() if n is not None]
+        if refused:
+            problem = refused[0].message
+            diags = list(m.diagnostics) + refused
         else:
-            diags = list(result.diagnostics)
-            # Computed here, on the analysis thread, rather than by the
-            # first hover: both are built lazily and cost a pass over the map.
-            _ = result.claims, [g.premises for g in result.goals.values()], result.objections
-        files = [real_path(f) for f in m.files] or [root]
+            try:
+                result = api.analyse(m, options)
+            except api.CruxmapError as exc:
+                problem = "; ".join(d.message for d in exc.diagnostics) or str(exc)
+                diags = list(m.diagnostics)
+            else:
+                diags = list(result.diagnostics)
+                # Computed here, on the analysis thread, rather than by the
+                # first hover: both are built lazily and cost a pass over the map.
+                _ = result.claims, [g.premises for g in result.goals.values()], result.objections
         out = MapAnalysis(root=root, files=files, result=result, problem=problem)
         for d in diags:
-            out.diagnostics.setdefault(real_path(d.path), []).append(d)
+            out.diagnostics.setdefault(real(d.path), []).append(d)
         for rid, red in m.model.reductions.items():
-            out.reductions_at[(real_path(red.loc.path), red.loc.line)] = rid
+            out.reductions_at[(real(red.loc.path), red.loc.line)] = rid
         return out
 
     def refresh(
@@ -98,24 +131,30 @@ class Analyses:
         """Re-analyse every map a changed file belongs to; return the full
         diagnostics of every file those maps touch (before or after), or
         None when a newer edit made this run pointless."""
+        from cruxmap.loader import Loader
+
         roots: dict[Path, None] = {}
         for path in changed:
             for root in self.project.maps_containing(path):
                 roots[root] = None
             with self._lock:
                 for root, ma in self.maps.items():
-                    if path in ma.files:
+                    if path in ma.file_set:
                         roots[root] = None
+            if superseded():
+                return None
         overlay = self.project.overlay()
         touched: set[Path] = set()
         fresh: dict[Path, MapAnalysis] = {}
+        loader = Loader()  # each file parsed once for all the maps below
+        paths: dict[str, Path] = {}
         for root in roots:
             if superseded():
                 return None
             if not root.exists() and root not in overlay:
                 fresh[root] = MapAnalysis(root=root, files=[], result=None)
                 continue
-            fresh[root] = self.analyse(root, overlay)
+            fresh[root] = self.analyse(root, overlay, loader, paths)
         with self._lock:
             for root, ma in fresh.items():
                 old = self.maps.get(root)
@@ -147,7 +186,7 @@ class Analyses:
         than the file alone), its own map on a tie."""
         best: MapAnalysis | None = None
         for ma in list(self.maps.values()):
-            if path not in ma.files:
+            if path not in ma.file_set:
                 continue
             if (
                 best is None

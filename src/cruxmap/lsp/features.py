@@ -97,6 +97,10 @@ class Features:
     def __init__(self, project: Project, analyses: Analyses) -> None:
         self.project = project
         self.analyses = analyses
+        #: Until when the request being answered may parse files of the map
+        #: that are not indexed yet (set per request by the server; None on
+        #: the analysis thread, which indexes all of them).
+        self.deadline: float | None = None
 
     # -- helpers --------------------------------------------------------------
 
@@ -107,15 +111,7 @@ class Features:
         return idx
 
     def _map_indexes(self, path: Path) -> list[FileIndex]:
-        out = []
-        for f in self.project.map_files(path):
-            try:
-                idx = self.project.latest(f)
-            except Exception:
-                idx = None
-            if idx is not None:
-                out.append(idx)
-        return out
+        return self.project.map_indexes(path, self.deadline)
 
     def levels(self, path: Path) -> list[str]:
         """The scale of the maps ``path`` belongs to (declared or default)."""

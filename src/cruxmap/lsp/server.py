@@ -12,14 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.exceptions import (
+    JsonRpcInternalError,
+    JsonRpcInvalidParams,
+    JsonRpcRequestCancelled,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
@@ -28,12 +34,16 @@ from cruxmap import __version__
 from cruxmap.lsp import index as ix
 from cruxmap.lsp.analysis import Analyses
 from cruxmap.lsp.features import EXPLAIN_COMMAND, Features
-from cruxmap.lsp.project import OutsideRoot, Project
+from cruxmap.lsp.project import OutsideRoot, Project, too_large_diagnostic
 
 log = logging.getLogger(__name__)
 
 #: Seconds after the last edit before the analysis runs.
 DEBOUNCE = 0.25
+#: Seconds a request may spend parsing files of its map that the analysis
+#: thread has not indexed yet (a request on a big workspace answers from
+#: what is indexed rather than wait).
+PARSE_BUDGET = 0.1
 
 TOKEN_TYPES = [
     "keyword",
@@ -109,14 +119,9 @@ class CruxServer(LanguageServer):
         else is an error response, never a read."""
         if not isinstance(uri, str) or not uri.startswith("file:"):
             raise JsonRpcInvalidParams(f"cruxmap serves file: URIs only, not {uri[:80]!r}")
-        fs = to_fs_path(uri)
-        if not fs:
-            raise JsonRpcInvalidParams("malformed file URI")
-        path = Path(fs)
-        try:
-            real = path.resolve()
-        except (OSError, RuntimeError):
-            real = path.absolute()
+        real = file_path(uri)
+        if real is None:
+            raise JsonRpcInvalidParams("malformed file URI (a NUL, or not a file name)")
         if not self.project.allowed(real):
             raise JsonRpcInvalidParams(
                 f"{uri[:200]} is outside the workspace folders; cruxmap does not read it"
@@ -151,9 +156,17 @@ class CruxServer(LanguageServer):
         thread). Returns what to publish, or None when superseded."""
         quick: dict[Path, list[lsp.Diagnostic]] = {}
         for path in dirty:
+            if self.project.closing:
+                return None
+            size = self.project.too_large.get(path)
+            if size is not None:
+                quick[path] = self.features.to_lsp_diagnostics(
+                    path, [too_large_diagnostic(path, size)], self.encoding()
+                )
+                continue
             try:
                 idx = self.project.index(path)
-            except OutsideRoot:
+            except (OutsideRoot, ix.Refused):
                 continue
             if idx is not None and any(d.code == "CX001" for d in idx.diagnostics):
                 quick[path] = self.features.to_lsp_diagnostics(
@@ -164,7 +177,9 @@ class CruxServer(LanguageServer):
             self._loop.call_soon_threadsafe(self._publish, quick, generation)
         if self.project.generation != generation:
             return None
-        published = self.analyses.refresh(dirty, lambda: self.project.generation != generation)
+        published = self.analyses.refresh(
+            dirty, lambda: self.project.closing or self.project.generation != generation
+        )
         if published is None or self.project.generation != generation:
             return None
         return {
@@ -203,9 +218,11 @@ server = CruxServer()
 
 def _guard(fn: F) -> F:
     """Request handlers: a request the server cannot serve is an error
-    response with a reason, never a dropped connection."""
+    response with a reason, never a dropped connection, and never a
+    traceback (pygls would put one in ``error.data``)."""
 
     def wrapper(ls: CruxServer, params: Any) -> Any:
+        ls.features.deadline = time.monotonic() + PARSE_BUDGET
         try:
             return fn(ls, params)
         except (JsonRpcInvalidParams, JsonRpcRequestCancelled):
@@ -214,10 +231,36 @@ def _guard(fn: F) -> F:
             raise JsonRpcInvalidParams(f"{exc} is outside the workspace folders") from exc
         except ix.Refused as exc:
             raise JsonRpcInvalidParams(str(exc)) from exc
+        except Exception as exc:
+            log.exception("%s failed", fn.__name__)
+            raise JsonRpcInternalError(
+                f"cruxmap: {fn.__name__} failed ({type(exc).__name__}); see the server log"
+            ) from None
+        finally:
+            ls.features.deadline = None
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper  # type: ignore[return-value]
+
+
+def file_path(uri: str) -> Path | None:
+    """The real path a ``file:`` URI names, or None when it names none: not
+    ``file:``, or a name no file can have (a NUL, a lone surrogate)."""
+    if not isinstance(uri, str) or not uri.startswith("file:"):
+        return None
+    try:
+        fs = to_fs_path(uri)
+        if not fs or "\x00" in fs:
+            return None
+        os.fsencode(fs)
+    except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+        return None
+    path = Path(fs)
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return path.absolute()
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -228,7 +271,17 @@ def initialized(ls: CruxServer, params: lsp.InitializedParams) -> None:
     folders = [f.uri for f in (ls.workspace.folders or {}).values()]
     if not folders and ls.workspace.root_uri:
         folders = [ls.workspace.root_uri]
-    ls.project.set_folders(p for p in (to_fs_path(u) for u in folders) if p)
+    ls.project.set_folders(str(p) for p in map(file_path, folders) if p is not None)
+
+
+@server.feature(lsp.SHUTDOWN)
+def shutdown(ls: CruxServer, params: None) -> None:
+    """Stop background work at its next check, so that exit is not kept
+    waiting for the analysis of a big workspace."""
+    ls.project.closing = True
+    if ls._timer is not None:
+        ls._timer.cancel()
+        ls._timer = None
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
@@ -276,24 +329,22 @@ def did_save(ls: CruxServer, params: lsp.DidSaveTextDocumentParams) -> None:
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched(ls: CruxServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-    ls.project.files_changed()
+    """Only the files named are read again (and only their import edges
+    change): a save does not make the server re-read the workspace."""
+    kinds = {lsp.FileChangeType.Created: "created", lsp.FileChangeType.Deleted: "deleted"}
+    changes = []
     for change in params.changes:
         path = _open_path(change.uri)
         if path is not None:
-            ls.schedule(path)
+            changes.append((path, kinds.get(change.type, "changed")))
+    ls.project.files_changed(changes)
+    for path, _kind in changes:
+        ls.schedule(path)
 
 
 def _open_path(uri: str) -> Path | None:
-    """Notifications have no response: an unusable URI is logged and skipped."""
-    if not uri.startswith("file:"):
-        return None
-    fs = to_fs_path(uri)
-    if not fs:
-        return None
-    try:
-        return Path(fs).resolve()
-    except (OSError, RuntimeError):
-        return Path(fs).absolute()
+    """Notifications have no response: an unusable URI is skipped."""
+    return file_path(uri)
 
 
 # --------------------------------------------------------------------------- requests
@@ -410,6 +461,11 @@ def explain_goal(ls: CruxServer, *args: Any) -> str:
         text = ls.features.explain(ls.path_of(args[0]), args[1])
     except ix.Refused as exc:
         raise JsonRpcInvalidParams(str(exc)) from exc
+    except JsonRpcInvalidParams:
+        raise
+    except Exception:
+        log.exception("explain failed")
+        raise JsonRpcInternalError("cruxmap: explain failed; see the server log") from None
     ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=text))
     return text
 
@@ -424,9 +480,18 @@ def _live_lines(ls: CruxServer, uri: str, path: Path) -> list[str]:
     return idx.lines if idx is not None else []
 
 
+def _not_a_refusal(record: logging.LogRecord) -> bool:
+    """pygls logs every error response with a traceback; a request refused
+    with a reason (a URI outside the workspace, a NUL in it) is an answer,
+    not a server error."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, JsonRpcInvalidParams | JsonRpcRequestCancelled)
+
+
 def main() -> int:
     """Serve over stdio until the client says exit."""
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_not_a_refusal)
     # The analysis thread is pure Python and holds the GIL: make it hand
     # the interpreter back to a waiting request after 1 ms, not 5 ms.
     sys.setswitchinterval(0.001)
