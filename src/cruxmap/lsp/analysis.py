@@ -3,13 +3,15 @@ library API (:mod:`cruxmap.api`), on the editor's unsaved buffers.
 
 Each map is loaded from its root with the open buffers as an overlay and
 analysed with the project's ``[tool.cruxmap]`` settings, as ``cruxmap check``
-would. Results are replaced whole (one assignment) when a run finishes, so a
-request on the event loop always sees one consistent result per map.
+would. Each map's result is replaced whole (one assignment) when its
+analysis finishes, so a request on the event loop always sees one
+consistent result per map.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
     from cruxmap.api import Options, Result
     from cruxmap.loader import Loader
     from cruxmap.lsp.project import Project
+
+#: Seconds between partial publications of a long refresh.
+PROGRESS_S = 1.0
 
 
 @dataclass
@@ -126,11 +131,19 @@ class Analyses:
         return out
 
     def refresh(
-        self, changed: Iterable[Path], superseded: Callable[[], bool]
+        self,
+        changed: Iterable[Path],
+        superseded: Callable[[], bool],
+        progress: Callable[[dict[Path, list[Diagnostic]]], None] | None = None,
     ) -> dict[Path, list[Diagnostic]] | None:
-        """Re-analyse every map a changed file belongs to; return the full
-        diagnostics of every file those maps touch (before or after), or
-        None when a newer edit made this run pointless."""
+        """Re-analyse every map a changed file belongs to, the changed
+        files' own maps first; return the full diagnostics of every file
+        those maps touch (before or after), or None when a newer edit made
+        this run pointless. Each map's result replaces the old one as soon
+        as it is done; ``progress`` gets the diagnostics so far after the
+        first map and then every :data:`PROGRESS_S` (an import ring of N
+        files is N maps of N files: the edited file's own findings should
+        not wait for all of them)."""
         from cruxmap.loader import Loader
 
         roots: dict[Path, None] = {}
@@ -143,20 +156,20 @@ class Analyses:
                         roots[root] = None
             if superseded():
                 return None
+        ordered = [p for p in changed if p in roots] + list(roots)
         overlay = self.project.overlay()
         touched: set[Path] = set()
-        fresh: dict[Path, MapAnalysis] = {}
         loader = Loader()  # each file parsed once for all the maps below
         paths: dict[str, Path] = {}
-        for root in roots:
+        reported: float | None = None  # when progress was last given
+        for root in dict.fromkeys(ordered):
             if superseded():
                 return None
             if not root.exists() and root not in overlay:
-                fresh[root] = MapAnalysis(root=root, files=[], result=None)
-                continue
-            fresh[root] = self.analyse(root, overlay, loader, paths)
-        with self._lock:
-            for root, ma in fresh.items():
+                ma = MapAnalysis(root=root, files=[], result=None)
+            else:
+                ma = self.analyse(root, overlay, loader, paths)
+            with self._lock:
                 old = self.maps.get(root)
                 if old is not None:
                     touched.update(old.files)
@@ -165,6 +178,15 @@ class Analyses:
                     self.maps[root] = ma
                 else:
                     self.maps.pop(root, None)
+            if progress is not None and (
+                reported is None or time.monotonic() - reported > PROGRESS_S
+            ):
+                with self._lock:
+                    so_far = {p: self.diagnostics_for(p) for p in touched}
+                progress(so_far)
+                touched = set()
+                reported = time.monotonic()
+        with self._lock:
             return {p: self.diagnostics_for(p) for p in touched}
 
     def diagnostics_for(self, path: Path) -> list[Diagnostic]:

@@ -101,6 +101,13 @@ class Features:
         #: that are not indexed yet (set per request by the server; None on
         #: the analysis thread, which indexes all of them).
         self.deadline: float | None = None
+        #: The map's indexes, found once per request.
+        self._memo: dict[Path, list[FileIndex]] = {}
+
+    def begin(self, deadline: float | None) -> None:
+        """A request starts (the event loop answers one at a time)."""
+        self.deadline = deadline
+        self._memo = {}
 
     # -- helpers --------------------------------------------------------------
 
@@ -111,7 +118,12 @@ class Features:
         return idx
 
     def _map_indexes(self, path: Path) -> list[FileIndex]:
-        return self.project.map_indexes(path, self.deadline)
+        found = self._memo.get(path)
+        if found is None:
+            found = self.project.map_indexes(path, self.deadline)
+            if self.deadline is not None:
+                self._memo[path] = found
+        return found
 
     def levels(self, path: Path) -> list[str]:
         """The scale of the maps ``path`` belongs to (declared or default)."""

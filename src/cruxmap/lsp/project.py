@@ -103,7 +103,12 @@ class Project:
         #: file whose index is rebuilt change, so finding the maps a file
         #: belongs to never walks the whole project again.
         self._imports: dict[Path, tuple[Path, ...]] = {}
-        self._importers: dict[Path, set[Path]] = {}
+        self._importers: dict[Path, dict[Path, None]] = {}
+        #: One Path object per file in the graph: a dict finds a key it was
+        #: given by identity, without pathlib's (slow) equality.
+        self._paths: dict[Path, Path] = {}
+        #: allowed() of each real path, until the folders change.
+        self._allowed: dict[Path, bool] = {}
         self._lock = threading.RLock()
         #: Bumped whenever any text changes (analyses started before are stale).
         self.generation = 0
@@ -114,14 +119,20 @@ class Project:
 
     def set_folders(self, folders: Iterable[str]) -> None:
         self.folders = [_real(Path(f)) for f in folders if f and "\x00" not in f]
+        self._allowed.clear()
 
     def allowed(self, path: Path) -> bool:
         """Open in the editor, or inside a workspace folder (after symlinks)."""
         if path in self.open:
             return True
+        if self.folders and path in self._allowed:
+            return self._allowed[path]
         real = _real(path)
         folders = self.folders or self._open_roots()
-        return any(real == f or f in real.parents for f in folders)
+        ok = any(real == f or f in real.parents for f in folders)
+        if self.folders:
+            self._allowed[path] = ok
+        return ok
 
     def _open_roots(self) -> list[Path]:
         """Without workspace folders (an editor in single-file mode), the
@@ -241,7 +252,7 @@ class Project:
             targets = self.imports_of(built)
             with self._lock:
                 if self.open.get(path, (None, None))[1] == version and path not in self.too_large:
-                    self._indexes[path] = built
+                    self._indexes[self.intern(path)] = built
                     self._set_imports(path, targets)
             return built
         if not self.allowed(path):
@@ -269,7 +280,7 @@ class Project:
         targets = self.imports_of(built)
         with self._lock:
             if path not in self.open:
-                self._indexes[path] = built
+                self._indexes[self.intern(path)] = built
                 self._disk_keys[path] = key
                 self._set_imports(path, targets)
         return built
@@ -311,20 +322,29 @@ class Project:
                 out[found] = None
         return list(out)
 
+    def intern(self, path: Path) -> Path:
+        """The one Path object the server uses for this file."""
+        found = self._paths.get(path)
+        if found is None:
+            with self._lock:
+                found = self._paths.setdefault(path, path)
+        return found
+
     def _set_imports(self, path: Path, targets: list[Path]) -> None:
         """Replace the edges of ``path`` alone (lock held)."""
-        new = tuple(targets)
+        path = self._paths.setdefault(path, path)
+        new = tuple(self._paths.setdefault(t, t) for t in targets)
         old = self._imports.get(path, ())
         if old == new:
             return
         for t in set(old) - set(new):
             importers = self._importers.get(t)
             if importers is not None:
-                importers.discard(path)
+                importers.pop(path, None)
                 if not importers:
                     del self._importers[t]
         for t in new:
-            self._importers.setdefault(t, set()).add(path)
+            self._importers.setdefault(t, {})[path] = None
         self._imports[path] = new
 
     def _drop_imports(self, path: Path) -> None:
@@ -340,7 +360,7 @@ class Project:
             f = queue.popleft()
             with self._lock:
                 found = tuple(self._importers.get(f, ()))
-            for g in sorted(found):
+            for g in found:
                 if g not in seen:
                     seen[g] = None
                     queue.append(g)
@@ -372,7 +392,7 @@ class Project:
             if self.allowed(root):
                 seen: set[Path] = set()
                 for top in _check_paths(root):
-                    for f in _walk(top, _real(root)):
+                    for f in map(self.intern, _walk(top, _real(root))):
                         if f not in seen:
                             seen.add(f)
                             files.append(f)

@@ -31,6 +31,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from cruxmap import __version__
+from cruxmap.diagnostics import Diagnostic
 from cruxmap.lsp import index as ix
 from cruxmap.lsp.analysis import Analyses
 from cruxmap.lsp.features import EXPLAIN_COMMAND, Features
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds after the last edit before the analysis runs.
 DEBOUNCE = 0.25
+#: Files whose diagnostics are sent per turn of the event loop.
+PUBLISH_CHUNK = 50
 #: Seconds a request may spend parsing files of its map that the analysis
 #: thread has not indexed yet (a request on a big workspace answers from
 #: what is indexed rather than wait).
@@ -111,6 +114,10 @@ class CruxServer(LanguageServer):
         self._timer: asyncio.TimerHandle | None = None
         self._dirty: set[Path] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Diagnostics waiting to be sent, newest per file, and what was
+        #: last sent for each file (an unchanged list is not sent again).
+        self._outbox: dict[Path, tuple[list[lsp.Diagnostic], int | None]] = {}
+        self._sent: dict[Path, list[lsp.Diagnostic]] = {}
 
     # -- paths ----------------------------------------------------------------
 
@@ -122,6 +129,7 @@ class CruxServer(LanguageServer):
         real = file_path(uri)
         if real is None:
             raise JsonRpcInvalidParams("malformed file URI (a NUL, or not a file name)")
+        real = self.project.intern(real)
         if not self.project.allowed(real):
             raise JsonRpcInvalidParams(
                 f"{uri[:200]} is outside the workspace folders; cruxmap does not read it"
@@ -145,8 +153,10 @@ class CruxServer(LanguageServer):
 
     def _start_job(self) -> None:
         self._timer = None
+        if self.project.closing:
+            return
         dirty, self._dirty = self._dirty, set()
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         generation = self.project.generation
         future = loop.run_in_executor(self.worker, self._job, dirty, generation)
         future.add_done_callback(self._job_done)
@@ -177,14 +187,22 @@ class CruxServer(LanguageServer):
             self._loop.call_soon_threadsafe(self._publish, quick, generation)
         if self.project.generation != generation:
             return None
+
+        def progress(so_far: dict[Path, list[Diagnostic]]) -> None:
+            if self._loop is not None and self.project.generation == generation:
+                self._loop.call_soon_threadsafe(self._publish, self._convert(so_far), generation)
+
         published = self.analyses.refresh(
-            dirty, lambda: self.project.closing or self.project.generation != generation
+            dirty, lambda: self.project.closing or self.project.generation != generation, progress
         )
         if published is None or self.project.generation != generation:
             return None
+        return self._convert(published)
+
+    def _convert(self, by_path: dict[Path, list[Diagnostic]]) -> dict[Path, list[lsp.Diagnostic]]:
         return {
             p: self.features.to_lsp_diagnostics(p, diags, self.encoding())
-            for p, diags in published.items()
+            for p, diags in by_path.items()
         }
 
     def _job_done(self, future: asyncio.Future[Any]) -> None:
@@ -203,14 +221,30 @@ class CruxServer(LanguageServer):
             self._publish(result, None)
 
     def _publish(self, by_path: dict[Path, list[lsp.Diagnostic]], generation: int | None) -> None:
+        """Queue diagnostics to send (event loop). They go out
+        :data:`PUBLISH_CHUNK` files per turn of the loop, so that a map of
+        800 files never holds up a request, and only when they changed."""
         if generation is not None and generation != self.project.generation:
             return
+        idle = not self._outbox
         for path, diagnostics in by_path.items():
-            version = self.project.open.get(path, (None, None))[1]
+            self._outbox[path] = (diagnostics, self.project.open.get(path, (None, None))[1])
+        if idle and self._outbox:
+            asyncio.get_running_loop().call_soon(self._send_some)
+
+    def _send_some(self) -> None:
+        for _ in range(min(PUBLISH_CHUNK, len(self._outbox))):
+            path = next(iter(self._outbox))
+            diagnostics, version = self._outbox.pop(path)
+            if self._sent.get(path) == diagnostics:
+                continue
+            self._sent[path] = diagnostics
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=from_fs_path(str(path)) or path.as_uri(),
                                              diagnostics=diagnostics, version=version)
             )  # fmt: skip
+        if self._outbox:
+            asyncio.get_running_loop().call_soon(self._send_some)
 
 
 server = CruxServer()
@@ -222,7 +256,7 @@ def _guard(fn: F) -> F:
     traceback (pygls would put one in ``error.data``)."""
 
     def wrapper(ls: CruxServer, params: Any) -> Any:
-        ls.features.deadline = time.monotonic() + PARSE_BUDGET
+        ls.features.begin(time.monotonic() + PARSE_BUDGET)
         try:
             return fn(ls, params)
         except (JsonRpcInvalidParams, JsonRpcRequestCancelled):
@@ -237,7 +271,7 @@ def _guard(fn: F) -> F:
                 f"cruxmap: {fn.__name__} failed ({type(exc).__name__}); see the server log"
             ) from None
         finally:
-            ls.features.deadline = None
+            ls.features.begin(None)
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -344,7 +378,8 @@ def did_change_watched(ls: CruxServer, params: lsp.DidChangeWatchedFilesParams) 
 
 def _open_path(uri: str) -> Path | None:
     """Notifications have no response: an unusable URI is skipped."""
-    return file_path(uri)
+    path = file_path(uri)
+    return server.project.intern(path) if path is not None else None
 
 
 # --------------------------------------------------------------------------- requests
