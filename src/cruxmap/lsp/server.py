@@ -11,6 +11,7 @@ formatting is an edit the client applies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -35,7 +36,7 @@ from cruxmap.diagnostics import Diagnostic
 from cruxmap.lsp import index as ix
 from cruxmap.lsp.analysis import Analyses
 from cruxmap.lsp.features import EXPLAIN_COMMAND, Features
-from cruxmap.lsp.project import OutsideRoot, Project, too_large_diagnostic
+from cruxmap.lsp.project import OutsideRoot, Project
 
 log = logging.getLogger(__name__)
 
@@ -164,27 +165,12 @@ class CruxServer(LanguageServer):
     def _job(self, dirty: set[Path], generation: int) -> dict[Path, list[lsp.Diagnostic]] | None:
         """Parse, then analyse, the maps the edited files belong to (worker
         thread). Returns what to publish, or None when superseded."""
-        quick: dict[Path, list[lsp.Diagnostic]] = {}
         for path in dirty:
+            # Indexed here, off the event loop: the next request finds it built.
             if self.project.closing:
                 return None
-            size = self.project.too_large.get(path)
-            if size is not None:
-                quick[path] = self.features.to_lsp_diagnostics(
-                    path, [too_large_diagnostic(path, size)], self.encoding()
-                )
-                continue
-            try:
-                idx = self.project.index(path)
-            except (OutsideRoot, ix.Refused):
-                continue
-            if idx is not None and any(d.code == "CX001" for d in idx.diagnostics):
-                quick[path] = self.features.to_lsp_diagnostics(
-                    path, idx.diagnostics, self.encoding()
-                )
-        if quick and self._loop is not None:
-            # Syntax errors show at once, before the (slower) analysis.
-            self._loop.call_soon_threadsafe(self._publish, quick, generation)
+            with contextlib.suppress(OutsideRoot, ix.Refused):
+                self.project.index(path)
         if self.project.generation != generation:
             return None
 
