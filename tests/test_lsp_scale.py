@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_helpers import SERVER, doc, edit, find, make_project, open_doc, start
+from lsp_helpers import SERVER, doc, edit, find, make_project, open_doc, start, wait_diagnostics
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -95,6 +95,8 @@ async def watch(
             end = text.count("\n") + version - 2  # after the claims typed so far
             edit(client, uri, version, end, 0, end, 0, f'claim typed{version}: "t"\n')
         await asyncio.sleep(0.1)
+    # And the analysis does finish: the file's diagnostics are published.
+    await wait_diagnostics(client, uri, lambda ds: True)
     return hovers, definitions
 
 

@@ -22,7 +22,7 @@ from cruxmap.loader import project_root
 from cruxmap.lsp.project import too_large_diagnostic
 
 if TYPE_CHECKING:
-    from cruxmap.api import Options, Result
+    from cruxmap.api import Map, Options, Result
     from cruxmap.loader import Loader
     from cruxmap.lsp.project import Project
 
@@ -87,10 +87,13 @@ class Analyses:
         overlay: Mapping[str | Path, str],
         loader: Loader | None = None,
         paths: dict[str, Path] | None = None,
+        shared: dict[tuple[object, ...], MapAnalysis] | None = None,
     ) -> MapAnalysis:
         """Load and analyse the map of ``root``. ``loader`` shares parsed
-        files, and ``paths`` the real paths of shown ones, with the other
-        maps of one refresh (an import ring of N files is N maps of N files)."""
+        files, ``paths`` the real paths of shown ones, and ``shared`` the
+        analyses of maps that analyse alike (:func:`_alike`), with the other
+        maps of one refresh (an import ring of N files is N maps of N files:
+        loaded N times, but analysed, and kept in memory, once)."""
         from cruxmap import api
 
         known = {} if paths is None else paths
@@ -109,6 +112,14 @@ class Analyses:
         # map has a CX005 there, as in ``check``, and is not analysed.
         big = {f: self.project.too_large.get(f) for f in files}
         refused = [too_large_diagnostic(f, n) for f, n in big.items() if n is not None]
+        key = _alike(m, options) if shared is not None and not refused else None
+        earlier = shared.get(key) if shared is not None and key is not None else None
+        if earlier is not None:
+            out = MapAnalysis(
+                root=root, files=files, result=earlier.result, problem=earlier.problem
+            )
+            out.diagnostics, out.reductions_at = earlier.diagnostics, earlier.reductions_at
+            return out
         if refused:
             problem = refused[0].message
             diags = list(m.diagnostics) + refused
@@ -128,6 +139,9 @@ class Analyses:
             out.diagnostics.setdefault(real(d.path), []).append(d)
         for rid, red in m.model.reductions.items():
             out.reductions_at[(real(red.loc.path), red.loc.line)] = rid
+        if shared is not None and key is not None:
+            shared[key] = out
+            shared[(out.file_set, options.key())] = out
         return out
 
     def refresh(
@@ -161,6 +175,7 @@ class Analyses:
         touched: set[Path] = set()
         loader = Loader()  # each file parsed once for all the maps below
         paths: dict[str, Path] = {}
+        shared: dict[tuple[object, ...], MapAnalysis] = {}
         reported: float | None = None  # when progress was last given
         for root in dict.fromkeys(ordered):
             if superseded():
@@ -168,7 +183,18 @@ class Analyses:
             if not root.exists() and root not in overlay:
                 ma = MapAnalysis(root=root, files=[], result=None)
             else:
-                ma = self.analyse(root, overlay, loader, paths)
+                # A root whose files (by the import graph) are those of a map
+                # analysed alike above needs no loading either.
+                options = self.options_for(root)[0]
+                earlier = shared.get(
+                    (frozenset(self.project.map_files(root, root_only=True)), options.key())
+                )
+                if earlier is not None:
+                    ma = MapAnalysis(root=root, files=earlier.files, result=earlier.result,
+                                     problem=earlier.problem)  # fmt: skip
+                    ma.diagnostics, ma.reductions_at = earlier.diagnostics, earlier.reductions_at
+                else:
+                    ma = self.analyse(root, overlay, loader, paths, shared)
             with self._lock:
                 old = self.maps.get(root)
                 if old is not None:
@@ -217,3 +243,19 @@ class Analyses:
             ):
                 best = ma
         return best
+
+
+def _alike(m: Map, options: Options) -> tuple[object, ...] | None:
+    """What makes maps analyse alike whatever their root and the order of
+    their files: the same contributing files and options, when nothing in
+    the result depends on the order or the root (no finding from loading,
+    whose "first declared at" would; no generated reduction ID, numbered in
+    reading order; no ignore comment, whose unused-suppression findings are
+    judged in the root file). None when the map must be analysed itself."""
+    if m.diagnostics or not m.key:
+        return None
+    if not all(r.explicit_id for r in m.model.reductions.values()):
+        return None
+    if any("cruxmap" in c.text for doc in m.documents.values() for c in doc.comments):
+        return None
+    return (frozenset(m.key), options.key())

@@ -417,14 +417,18 @@ class Project:
             f for i, f in enumerate(self.importers(path)) if i == 0 or files is None or f in files
         ]
 
-    def map_files(self, path: Path, deadline: float | None = None) -> list[Path]:
+    def map_files(
+        self, path: Path, deadline: float | None = None, root_only: bool = False
+    ) -> list[Path]:
         """Every file sharing a namespace with ``path`` in some map: the
-        files its maps' roots reach, ``path``'s own imports first. A file
-        not indexed yet is parsed here only until ``deadline`` (a request:
-        the rest waits for the analysis thread to index it)."""
+        files its maps' roots reach, ``path``'s own imports first (with
+        ``root_only``, only those of ``path``'s own map). A file not indexed
+        yet is parsed here only until ``deadline`` (a request: the rest
+        waits for the analysis thread to index it)."""
         out: dict[Path, None] = {}
         queue: deque[Path] = deque()
-        for root in self.maps_containing(path, complete=deadline is None):
+        roots = [path] if root_only else self.maps_containing(path, complete=deadline is None)
+        for root in roots:
             if root in out:
                 continue
             out[root] = None
