@@ -122,3 +122,23 @@ async def test_requests_stay_fast_on_an_800_file_import_ring(
     root = workspace(tmp_path / "ring", 800, ring=True)
     hovers, definitions = await watch(client, root, 400, 800)
     report("ring of 800", hovers, definitions)
+
+
+async def test_maps_of_a_ring_keep_the_findings_that_depend_on_their_root(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    # Both maps of this ring hold both files, but each says the claim
+    # declared twice is a duplicate in the *other* file: the two analyses
+    # must not be shared, and both findings show.
+    root = make_project(
+        tmp_path / "p",
+        {
+            "a.crux": 'import "b.crux"\nclaim x: "in a"\ngoal x >= bottom\n',
+            "b.crux": 'import "a.crux"\nclaim x: "in b"\n',
+        },
+    )
+    await start(client, root)
+    a = open_doc(client, root / "a.crux")
+    b = (root / "b.crux").as_uri()
+    await wait_diagnostics(client, a, lambda ds: "CX003" in [d.code for d in ds])
+    await wait_diagnostics(client, b, lambda ds: "CX003" in [d.code for d in ds])

@@ -318,6 +318,7 @@ def did_open(ls: CruxServer, params: lsp.DidOpenTextDocumentParams) -> None:
     if path is None:
         return
     ls.project.did_open(path, doc.text, doc.version)
+    ls._sent.pop(path, None)  # a client may have dropped them on close: send again
     ls.schedule(path)
 
 
