@@ -9,7 +9,15 @@ not; its diagnostics are those of all these maps, each reported once.
 
 Only files inside a workspace folder (or open in the editor) are read, the
 same containment as imports: the server never reads, and never writes, a
-file elsewhere.
+file elsewhere. What an import may read is decided by the loader's own rule
+(:func:`cruxmap.loader.resolve_import_target`), and a file is read from disk
+only if its real name ends in ``.crux``.
+
+Which maps a file belongs to comes from the import graph: each indexed
+file's edges and their reverse, replaced one file at a time when its index
+is rebuilt. Requests on the event loop walk it as it stands (parsing what
+is missing only until a deadline); the analysis thread indexes the whole
+project first (:meth:`Project.scan`).
 """
 
 from __future__ import annotations

@@ -309,6 +309,8 @@ def did_change_folders(ls: CruxServer, params: lsp.DidChangeWorkspaceFoldersPara
     """Folders added or removed: what the server may read changes with them."""
     initialized(ls, lsp.InitializedParams())
     ls.project.files_changed()
+    for path in list(ls.project.open):  # the analysis thread indexes them again
+        ls.schedule(path)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
