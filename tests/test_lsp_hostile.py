@@ -200,14 +200,17 @@ async def test_uris_that_name_no_file_get_clean_errors(
             assert "malformed file URI" in error.message
         # A notification has no answer: it is skipped, and nothing is reported
         # to the user as a server error.
-        body = {
-            "jsonrpc": "2.0",
-            "method": "textDocument/didOpen",
-            "params": {
-                "textDocument": {"uri": bad, "languageId": "crux", "version": 1, "text": "x"}
-            },
-        }
-        await send_raw(client, json.dumps(body).encode())
+        document = {"uri": bad, "languageId": "crux", "version": 1, "text": "x"}
+        for method, params in (
+            ("textDocument/didOpen", {"textDocument": document}),
+            ("textDocument/didChange", {"textDocument": {"uri": bad, "version": 2},
+                                        "contentChanges": [{"text": "claim y: \"Y\"\n"}]}),
+            ("textDocument/didSave", {"textDocument": {"uri": bad}}),
+            ("textDocument/didClose", {"textDocument": {"uri": bad}}),
+            ("workspace/didChangeWatchedFiles", {"changes": [{"uri": bad, "type": 2}]}),
+        ):  # fmt: skip
+            body = {"jsonrpc": "2.0", "method": method, "params": params}
+            await send_raw(client, json.dumps(body).encode())
     # Still serving, and nothing went wrong on the way.
     uri = open_doc(client, root / "m.crux")
     symbols = await client.text_document_document_symbol_async(
