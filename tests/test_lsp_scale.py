@@ -15,7 +15,17 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_helpers import SERVER, doc, edit, find, make_project, open_doc, start, wait_diagnostics
+from lsp_helpers import (
+    SERVER,
+    doc,
+    edit,
+    find,
+    make_project,
+    open_doc,
+    pos,
+    start,
+    wait_diagnostics,
+)
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -142,3 +152,34 @@ async def test_maps_of_a_ring_keep_the_findings_that_depend_on_their_root(
     b = (root / "b.crux").as_uri()
     await wait_diagnostics(client, a, lambda ds: "CX003" in [d.code for d in ds])
     await wait_diagnostics(client, b, lambda ds: "CX003" in [d.code for d in ds])
+
+
+async def test_the_import_graph_follows_files_created_and_imports_edited(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    main = 'import "later.crux"\nclaim m: "M"\nreduction r: m reduces to l >= good\n'
+    root = make_project(tmp_path / "p", {"main.crux": main})
+    await start(client, root)
+    uri = open_doc(client, root / "main.crux")
+    await wait_diagnostics(client, uri, lambda ds: "CX005" in [d.code for d in ds])
+    # The file appears: only its own edges are read, and main's map has it.
+    (root / "later.crux").write_text('claim l: "L"\n    assume: good\n', "utf-8")
+    later = (root / "later.crux").as_uri()
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams(
+            changes=[lsp.FileEvent(uri=later, type=lsp.FileChangeType.Created)]
+        )
+    )
+    await wait_diagnostics(client, uri, lambda ds: "CX005" not in [d.code for d in ds])
+    at = find(main, "l >=")
+    found = await client.text_document_definition_async(
+        lsp.DefinitionParams(text_document=doc(uri), position=at)
+    )
+    assert isinstance(found, list) and [f.uri for f in found] == [later]
+    # The import is edited away: the edge goes with it.
+    edit(client, uri, 2, 0, 0, 1, 0, "")
+    await wait_diagnostics(client, uri, lambda ds: "CX002" in [d.code for d in ds])
+    found = await client.text_document_definition_async(
+        lsp.DefinitionParams(text_document=doc(uri), position=pos(1, at.character))
+    )
+    assert found == []
