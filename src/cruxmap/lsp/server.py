@@ -47,7 +47,7 @@ PUBLISH_CHUNK = 50
 #: Seconds a request may spend parsing files of its map that the analysis
 #: thread has not indexed yet (a request on a big workspace answers from
 #: what is indexed rather than wait).
-PARSE_BUDGET = 0.1
+PARSE_BUDGET = 0.05
 
 TOKEN_TYPES = [
     "keyword",
