@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cruxmap.loader import (
-    ImportRefused,
+    ImportRefusal,
     inside,
     is_crux_name,
     project_root,
@@ -111,7 +111,7 @@ class ProjectIndex:
     overlay: frozenset[Path] = frozenset()
     #: Libraries by layout (:meth:`libraries`), computed once each.
     _libraries: dict[Layout | None, frozenset[Path]] = field(default_factory=dict)
-    _targets: dict[tuple[Path, str], Path | ImportRefused] = field(default_factory=dict)
+    _targets: dict[tuple[Path, str], Path | ImportRefusal] = field(default_factory=dict)
 
     def add(self, real: Path, found_at: Path, targets: Iterable[str], goals: bool = False) -> None:
         """Record one file's imports (raw strings, resolved here)."""
@@ -126,9 +126,9 @@ class ProjectIndex:
             target = self._targets.get(key)
             if target is None:
                 target = self._targets[key] = resolve_import_target(
-                    raw, real, self.root_real, overlay=self.overlay
+                    real, raw, self.root, root_real=self.root_real, present=self.overlay
                 )
-            if not isinstance(target, ImportRefused) and target not in resolved:
+            if not isinstance(target, ImportRefusal) and target not in resolved:
                 resolved.append(target)
                 self.importers.setdefault(target, []).append(real)
         self.imports[real] = resolved

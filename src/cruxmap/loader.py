@@ -212,64 +212,65 @@ def _sanitize(diags: list[Diagnostic], real: Path) -> list[Diagnostic]:
 
 
 @dataclass(frozen=True, slots=True)
-class ImportRefused:
-    """Why an import names no file cruxmap will read (a CX005 at the string)."""
+class ImportRefusal:
+    """Why an import reads nothing: the CX005 message and its suggestion."""
 
     message: str
     suggestion: str
 
 
 def resolve_import_target(
-    raw: str,
     importer: Path,
-    project_real: Path,
+    target: str,
+    root: Path,
     *,
-    project: Path | None = None,
-    overlay: Container[Path] = (),
-) -> Path | ImportRefused:
-    """The one rule for what ``import "raw"`` in ``importer`` may read: the
-    resolved path of an existing ``.crux`` file (or one in ``overlay``) inside
-    ``project_real`` (the resolved project root), or why not. Shared by the
-    loader, the reverse-import index (:mod:`cruxmap.dependents`) and the
-    language server, so that all three agree on every import.
+    root_real: Path | None = None,
+    present: Container[Path] = frozenset(),
+) -> Path | ImportRefusal:
+    """The real path that ``import "target"`` in the file ``importer`` (its
+    real path) reads, or why it reads nothing.
 
-    ``project``: the root as shown in messages (default ``project_real``).
+    The one rule for what an import may read, used by ``check`` and by the
+    language server alike: a target with no NUL, named ``*.crux``, that
+    resolves (after symlinks) inside the project ``root`` to a file whose
+    real name ends in ``.crux`` too, exists (or is in ``present``: unsaved
+    buffers), and is not a directory. Nothing is opened; ``root_real`` saves
+    resolving ``root`` again for every import.
     """
-    if not raw or "\x00" in raw:
-        return ImportRefused("import path is empty or invalid", 'write `import "other.crux"`')
-    not_crux = ("only .crux files can be imported; not read",
-                'import a map file: `import "other.crux"`')  # fmt: skip
-    if not is_crux_name(Path(raw).name):
-        return ImportRefused(f'import "{raw}": {not_crux[0]}', not_crux[1])
-    candidate = importer.parent / raw
+    if not target or "\x00" in target:
+        return ImportRefusal("import path is empty or invalid", 'write `import "other.crux"`')
+    not_crux = 'import a map file: `import "other.crux"`'
+    if not is_crux_name(Path(target).name):
+        return ImportRefusal(f'import "{target}": only .crux files can be imported; not read',
+                             not_crux)  # fmt: skip
     try:
-        real = candidate.resolve()
-    except (OSError, RuntimeError):
-        return ImportRefused(f'cannot resolve import "{raw}" (symlink loop?)', "fix the symlink")
-    if not inside(real, project_real):
-        shown_root = display_path(project if project is not None else project_real)
-        return ImportRefused(
-            f'import "{raw}" resolves outside the project root',
-            f"imports must stay inside {shown_root}/; copy the file in, "
+        real = (importer.parent / target).resolve()
+        root_real = root_real or root.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return ImportRefusal(f'cannot resolve import "{target}" (symlink loop?)', "fix the symlink")
+    if not inside(real, root_real):
+        return ImportRefusal(
+            f'import "{target}" resolves outside the project root',
+            f"imports must stay inside {display_path(root)}/; copy the file in, "
             "or widen the root: put a pyproject.toml or .git in a common parent directory "
             "of both files",
         )
     if not is_crux_name(real.name):  # a .crux symlink to some other file
-        return ImportRefused(
-            f'import "{raw}" is a link to a file that is not a .crux file; not read', not_crux[1]
-        )
-    if real in overlay:
+        return ImportRefusal(f'import "{target}" is a link to a file that is not a .crux file; not read',
+                             not_crux)  # fmt: skip
+    if real in present:
         return real
     try:
         found, is_dir = real.exists(), real.is_dir()
     except OSError as exc:  # a name too long, say
-        return ImportRefused(f'cannot open import "{raw}": {exc.strerror or exc}', "check the path")
-    if not found:
-        return ImportRefused(
-            f'imported file "{raw}" not found', "check the path (it is relative to this file)"
+        return ImportRefusal(
+            f'cannot open import "{target}": {exc.strerror or exc}', "check the path"
         )
+    if not found:
+        return ImportRefusal(f'imported file "{target}" not found',
+                             "check the path (it is relative to this file)")  # fmt: skip
     if is_dir:
-        return ImportRefused(f'import "{raw}" names a directory', "import a .crux file")
+        return ImportRefusal(f'import "{target}" names a directory', "import a .crux file")
     return real
 
 
@@ -458,19 +459,12 @@ class _MapBuilder:
                 open_file(target, display_path(target))
 
     def _resolve_import(self, st: Import, importer: Path) -> Path | None:
-        found = resolve_import_target(
-            st.target,
-            importer,
-            self.project_real,
-            project=self.project,
-            overlay=self.loader.overlay,
-        )
-        if isinstance(found, ImportRefused):
+        found = resolve_import_target(importer, st.target, self.project,
+                                      root_real=self.project_real, present=self.loader.overlay)  # fmt: skip
+        if isinstance(found, ImportRefusal):
             loc = st.attr_locs.get("target", st.loc)
-            self.diagnostics.append(
-                dg.make("CX005", loc.path, loc.line, loc.column, found.message,
-                        suggestion=found.suggestion)
-            )  # fmt: skip
+            self.diagnostics.append(dg.make("CX005", loc.path, loc.line, loc.column,
+                                            found.message, suggestion=found.suggestion))  # fmt: skip
             return None
         return found
 

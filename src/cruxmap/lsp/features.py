@@ -98,6 +98,17 @@ class Features:
     def __init__(self, project: Project, analyses: Analyses) -> None:
         self.project = project
         self.analyses = analyses
+        #: Until when the request being answered may parse files of the map
+        #: that are not indexed yet (set per request by the server; None on
+        #: the analysis thread, which indexes all of them).
+        self.deadline: float | None = None
+        #: The map's indexes, found once per request.
+        self._memo: dict[Path, list[FileIndex]] = {}
+
+    def begin(self, deadline: float | None) -> None:
+        """A request starts (the event loop answers one at a time)."""
+        self.deadline = deadline
+        self._memo = {}
 
     # -- helpers --------------------------------------------------------------
 
@@ -108,15 +119,12 @@ class Features:
         return idx
 
     def _map_indexes(self, path: Path) -> list[FileIndex]:
-        out = []
-        for f in self.project.map_files(path):
-            try:
-                idx = self.project.latest(f)
-            except Exception:
-                idx = None
-            if idx is not None:
-                out.append(idx)
-        return out
+        found = self._memo.get(path)
+        if found is None:
+            found = self.project.map_indexes(path, self.deadline)
+            if self.deadline is not None:
+                self._memo[path] = found
+        return found
 
     def levels(self, path: Path) -> list[str]:
         """The scale of the maps ``path`` belongs to (declared or default)."""

@@ -11,20 +11,28 @@ formatting is an edit the client applies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.exceptions import (
+    JsonRpcInternalError,
+    JsonRpcInvalidParams,
+    JsonRpcRequestCancelled,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
 from cruxmap import __version__
+from cruxmap.diagnostics import Diagnostic
 from cruxmap.lsp import index as ix
 from cruxmap.lsp.analysis import Analyses
 from cruxmap.lsp.features import EXPLAIN_COMMAND, Features
@@ -34,6 +42,12 @@ log = logging.getLogger(__name__)
 
 #: Seconds after the last edit before the analysis runs.
 DEBOUNCE = 0.25
+#: Files whose diagnostics are sent per turn of the event loop.
+PUBLISH_CHUNK = 50
+#: Seconds a request may spend parsing files of its map that the analysis
+#: thread has not indexed yet (a request on a big workspace answers from
+#: what is indexed rather than wait).
+PARSE_BUDGET = 0.05
 
 TOKEN_TYPES = [
     "keyword",
@@ -101,6 +115,10 @@ class CruxServer(LanguageServer):
         self._timer: asyncio.TimerHandle | None = None
         self._dirty: set[Path] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Diagnostics waiting to be sent, newest per file, and what was
+        #: last sent for each file (an unchanged list is not sent again).
+        self._outbox: dict[Path, tuple[list[lsp.Diagnostic], int | None]] = {}
+        self._sent: dict[Path, list[lsp.Diagnostic]] = {}
 
     # -- paths ----------------------------------------------------------------
 
@@ -109,14 +127,10 @@ class CruxServer(LanguageServer):
         else is an error response, never a read."""
         if not isinstance(uri, str) or not uri.startswith("file:"):
             raise JsonRpcInvalidParams(f"cruxmap serves file: URIs only, not {uri[:80]!r}")
-        fs = to_fs_path(uri)
-        if not fs:
-            raise JsonRpcInvalidParams("malformed file URI")
-        path = Path(fs)
-        try:
-            real = path.resolve()
-        except (OSError, RuntimeError):
-            real = path.absolute()
+        real = file_path(uri)
+        if real is None:
+            raise JsonRpcInvalidParams("malformed file URI (a NUL, or not a file name)")
+        real = self.project.intern(real)
         if not self.project.allowed(real):
             raise JsonRpcInvalidParams(
                 f"{uri[:200]} is outside the workspace folders; cruxmap does not read it"
@@ -140,8 +154,10 @@ class CruxServer(LanguageServer):
 
     def _start_job(self) -> None:
         self._timer = None
+        if self.project.closing:
+            return
         dirty, self._dirty = self._dirty, set()
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         generation = self.project.generation
         future = loop.run_in_executor(self.worker, self._job, dirty, generation)
         future.add_done_callback(self._job_done)
@@ -149,27 +165,30 @@ class CruxServer(LanguageServer):
     def _job(self, dirty: set[Path], generation: int) -> dict[Path, list[lsp.Diagnostic]] | None:
         """Parse, then analyse, the maps the edited files belong to (worker
         thread). Returns what to publish, or None when superseded."""
-        quick: dict[Path, list[lsp.Diagnostic]] = {}
         for path in dirty:
-            try:
-                idx = self.project.index(path)
-            except OutsideRoot:
-                continue
-            if idx is not None and any(d.code == "CX001" for d in idx.diagnostics):
-                quick[path] = self.features.to_lsp_diagnostics(
-                    path, idx.diagnostics, self.encoding()
-                )
-        if quick and self._loop is not None:
-            # Syntax errors show at once, before the (slower) analysis.
-            self._loop.call_soon_threadsafe(self._publish, quick, generation)
+            # Indexed here, off the event loop: the next request finds it built.
+            if self.project.closing:
+                return None
+            with contextlib.suppress(OutsideRoot, ix.Refused):
+                self.project.index(path)
         if self.project.generation != generation:
             return None
-        published = self.analyses.refresh(dirty, lambda: self.project.generation != generation)
+
+        def progress(so_far: dict[Path, list[Diagnostic]]) -> None:
+            if self._loop is not None and self.project.generation == generation:
+                self._loop.call_soon_threadsafe(self._publish, self._convert(so_far), generation)
+
+        published = self.analyses.refresh(
+            dirty, lambda: self.project.closing or self.project.generation != generation, progress
+        )
         if published is None or self.project.generation != generation:
             return None
+        return self._convert(published)
+
+    def _convert(self, by_path: dict[Path, list[Diagnostic]]) -> dict[Path, list[lsp.Diagnostic]]:
         return {
             p: self.features.to_lsp_diagnostics(p, diags, self.encoding())
-            for p, diags in published.items()
+            for p, diags in by_path.items()
         }
 
     def _job_done(self, future: asyncio.Future[Any]) -> None:
@@ -188,14 +207,30 @@ class CruxServer(LanguageServer):
             self._publish(result, None)
 
     def _publish(self, by_path: dict[Path, list[lsp.Diagnostic]], generation: int | None) -> None:
+        """Queue diagnostics to send (event loop). They go out
+        :data:`PUBLISH_CHUNK` files per turn of the loop, so that a map of
+        800 files never holds up a request, and only when they changed."""
         if generation is not None and generation != self.project.generation:
             return
+        idle = not self._outbox
         for path, diagnostics in by_path.items():
-            version = self.project.open.get(path, (None, None))[1]
+            self._outbox[path] = (diagnostics, self.project.open.get(path, (None, None))[1])
+        if idle and self._outbox:
+            asyncio.get_running_loop().call_soon(self._send_some)
+
+    def _send_some(self) -> None:
+        for _ in range(min(PUBLISH_CHUNK, len(self._outbox))):
+            path = next(iter(self._outbox))
+            diagnostics, version = self._outbox.pop(path)
+            if self._sent.get(path) == diagnostics:
+                continue
+            self._sent[path] = diagnostics
             self.text_document_publish_diagnostics(
                 lsp.PublishDiagnosticsParams(uri=from_fs_path(str(path)) or path.as_uri(),
                                              diagnostics=diagnostics, version=version)
             )  # fmt: skip
+        if self._outbox:
+            asyncio.get_running_loop().call_soon(self._send_some)
 
 
 server = CruxServer()
@@ -203,9 +238,11 @@ server = CruxServer()
 
 def _guard(fn: F) -> F:
     """Request handlers: a request the server cannot serve is an error
-    response with a reason, never a dropped connection."""
+    response with a reason, never a dropped connection, and never a
+    traceback (pygls would put one in ``error.data``)."""
 
     def wrapper(ls: CruxServer, params: Any) -> Any:
+        ls.features.begin(time.monotonic() + PARSE_BUDGET)
         try:
             return fn(ls, params)
         except (JsonRpcInvalidParams, JsonRpcRequestCancelled):
@@ -214,10 +251,36 @@ def _guard(fn: F) -> F:
             raise JsonRpcInvalidParams(f"{exc} is outside the workspace folders") from exc
         except ix.Refused as exc:
             raise JsonRpcInvalidParams(str(exc)) from exc
+        except Exception as exc:
+            log.exception("%s failed", fn.__name__)
+            raise JsonRpcInternalError(
+                f"cruxmap: {fn.__name__} failed ({type(exc).__name__}); see the server log"
+            ) from None
+        finally:
+            ls.features.begin(None)
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper  # type: ignore[return-value]
+
+
+def file_path(uri: str) -> Path | None:
+    """The real path a ``file:`` URI names, or None when it names none: not
+    ``file:``, or a name no file can have (a NUL, a lone surrogate)."""
+    if not isinstance(uri, str) or not uri.startswith("file:"):
+        return None
+    try:
+        fs = to_fs_path(uri)
+        if not fs or "\x00" in fs:
+            return None
+        os.fsencode(fs)
+    except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+        return None
+    path = Path(fs)
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return path.absolute()
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -228,7 +291,17 @@ def initialized(ls: CruxServer, params: lsp.InitializedParams) -> None:
     folders = [f.uri for f in (ls.workspace.folders or {}).values()]
     if not folders and ls.workspace.root_uri:
         folders = [ls.workspace.root_uri]
-    ls.project.set_folders(p for p in (to_fs_path(u) for u in folders) if p)
+    ls.project.set_folders(str(p) for p in map(file_path, folders) if p is not None)
+
+
+@server.feature(lsp.SHUTDOWN)
+def shutdown(ls: CruxServer, params: None) -> None:
+    """Stop background work at its next check, so that exit is not kept
+    waiting for the analysis of a big workspace."""
+    ls.project.closing = True
+    if ls._timer is not None:
+        ls._timer.cancel()
+        ls._timer = None
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
@@ -236,6 +309,8 @@ def did_change_folders(ls: CruxServer, params: lsp.DidChangeWorkspaceFoldersPara
     """Folders added or removed: what the server may read changes with them."""
     initialized(ls, lsp.InitializedParams())
     ls.project.files_changed()
+    for path in list(ls.project.open):  # the analysis thread indexes them again
+        ls.schedule(path)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -245,6 +320,7 @@ def did_open(ls: CruxServer, params: lsp.DidOpenTextDocumentParams) -> None:
     if path is None:
         return
     ls.project.did_open(path, doc.text, doc.version)
+    ls._sent.pop(path, None)  # a client may have dropped them on close: send again
     ls.schedule(path)
 
 
@@ -276,24 +352,23 @@ def did_save(ls: CruxServer, params: lsp.DidSaveTextDocumentParams) -> None:
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched(ls: CruxServer, params: lsp.DidChangeWatchedFilesParams) -> None:
-    ls.project.files_changed()
+    """Only the files named are read again (and only their import edges
+    change): a save does not make the server re-read the workspace."""
+    kinds = {lsp.FileChangeType.Created: "created", lsp.FileChangeType.Deleted: "deleted"}
+    changes = []
     for change in params.changes:
         path = _open_path(change.uri)
         if path is not None:
-            ls.schedule(path)
+            changes.append((path, kinds.get(change.type, "changed")))
+    ls.project.files_changed(changes)
+    for path, _kind in changes:
+        ls.schedule(path)
 
 
 def _open_path(uri: str) -> Path | None:
-    """Notifications have no response: an unusable URI is logged and skipped."""
-    if not uri.startswith("file:"):
-        return None
-    fs = to_fs_path(uri)
-    if not fs:
-        return None
-    try:
-        return Path(fs).resolve()
-    except (OSError, RuntimeError):
-        return Path(fs).absolute()
+    """Notifications have no response: an unusable URI is skipped."""
+    path = file_path(uri)
+    return server.project.intern(path) if path is not None else None
 
 
 # --------------------------------------------------------------------------- requests
@@ -410,6 +485,11 @@ def explain_goal(ls: CruxServer, *args: Any) -> str:
         text = ls.features.explain(ls.path_of(args[0]), args[1])
     except ix.Refused as exc:
         raise JsonRpcInvalidParams(str(exc)) from exc
+    except JsonRpcInvalidParams:
+        raise
+    except Exception:
+        log.exception("explain failed")
+        raise JsonRpcInternalError("cruxmap: explain failed; see the server log") from None
     ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Info, message=text))
     return text
 
@@ -424,9 +504,18 @@ def _live_lines(ls: CruxServer, uri: str, path: Path) -> list[str]:
     return idx.lines if idx is not None else []
 
 
+def _not_a_refusal(record: logging.LogRecord) -> bool:
+    """pygls logs every error response with a traceback; a request refused
+    with a reason (a URI outside the workspace, a NUL in it) is an answer,
+    not a server error."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, JsonRpcInvalidParams | JsonRpcRequestCancelled)
+
+
 def main() -> int:
     """Serve over stdio until the client says exit."""
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_not_a_refusal)
     # The analysis thread is pure Python and holds the GIL: make it hand
     # the interpreter back to a waiting request after 1 ms, not 5 ms.
     sys.setswitchinterval(0.001)
