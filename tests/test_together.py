@@ -121,11 +121,13 @@ def _json(res: api.Result) -> str:
 
 
 def _alone(path: str, options: api.Options) -> str:
-    """``check PATH`` on its own: a fresh session, the scenario's part that
-    names this map's claims (as a run applies it)."""
-    m = api.load(path)
-    local = options.replace(scenario=options.for_map(m.model)) if m.ok else options
-    return _json(api.analyse(m, local, session=Session()))
+    """``check PATH`` on its own: a fresh run and session (which apply the
+    scenario's part that names this map's claims, and the project's
+    library rule, as ``check`` does)."""
+    for res, _ in api.Run([path], options, session=Session()):
+        if str(res.map.root) == path:
+            return _json(res)
+    raise AssertionError(f"{path}: no result checked alone")
 
 
 def _differential(tmp: Path, seed: int) -> int:
