@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cruxmap.diagnostics import Diagnostic
+from cruxmap.errors import CruxmapError
 from cruxmap.model import (
     DEFAULT_SCALE,
     Claim,
@@ -45,7 +46,7 @@ CLAIM, REDUCTION, OBJECTION, LEVEL, TARGET = "claim", "reduction", "objection", 
 NAME_KINDS = (CLAIM, REDUCTION, OBJECTION)
 
 
-class Refused(Exception):
+class Refused(CruxmapError):
     """A request that cannot be served, with the reason for the user."""
 
 
