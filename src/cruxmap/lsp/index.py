@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cruxmap.api import CruxmapError
 from cruxmap.diagnostics import Diagnostic
-from cruxmap.errors import CruxmapError
 from cruxmap.model import (
     DEFAULT_SCALE,
     Claim,

@@ -31,8 +31,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from cruxmap import diagnostics as dg
+from cruxmap.api import CruxmapError
 from cruxmap.diagnostics import Diagnostic
-from cruxmap.errors import CruxmapError
 from cruxmap.loader import (
     MAX_FILE_BYTES,
     display_path,
