@@ -58,3 +58,62 @@ def test_valid_options_are_kept_and_still_analyse() -> None:
     r = api.analyse(api.load_text(MAP, "m.crux"), opts.replace(scenario={"a": "good"}))
     assert r.goals["top"].status == "holds"
     assert r.claims["a"].value == "good"
+
+
+def test_one_options_object_from_the_api_down_to_the_engine_and_renderer() -> None:
+    """Issue 20 #3: the engine, the renderer and the explorer take the API's
+    Options whole; none declares its own."""
+    import inspect
+
+    from cruxmap import explore, lint, options, render
+
+    assert api.Options is options.Options
+    assert not hasattr(lint, "Options") or lint.Options is api.Options
+    assert render.Request(paths=[]).options == api.Options()
+    for fn in (lint.check_map, render.to_dot, render.to_dot_combined, explore.build_page):
+        params = inspect.signature(fn).parameters
+        assert "options" in params and not {"depth", "max_order", "overrides"} & set(params)
+
+
+def test_config_is_immutable_and_flags_make_a_changed_copy(tmp_path: Any) -> None:
+    import dataclasses
+
+    from cruxmap import config
+
+    cfg = config.parse({"select": ["CX1"], "depth": 2}, tmp_path / "pyproject.toml")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.depth = 3  # type: ignore[misc]
+    assert cfg.select == ("CX1",)
+    changed = dataclasses.replace(cfg, depth=3)
+    assert (cfg.depth, changed.depth) == (2, 3)
+    assert api.Options.from_config(changed).depth == 3
+
+
+def test_every_error_cruxmap_raises_is_a_cruxmap_error() -> None:
+    """Issue 20 #6: one ``except cruxmap.CruxmapError`` catches them all; the
+    file refusals stay OSErrors for the callers that catch those."""
+    import cruxmap
+    from cruxmap import cli, config, diff, explore, files, formatting, gitrev, loader, render
+    from cruxmap.lsp import index, project
+
+    assert cruxmap.CruxmapError is api.CruxmapError
+    assert render.UsageProblem is explore.UsageProblem  # one class, not two
+    for cls in (
+        cli.UsageError,
+        config.ConfigError,
+        diff.DiffError,
+        formatting.InternalError,
+        formatting.SyntaxProblem,
+        gitrev.GitError,
+        gitrev.TreeRefused,
+        render.GraphvizNotFound,
+        render.RenderError,
+        render.UsageProblem,
+        index.Refused,
+        project.OutsideRoot,
+    ):
+        assert issubclass(cls, api.CruxmapError), cls
+    for os_cls in (loader.FileTooLarge, files.NotRewritable):
+        assert issubclass(os_cls, api.CruxmapError) and issubclass(os_cls, OSError)
+    refused = files.NotRewritable(13, "it is read-only")
+    assert (refused.errno, refused.strerror, refused.diagnostics) == (13, "it is read-only", [])

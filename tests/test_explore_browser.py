@@ -350,8 +350,9 @@ def agreement_cases(
 ) -> list[dict[str, Any]]:
     """Each analysable map with its explorer model and what check says of it."""
     from cruxmap import explore
-    from cruxmap.lint import Options, check_map
+    from cruxmap.lint import check_map
     from cruxmap.loader import Loader
+    from cruxmap.options import Options
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
     cases = []

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from cruxmap import render
-from cruxmap.lint import MapResult, Options, check_map
+from cruxmap.lint import MapResult, check_map
 from cruxmap.loader import Loader
+from cruxmap.options import Options
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"
@@ -98,7 +99,7 @@ def classes(root: ET.Element, elem_id: str) -> set[str]:
 
 def analysed(path: Path, **overrides: str) -> MapResult:
     amap, diags = Loader().load_map(path)
-    res = check_map(amap, diags, Options(overrides=overrides))
+    res = check_map(amap, diags, Options(scenario=overrides))
     assert res.analysed, [d.message for d in res.diagnostics]
     return res
 

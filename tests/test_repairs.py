@@ -19,8 +19,9 @@ from randmaps import crux_maps, scenarios
 from reference import CruxMap, fixpoint, goals_of, objections_scenario, support
 
 from cruxmap import repairs as rp
-from cruxmap.lint import MapResult, Options, check_map
+from cruxmap.lint import MapResult, check_map
 from cruxmap.loader import Loader
+from cruxmap.options import Options
 from cruxmap.semantics import Scenario, evaluate
 from cruxmap.semantics import objections_scenario as objections_scenario_of
 
@@ -39,10 +40,7 @@ def analysed(text: str, sets: dict[str, str], objections: bool) -> MapResult:
         path = Path(d) / "map.crux"
         path.write_text(text, encoding="utf-8")
         amap, diags = Loader().load_map(path)
-    try:
-        res = check_map(amap, diags, Options(1, 3, dict(sets), objections))  # type: ignore[call-arg]
-    except TypeError:  # before lint.Options had ``objections``
-        res = check_map(amap, diags, Options(1, 3, dict(sets)))
+    res = check_map(amap, diags, Options(scenario=dict(sets), objections=objections))
     assert res.analysed, [d.message for d in res.diagnostics]
     if getattr(res, "scenario", None) is None:
         g = res.graph

@@ -9,13 +9,15 @@ was misused. Heavy modules are imported inside the commands so that
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cruxmap import __version__
+from cruxmap.errors import CruxmapError
 
 if TYPE_CHECKING:
     from cruxmap.config import Config
@@ -34,7 +36,7 @@ class _Parser(argparse.ArgumentParser):
         super().error(clean(message))
 
 
-class UsageError(Exception):
+class UsageError(CruxmapError):
     """Misuse of the command line: message to stderr, exit 2."""
 
 
@@ -387,19 +389,20 @@ def cmd_lsp(args: argparse.Namespace) -> int:
 def _load_config(args: argparse.Namespace) -> Config:
     from cruxmap import config
 
+    changes: dict[str, Any] = {}
     try:
         cfg = config.load(args.config)
         if args.select:
-            cfg.select = config.check_codes(args.select, "--select")
+            changes["select"] = config.check_codes(args.select, "--select")
         if args.ignore:
-            cfg.ignore = [*cfg.ignore, *config.check_codes(args.ignore, "--ignore")]
+            changes["ignore"] = (*cfg.ignore, *config.check_codes(args.ignore, "--ignore"))
     except config.ConfigError as exc:
         raise UsageError(str(exc)) from exc
     for name in ("depth", "max_order", "fail_on", "format"):
         value = getattr(args, name, None)
         if value is not None:
-            setattr(cfg, name, value)
-    return cfg
+            changes[name] = value
+    return dataclasses.replace(cfg, **changes)
 
 
 def _parse_overrides(raw: list[str]) -> dict[str, str]:
@@ -457,7 +460,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     paths: list[str] = args.paths
     if not paths:
         try:
-            paths = config.load().paths or ["."]
+            paths = list(config.load().paths) or ["."]
         except config.ConfigError as exc:
             raise UsageError(str(exc)) from exc
     if paths.count("-") > 1:
@@ -485,10 +488,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     cfg = _load_config(args)
     mode = "check" if args.check else "update" if args.fail_on_change else "write"
+    options = api.Options.from_config(
+        cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
+    )
     req = render.Request(paths=args.paths, output=args.output, fmt=args.render_format,
-                         combine=args.combine, objections=args.objections,
-                         overrides=_parse_overrides(args.overrides), mode=mode,
-                         engine=args.graphviz, depth=cfg.depth, max_order=cfg.max_order,
+                         combine=args.combine, options=options, mode=mode, engine=args.graphviz,
                          part=render.Part(tuple(args.part_goals), args.focus, args.radius)
                          if args.part_goals or args.focus is not None else None)  # fmt: skip
     try:
@@ -498,7 +502,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     except OSError as exc:  # a path that cannot even be looked at (name too long)
         raise UsageError(f"{exc.filename}: {exc.strerror or exc}") from exc
     files = list(dict.fromkeys(f for job in jobs for f, _ in job.maps))
-    options = api.Options.from_config(cfg, scenario=req.overrides)
+    # The maps are analysed without objections: the drawing applies them.
+    options = options.replace(objections=False)
     dependents = not args.no_dependents and render.adds_dependents(req)
     run = api.Run([str(f) for f in files], options, dependents=dependents, layout=cfg.layout())
     try:
@@ -545,13 +550,15 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_explore(args: argparse.Namespace) -> int:
     """The explorer page lives in cruxmap.explore; this only maps its errors."""
-    from cruxmap import explore, output, render
+    from cruxmap import api, explore, output, render
 
     cfg = _load_config(args)
     try:
+        options = api.Options.from_config(
+            cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
+        )
         return explore.run(args.paths, args.output, check=args.check, graphviz=args.graphviz,
-                           scenario=_parse_overrides(args.overrides), objections=args.objections,
-                           depth=cfg.depth, max_order=cfg.max_order, layout=cfg.layout())  # fmt: skip
+                           options=options, layout=cfg.layout())  # fmt: skip
     except explore.UsageProblem as exc:
         raise UsageError(str(exc)) from exc
     except render.RenderError as exc:

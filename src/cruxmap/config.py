@@ -7,38 +7,44 @@ silently ignored, since a misspelt ``fail-on`` would quietly weaken CI.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cruxmap.diagnostics import RULES, did_you_mean
+from cruxmap.errors import CruxmapError
 from cruxmap.loader import inside
 
 if TYPE_CHECKING:
     from cruxmap.dependents import Layout
 
 
-class ConfigError(Exception):
+class ConfigError(CruxmapError):
     """A configuration problem; the CLI exits 2 with this message."""
 
 
 SEVERITIES = ("error", "warning", "info")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config:
+    """The settings of one run, built once (:func:`parse`); command-line flags
+    make a changed copy (``dataclasses.replace``) rather than patching it, so
+    that a config shared by several commands or threads never changes under
+    them."""
+
     path: Path | None = None
-    paths: list[str] = field(default_factory=list)
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
+    paths: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
     fail_on: str = "warning"
     depth: int = 1
     max_order: int = 3
     format: str = "text"
     #: Globs (relative to the pyproject.toml) of files always analysed as
     #: maps, and of files always linted as libraries (docs/language.md).
-    roots: list[str] = field(default_factory=list)
-    libraries: list[str] = field(default_factory=list)
+    roots: tuple[str, ...] = ()
+    libraries: tuple[str, ...] = ()
 
     def layout(self) -> Layout:
         """The roles ``roots`` and ``libraries`` settle, for a run."""
@@ -180,7 +186,7 @@ def load(explicit: Path | None = None, start: Path | None = None) -> Config:
 
 def parse(table: dict[str, object], path: Path | None = None) -> Config:
     where = f"{path}: [tool.cruxmap]" if path else "[tool.cruxmap]"
-    cfg = Config(path=path)
+    values: dict[str, Any] = {}
     for key, value in table.items():
         if key not in KEYS:
             guess = did_you_mean(key, KEYS)
@@ -191,13 +197,13 @@ def parse(table: dict[str, object], path: Path | None = None) -> Config:
         if key in ("roots", "libraries"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: `{key}` must be a list of strings (globs)")
-            setattr(cfg, key, list(value))
+            values[key] = tuple(value)
         elif key in ("paths", "select", "ignore"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: `{key}` must be a list of strings")
             if key == "paths":
                 base = path.parent if path else Path.cwd()
-                cfg.paths = [str(base / v) for v in value]
+                values["paths"] = tuple(str(base / v) for v in value)
                 for v in value:
                     # The config is part of the (untrusted) project: it may
                     # not point cruxmap at files outside it.
@@ -210,25 +216,25 @@ def parse(table: dict[str, object], path: Path | None = None) -> Config:
                             f"{where}: `paths` entry {v!r} is outside the project ({base})"
                         )
             else:
-                setattr(cfg, key, check_codes(value, f"{where}: `{key}`"))
+                values[key] = check_codes(value, f"{where}: `{key}`")
         elif key == "fail-on":
             if value not in SEVERITIES:
                 raise ConfigError(f"{where}: `fail-on` must be one of {', '.join(SEVERITIES)}")
-            cfg.fail_on = str(value)
+            values["fail_on"] = str(value)
         elif key in ("depth", "max-order"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError(f"{where}: `{key}` must be a whole number >= 1")
-            setattr(cfg, key.replace("-", "_"), value)
+            values[key.replace("-", "_")] = value
         elif key == "format":
             if value not in FORMATS:
                 raise ConfigError(f"{where}: `format` must be text, json, github or sarif")
-            cfg.format = str(value)
-    return cfg
+            values["format"] = str(value)
+    return Config(path=path, **values)
 
 
-def check_codes(codes: list[str], where: str) -> list[str]:
+def check_codes(codes: list[str], where: str) -> tuple[str, ...]:
     """Codes or code prefixes (``CX1``) that name at least one rule."""
-    out = []
+    out: list[str] = []
     for raw in codes:
         code = raw.strip().upper()
         if not code:
@@ -238,4 +244,4 @@ def check_codes(codes: list[str], where: str) -> list[str]:
             hint = f" (did you mean {guess}?)" if guess else ""
             raise ConfigError(f"{where}: unknown code `{raw}`{hint}")
         out.append(code)
-    return out
+    return tuple(out)

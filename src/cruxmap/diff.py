@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cruxmap.errors import CruxmapError
 from cruxmap.text import json_text, md_code, md_escape, use_colour
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ JSON_VERSION = 1
 Facts = dict[str, Any]
 
 
-class DiffError(Exception):
+class DiffError(CruxmapError):
     """Misuse: a bad revision, path or scenario (exit 2)."""
 
 
@@ -1262,7 +1263,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         ):
             report = diff_files(Path(paths[0]), Path(paths[1]), options)
         else:
-            report = diff_revision(paths or cfg.paths or ["."], args.against, options)
+            report = diff_revision(paths or list(cfg.paths) or ["."], args.against, options)
     except DiffError as exc:
         raise UsageError(str(exc)) from exc
     if args.diff_format == "json":

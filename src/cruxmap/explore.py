@@ -32,14 +32,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruxmap import render
+from cruxmap.errors import UsageProblem
 from cruxmap.lint import MapResult
+from cruxmap.options import Options
 from cruxmap.output import redact_credentials
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cruxmap.dependents import Layout
 
 #: Bumped when the page's layout or data changes meaning, so committed pages go stale.
 PAGE_VERSION = "1"
+#: The page's default: opened at baseline, default depth and order.
+_BASELINE = Options()
 _DIGEST_RE = re.compile(r'<meta name="cruxmap-source" content="sha256:([0-9a-f]{64})">')
 
 
@@ -53,15 +59,11 @@ def _elem_id(kind: str, ident: str) -> str:
     return render._elem_id("", kind, ident).strip('"')
 
 
-def model(
-    res: MapResult,
-    *,
-    depth: int = 1,
-    max_order: int = 3,
-) -> dict[str, Any]:
+def model(res: MapResult, options: Options = _BASELINE) -> dict[str, Any]:
     """The map as the page's engine and panels read it: indices for the
     engine (claims in the order of :class:`~cruxmap.graph.ClaimGraph`),
-    text for the panels."""
+    text for the panels; the page's engine works to ``options``' depth and
+    order."""
     g = res.graph
     if not res.analysed or g is None:
         raise render.RenderError(f"{res.amap.root}: the map has errors and was not analysed")
@@ -142,8 +144,8 @@ def model(
         ],
         "objections": objections,
         "claims": claims,
-        "depth": depth,
-        "maxOrder": max_order,
+        "depth": options.depth,
+        "maxOrder": options.max_order,
         # The Python engine's cut sets at baseline, for goals whose search the
         # page gives up on (the page's is by re-evaluation, within a budget).
         "baselineCutSets": [
@@ -191,25 +193,24 @@ def build_page(
     *,
     name: str,
     engine: list[str] | None = None,
-    scenario: dict[str, str] | None = None,
-    objections: bool = False,
-    depth: int = 1,
-    max_order: int = 3,
+    options: Options = _BASELINE,
 ) -> Page:
     """The explorer page of a map analysed at baseline (``res`` was checked
     without a scenario: the page draws the baseline and applies scenarios
     itself).
 
-    ``scenario`` and ``objections`` are the state the page opens in when its
-    URL has no fragment (a notebook result's scenario, for instance).
+    ``options.scenario`` and ``options.objections`` are the state the page
+    opens in when its URL has no fragment (a notebook result's scenario, for
+    instance).
     """
-    data = model(res, depth=depth, max_order=max_order)
+    data = model(res, options)
     # The drawing is the baseline: the page applies any scenario itself.
-    dot = render.to_dot(res, name=name, depth=depth, max_order=max_order)
+    baseline = options.replace(scenario={}, objections=False)
+    dot = render.to_dot(res, name=name, options=baseline)
     data["title"] = name
     data["initial"] = {
-        "set": {k: v for k, v in (scenario or {}).items() if k in data["names"]},
-        "objections": objections,
+        "set": {k: v for k, v in options.scenario.items() if k in data["names"]},
+        "objections": options.objections,
     }
     script = asset("engine.js") + "\n" + asset("explorer.js")
     style = asset("explorer.css")
@@ -305,10 +306,6 @@ _TEMPLATE = """<!DOCTYPE html>
 # --------------------------------------------------------------------------- command
 
 
-class UsageProblem(Exception):
-    """Misuse of ``cruxmap explore`` (the CLI reports it and exits 2)."""
-
-
 def plan(paths: list[str], output: str | None) -> list[tuple[Path, Path | None, Path | None]]:
     """(map file, page, trusted root) triples: a file's page goes next to it
     (``.html``) or to ``-o``; a directory gives one page per ``.crux`` file
@@ -369,10 +366,7 @@ def run(
     *,
     check: bool = False,
     graphviz: str | None = None,
-    scenario: dict[str, str] | None = None,
-    objections: bool = False,
-    depth: int = 1,
-    max_order: int = 3,
+    options: Options = _BASELINE,
     stdout: Any = None,
     stderr: Any = None,
     layout: Layout | None = None,
@@ -385,7 +379,7 @@ def run(
     from cruxmap.dependents import Projects
     from cruxmap.diagnostics import Diagnostic, Severity
     from cruxmap.files import write_atomic
-    from cruxmap.lint import Options, check_map
+    from cruxmap.lint import check_map
     from cruxmap.loader import Loader, display_path
     from cruxmap.session import Session
 
@@ -395,6 +389,7 @@ def run(
     if check and any(o is None for _, o, _ in jobs):
         raise UsageProblem("--check compares files: -o - has none")
     loader, session = Loader(), Session()
+    baseline = options.replace(scenario={}, objections=False)
     results: list[MapResult] = []
     errors: list[Diagnostic] = []
     projects = Projects(layout)
@@ -409,7 +404,8 @@ def run(
                   file=stderr if output == "-" else stdout)  # fmt: skip
             continue
         kept.append(job)
-        res = check_map(amap, diags, Options(depth, max_order), session)
+        # At baseline: the page applies the scenario and objections itself.
+        res = check_map(amap, diags, baseline, session)
         results.append(res)
         if not res.analysed:
             errors.extend(d for d in res.diagnostics if d.severity is Severity.ERROR)
@@ -420,12 +416,11 @@ def run(
         print(f"cruxmap: not explored, fix the errors first: {names}; nothing was written",
               file=stderr)  # fmt: skip
         return 2 if any(d.code in ("CX001", "CX005") for d in errors) else 1
-    if scenario:
-        _check_scenario(scenario, [r.amap for r in results])
+    if options.scenario:
+        _check_scenario(options.scenario, [r.amap for r in results])
     engine = render.find_graphviz(graphviz)
     pages = [
-        build_page(res, name=f.name, engine=engine, scenario=scenario, objections=objections,
-                   depth=depth, max_order=max_order)
+        build_page(res, name=f.name, engine=engine, options=options)
         for (f, _, _), res in zip(jobs, results, strict=True)
     ]  # fmt: skip
     stale = [(o, page) for (_, o, _), page in zip(jobs, pages, strict=True)
@@ -456,7 +451,7 @@ def run(
     return 0
 
 
-def _check_scenario(scenario: dict[str, str], amaps: list[Any]) -> None:
+def _check_scenario(scenario: Mapping[str, str], amaps: list[Any]) -> None:
     from cruxmap.diagnostics import did_you_mean
 
     for claim, level in scenario.items():
@@ -492,9 +487,6 @@ def notebook_html(result: Any, height: int = 640) -> str | None:
     page = build_page(
         base.internal,
         name=Path(result.map.root).name,
-        scenario=dict(result.scenario),
-        objections=bool(opts.objections),
-        depth=opts.depth,
-        max_order=opts.max_order,
+        options=opts.replace(scenario=result.scenario),
     )
     return iframe(page, height)

@@ -14,6 +14,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from cruxmap.errors import CruxmapOSError
+
 
 def write_atomic(
     path: Path, data: bytes, *, follow_symlinks: bool, root: Path | None = None
@@ -108,7 +110,7 @@ def read_head(path: Path, limit: int) -> tuple[bytes, int] | None:
             return None
 
 
-class NotRewritable(OSError):
+class NotRewritable(CruxmapOSError):
     """A file cruxmap will not replace; ``strerror`` says why."""
 
 

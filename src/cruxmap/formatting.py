@@ -23,6 +23,7 @@ from typing import Any
 
 from cruxmap import output
 from cruxmap.diagnostics import Diagnostic
+from cruxmap.errors import CruxmapError
 from cruxmap.files import write_atomic
 from cruxmap.model import Claim, Document, Goal, Import, Objection, Reduction, Scale, Statement
 from cruxmap.quickparse import ATTRIBUTES, decode, parse_text
@@ -39,7 +40,7 @@ _KIND: dict[type, str] = {
 }
 
 
-class SyntaxProblem(Exception):
+class SyntaxProblem(CruxmapError):
     """The input does not decode or parse; it is left as it is."""
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
@@ -47,7 +48,7 @@ class SyntaxProblem(Exception):
         self.diagnostics = diagnostics
 
 
-class InternalError(Exception):
+class InternalError(CruxmapError):
     """The output failed the safety check: a formatter bug, nothing written."""
 
 

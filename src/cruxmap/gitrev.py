@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 
 from cruxmap import diagnostics as dg
 from cruxmap.diagnostics import Diagnostic
+from cruxmap.errors import CruxmapError
 from cruxmap.loader import MAX_FILE_BYTES, display_path, printable_name
 
 #: Branches tried, in order, as "the default branch" for the merge base.
@@ -43,7 +44,7 @@ DEFAULT_BRANCHES = (
 )
 
 
-class GitError(Exception):
+class GitError(CruxmapError):
     """Git could not give what was asked (not a repository, unknown revision,
     shallow clone): a usage error, exit 2."""
 
@@ -268,6 +269,7 @@ class TreeRefused(GitError):
 
     def __init__(self, diagnostic: Diagnostic) -> None:
         self.diagnostic = diagnostic
+        self.diagnostics = [diagnostic]
         d = diagnostic
         super().__init__(
             f"{d.path}:{d.line}:{d.column}: {d.code} {d.message} (help: {d.suggestion})"

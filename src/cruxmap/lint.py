@@ -19,19 +19,10 @@ from cruxmap.graph import ClaimGraph, find_cycle
 from cruxmap.graph import build as build_graph
 from cruxmap.graph import goals as goals_of
 from cruxmap.model import ArgumentMap, Claim, Document, Goal, Loc, Reduction
+from cruxmap.options import Options
 from cruxmap.robustness import Analysis, GoalResult
 from cruxmap.semantics import Scenario, Status, evaluate, grounded, objections_scenario
 from cruxmap.session import FINDINGS_MAX, Session
-
-
-@dataclass
-class Options:
-    depth: int = 1
-    max_order: int = 3
-    #: ``--set`` scenario, by claim ID and level name.
-    overrides: dict[str, str] = field(default_factory=dict)
-    #: Analyse with every standing objection applied (caps and removed routes).
-    objections: bool = False
 
 
 @dataclass
@@ -73,16 +64,17 @@ def check_map(
         return result
     g = build_graph(amap, session)
     result.graph = g
-    scenario = Scenario(
-        overrides={g.index[c]: g.levels.index(lv) for c, lv in options.overrides.items()}
-    )
+    # The scenario applies where its claims exist (a run's options name the
+    # claims of all its maps); select/ignore are applied later, in one place.
+    overrides = options.for_map(amap)
+    scenario = Scenario(overrides={g.index[c]: g.levels.index(lv) for c, lv in overrides.items()})
     result.statuses = grounded(amap)
     obj_scenario, result.standing = objections_scenario(g, amap, result.statuses, scenario)
     analysed_in = obj_scenario if options.objections else scenario
     result.scenario = analysed_in
     analysis = Analysis(g, analysed_in, options.depth, options.max_order, session)
     result.values = analysis.values
-    plain = not options.overrides and not (options.objections and result.standing)
+    plain = not overrides and not (options.objections and result.standing)
     result.base_values = analysis.values if plain else evaluate(g)
     result.goals = goals_of(amap)
     goal_pairs = [(g.index[goal.claim], g.levels.index(goal.required)) for goal in result.goals]

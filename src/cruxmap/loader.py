@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cruxmap import diagnostics as dg
 from cruxmap.diagnostics import Diagnostic
+from cruxmap.errors import CruxmapOSError
 from cruxmap.model import (
     DEFAULT_SCALE,
     ArgumentMap,
@@ -48,7 +49,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 CRUX_SUFFIX = ".crux"
 
 
-class FileTooLarge(OSError):
+class FileTooLarge(CruxmapOSError):
     """A file over :data:`MAX_FILE_BYTES`; the message says how big."""
 
 

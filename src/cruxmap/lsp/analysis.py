@@ -76,15 +76,7 @@ class Analyses:
             cfg = config.load(start=project_root(root))
         except config.ConfigError as exc:
             return api.Options(), f"[tool.cruxmap] ignored: {exc}"
-        return (
-            api.Options(
-                depth=cfg.depth,
-                max_order=cfg.max_order,
-                select=tuple(cfg.select),
-                ignore=tuple(cfg.ignore),
-            ),
-            None,
-        )
+        return api.Options.from_config(cfg), None
 
     def analyse(
         self,

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cruxmap.api import CruxmapError
 from cruxmap.diagnostics import Diagnostic
 from cruxmap.model import (
     DEFAULT_SCALE,
@@ -45,7 +46,7 @@ CLAIM, REDUCTION, OBJECTION, LEVEL, TARGET = "claim", "reduction", "objection", 
 NAME_KINDS = (CLAIM, REDUCTION, OBJECTION)
 
 
-class Refused(Exception):
+class Refused(CruxmapError):
     """A request that cannot be served, with the reason for the user."""
 
 

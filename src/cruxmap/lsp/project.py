@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from cruxmap import diagnostics as dg
+from cruxmap.api import CruxmapError
 from cruxmap.diagnostics import Diagnostic
 from cruxmap.loader import (
     MAX_FILE_BYTES,
@@ -51,7 +52,7 @@ MAX_PROJECT_FILES = 2000
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", "site-packages"}
 
 
-class OutsideRoot(Exception):
+class OutsideRoot(CruxmapError):
     """A path the server will not read: outside every workspace folder."""
 
 
