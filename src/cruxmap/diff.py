@@ -379,7 +379,10 @@ def _objection_changes(old: Facts, new: Facts) -> list[Change]:
 
 def _structure_changes(old: Facts, new: Facts) -> list[Change]:
     out: list[Change] = []
-    for what, keys in (("claim", ("text", "assume")), ("reduction", ("conclusion", "premises", "yields"))):  # fmt: skip
+    for what, keys in (
+        ("claim", ("text", "assume")),
+        ("reduction", ("conclusion", "premises", "yields")),
+    ):
         a_all, b_all = old[what + "s"], new[what + "s"]
         for ident in sorted(set(a_all) | set(b_all)):
             a, b = a_all.get(ident), b_all.get(ident)
@@ -762,7 +765,9 @@ def _errors_detail(errors: list[dict[str, Any]], most: int = 3) -> str:
     """The first few errors, located: ``CX001 m.crux:3:9 expected ...``."""
     if not errors:
         return "none"
-    shown = [f"{e['code']} {e['path']}:{e['line']}:{e['column']} {e['message']}" for e in errors[:most]]  # fmt: skip
+    shown = [
+        f"{e['code']} {e['path']}:{e['line']}:{e['column']} {e['message']}" for e in errors[:most]
+    ]
     more = f"; and {len(errors) - most} more" if len(errors) > most else ""
     return "; ".join(shown) + more
 
@@ -936,7 +941,13 @@ def format_markdown(report: Report, limit: int = MARKDOWN_LIMIT) -> str:
             groups[-1][1].append(c)
         pending_title: list[str] = ["", title]
         for g, rows in groups:
-            table_head = ["", f"**{md_words(g)}**", "", "| | change | before | after |", "| --- | --- | --- | --- |"]  # fmt: skip
+            table_head = [
+                "",
+                f"**{md_words(g)}**",
+                "",
+                "| | change | before | after |",
+                "| --- | --- | --- | --- |",
+            ]
             started = False
             for c in rows:
                 what, before, after = describe(c)

@@ -70,8 +70,20 @@ _SVG_NS = "{http://www.w3.org/2000/svg}"
 _XLINK_NS = "{http://www.w3.org/1999/xlink}"
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _PAINT = ("fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "fill-opacity")
-_TEXT = ("x", "y", "text-anchor", "font-family", "font-size", "font-weight", "font-style",
-         "font-stretch", "text-decoration", "baseline-shift", "fill", "xml:space")  # fmt: skip
+_TEXT = (
+    "x",
+    "y",
+    "text-anchor",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "font-stretch",
+    "text-decoration",
+    "baseline-shift",
+    "fill",
+    "xml:space",
+)
 #: The SVG vocabulary Graphviz's SVG renderer writes, and nothing else: the
 #: check is an allow-list, so anything new (``<set>``, ``<animate>``,
 #: ``<style>``, ``<image>``, gradients, CSS) is refused rather than missed.
@@ -634,14 +646,22 @@ def _route(ctx: _Ctx, r: int) -> None:
     works = not removed_by and route_yield(g, r, view.values) > 0
     if removed_by:
         fill, border, style, state, cls = (
-            FAILS[0], FAILS[1], "rounded,filled,dotted", f"{ICON_FAILS} refuted", "refuted"
-        )  # fmt: skip
+            FAILS[0],
+            FAILS[1],
+            "rounded,filled,dotted",
+            f"{ICON_FAILS} refuted",
+            "refuted",
+        )
     elif works:
         fill, border, style, state, cls = "#ffffff", HOLDS[1], "rounded,filled", "", "works"
     else:
         fill, border, style, state, cls = (
-            NOT_REACHED[0], NOT_REACHED[1], "rounded,filled,dashed", "blocked", "blocked"
-        )  # fmt: skip
+            NOT_REACHED[0],
+            NOT_REACHED[1],
+            "rounded,filled,dashed",
+            "blocked",
+            "blocked",
+        )
     parts = []
     if red.explicit_id:
         parts.append(f"<B>{html_text(route.id)}</B>")
@@ -649,8 +669,10 @@ def _route(ctx: _Ctx, r: int) -> None:
     if state:
         parts.append(f"<B>{html_text(state)}</B>")
     label = "<" + _small("<BR/>".join(parts), "#263238", 8) + ">"
-    tip = [f"reduction {route.id}: {red.conclusion} reduces to "
-           + ", ".join(f"{p.claim} >= {p.threshold or g.levels[-1]}" for p in red.premises)]  # fmt: skip
+    tip = [
+        f"reduction {route.id}: {red.conclusion} reduces to "
+        + ", ".join(f"{p.claim} >= {p.threshold or g.levels[-1]}" for p in red.premises)
+    ]
     tip.append(f"yields {g.levels[route.yields]}")
     if red.because:
         tip.append(f"because: {red.because}")
@@ -684,21 +706,36 @@ def _route(ctx: _Ctx, r: int) -> None:
         th = html_text(g.levels[threshold])
         if met:
             label = f"<≥ {th}>"
-            attrs = _attrs(label=label, color=f'"{HOLDS[1]}"', penwidth="1.3",
-                           arrowhead="none", **{"class": '"threshold met"'})  # fmt: skip
+            attrs = _attrs(
+                label=label,
+                color=f'"{HOLDS[1]}"',
+                penwidth="1.3",
+                arrowhead="none",
+                **{"class": '"threshold met"'},
+            )
         else:
             now = html_text(g.levels[view.values[p]])
             label = f"<<B>≥ {th} {ICON_FAILS}</B><BR/>(is {now})>"
-            attrs = _attrs(label=label, color=f'"{FAILS[1]}"', style="dashed", penwidth="1.3",
-                           arrowhead="none", fontcolor=f'"{FAILS[1]}"',
-                           **{"class": '"threshold unmet"'})  # fmt: skip
+            attrs = _attrs(
+                label=label,
+                color=f'"{FAILS[1]}"',
+                style="dashed",
+                penwidth="1.3",
+                arrowhead="none",
+                fontcolor=f'"{FAILS[1]}"',
+                **{"class": '"threshold unmet"'},
+            )
         ctx.lines.append(f"  {_node(ctx.prefix, 'claim', g.names[p])} -> {node} [{attrs}];")
     concl = _node(ctx.prefix, "claim", g.names[route.conclusion])
     if works:
         attrs = _attrs(color=f'"{HOLDS[1]}"', penwidth="2", **{"class": '"yields works"'})
     else:
-        attrs = _attrs(color=f'"{NOT_REACHED[1]}"', style="dashed", penwidth="1.2",
-                       **{"class": '"yields blocked"'})  # fmt: skip
+        attrs = _attrs(
+            color=f'"{NOT_REACHED[1]}"',
+            style="dashed",
+            penwidth="1.2",
+            **{"class": '"yields blocked"'},
+        )
     ctx.lines.append(f"  {node} -> {concl} [{attrs}];")
 
 
@@ -758,14 +795,18 @@ def _objection(ctx: _Ctx, oid: str, status: Status) -> None:
             URL=f'"{url}"' if url else None,
         )
         + "];"
-    )  # fmt: skip
+    )
     edge_style = {"in": "bold", "out": "dashed", "undecided": "dotted"}[status.value]
     ctx.lines.append(
         f"  {node} -> {tnode} ["
-        + _attrs(arrowhead="tee", style=edge_style, color=f'"{border}"',
-                 **{"class": f'"attack {status.value}"'})
+        + _attrs(
+            arrowhead="tee",
+            style=edge_style,
+            color=f'"{border}"',
+            **{"class": f'"attack {status.value}"'},
+        )
         + "];"
-    )  # fmt: skip
+    )
     # Keep an objection beside what it attacks rather than among the premises.
     ctx.lines.append(f"  {{rank=same; {tnode}; {node};}}")
 
@@ -843,36 +884,72 @@ def _legend(scale: Sequence[str], prefix: str = "", *, critique: bool = False) -
 
     rows = [
         '<TR><TD COLSPAN="2" ALIGN="LEFT"><B>Legend</B></TD></TR>',
-        swatch(HOLDS[0], HOLDS[1], "rounded",
-               "goal (double border) that holds: HOLDS"),
-        swatch(FAILS[0], FAILS[1], "rounded",
-               f"goal that fails: {ICON_FAILS} FAILS, thick border"),
-        *([swatch(EXPECTED_FAIL[0], EXPECTED_FAIL[1], "rounded",
-                  f"goal the map expects to fail (a critique): {ICON_FAILS} FAILS (expected)")]
-          if critique else []),
-        swatch(BRITTLE[0], BRITTLE[1], "dashed",
-               f"brittle premise: {ICON_BRITTLE} BRITTLE, dashed border (margin 0)"),
-        swatch(PLAIN[0], PLAIN[1], "rounded",
-               "claim: ID, baseline level (top right), margins for each goal"),
-        swatch(NOT_REACHED[0], NOT_REACHED[1], "dotted",
-               "concluded claim no route reaches (dotted)"),
-        swatch("#ffffff", HOLDS[1], "rounded",
-               "reduction: small box, 'yields LEVEL'; premise edges say ≥ threshold"),
-        swatch(NOT_REACHED[0], NOT_REACHED[1], "dashed",
-               f"blocked reduction / unmet threshold: dashed, {ICON_FAILS}"),
-        swatch(OBJ_IN[0], OBJ_IN[1], "solid",
-               f"objection that stands (in): bold, {ICON_FAILS} STANDS, flat-headed edge"),
-        swatch(OBJ_REBUTS[0], OBJ_REBUTS[1], "solid",
-               "rebuttal that stands (against an objection): bold, blue"),
+        swatch(HOLDS[0], HOLDS[1], "rounded", "goal (double border) that holds: HOLDS"),
+        swatch(FAILS[0], FAILS[1], "rounded", f"goal that fails: {ICON_FAILS} FAILS, thick border"),
+        *(
+            [
+                swatch(
+                    EXPECTED_FAIL[0],
+                    EXPECTED_FAIL[1],
+                    "rounded",
+                    f"goal the map expects to fail (a critique): {ICON_FAILS} FAILS (expected)",
+                )
+            ]
+            if critique
+            else []
+        ),
+        swatch(
+            BRITTLE[0],
+            BRITTLE[1],
+            "dashed",
+            f"brittle premise: {ICON_BRITTLE} BRITTLE, dashed border (margin 0)",
+        ),
+        swatch(
+            PLAIN[0],
+            PLAIN[1],
+            "rounded",
+            "claim: ID, baseline level (top right), margins for each goal",
+        ),
+        swatch(
+            NOT_REACHED[0], NOT_REACHED[1], "dotted", "concluded claim no route reaches (dotted)"
+        ),
+        swatch(
+            "#ffffff",
+            HOLDS[1],
+            "rounded",
+            "reduction: small box, 'yields LEVEL'; premise edges say ≥ threshold",
+        ),
+        swatch(
+            NOT_REACHED[0],
+            NOT_REACHED[1],
+            "dashed",
+            f"blocked reduction / unmet threshold: dashed, {ICON_FAILS}",
+        ),
+        swatch(
+            OBJ_IN[0],
+            OBJ_IN[1],
+            "solid",
+            f"objection that stands (in): bold, {ICON_FAILS} STANDS, flat-headed edge",
+        ),
+        swatch(
+            OBJ_REBUTS[0],
+            OBJ_REBUTS[1],
+            "solid",
+            "rebuttal that stands (against an objection): bold, blue",
+        ),
         swatch(OBJ_OUT[0], OBJ_OUT[1], "dashed", "objection defeated (out): dashed"),
         swatch(OBJ_UNDECIDED[0], OBJ_UNDECIDED[1], "dotted", "objection undecided: dotted, ?"),
-        swatch("#ffffff", CHANGED, "solid",
-               f"{ICON_CHANGED} changed by the scenario: thick purple border, (was ...)"),
+        swatch(
+            "#ffffff",
+            CHANGED,
+            "solid",
+            f"{ICON_CHANGED} changed by the scenario: thick purple border, (was ...)",
+        ),
         '<TR><TD COLSPAN="2" ALIGN="LEFT">margin N: steps the premise can drop before the goal fails</TD></TR>',
         '<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT">'
         + _lines_html(wrap("scale: " + " < ".join(scale), 70))
         + "</TD></TR>",
-    ]  # fmt: skip
+    ]
     label = (
         '<<FONT POINT-SIZE="9"><TABLE BORDER="1" COLOR="#b0bec5" CELLBORDER="0" '
         'CELLSPACING="2" CELLPADDING="2">' + "".join(rows) + "</TABLE></FONT>>"
@@ -900,8 +977,12 @@ def direction(graphs: Iterable[ClaimGraph]) -> str:
         layer = [0] * len(g.names)
         for comp in g.components:  # premises first
             for c in comp:
-                below = [layer[p] for r in g.routes_to[c] for p, _ in g.routes[r].premises
-                         if g.position[p] < g.position[c]]  # fmt: skip
+                below = [
+                    layer[p]
+                    for r in g.routes_to[c]
+                    for p, _ in g.routes[r].premises
+                    if g.position[p] < g.position[c]
+                ]
                 layer[c] = 1 + max(below) if below else 0
         counts: dict[int, int] = {}
         for v in layer:
@@ -1094,8 +1175,9 @@ def layout(dot: str, fmt: str, engine: Sequence[str], deadline: float | None = N
         raise RenderError(f"cannot run {engine[0]}: {exc.strerror or exc}") from exc
     if proc.returncode != 0 or not proc.stdout:
         # One line: the CLI escapes line breaks in anything it prints.
-        err = "; ".join(ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines()
-                        if ln.strip())[:2000]  # fmt: skip
+        err = "; ".join(
+            ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()
+        )[:2000]
         raise RenderError(f"{Path(engine[0]).name} failed (exit {proc.returncode}): {err}")
     return proc.stdout
 

@@ -291,10 +291,12 @@ class Analysis:
         if not table:
             n_levels = len(self.g.levels)
             table.extend(
-                [PremiseResult(v, v - need, need - 1) if need else PremiseResult(v, None, None)
-                 for v in range(n_levels)]
+                [
+                    PremiseResult(v, v - need, need - 1) if need else PremiseResult(v, None, None)
+                    for v in range(n_levels)
+                ]
                 for need in range(n_levels)
-            )  # fmt: skip
+            )
         return table
 
     def value_sets(self) -> list[int]:
