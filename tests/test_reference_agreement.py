@@ -56,60 +56,74 @@ def compare(expected: dict, actual: dict) -> list[str]:
         errs.append(f"goals: keys {sorted(goals)} != {sorted(expected['goals'])}")
     for g, e in expected["goals"].items():
         a = goals.get(g)
-        if a is None:
-            continue
-        for k in ("required", "baseline", "status", "with_objections"):
-            if a.get(k) != e[k]:
-                errs.append(f"goals.{g}.{k}: expected {e[k]!r}, got {a.get(k)!r}")
-        if e["status"] == "fails":
-            for k in ANALYSIS_KEYS:
-                if k in a:
-                    errs.append(f"goals.{g}.{k}: should be left out (goal fails), got {a[k]!r}")
-            continue
-        for k in ANALYSIS_KEYS:
-            if k not in a:
-                errs.append(f"goals.{g}.{k}: missing")
-        prem = a.get("premises", {})
-        if set(prem) != set(e["premises"]):
-            errs.append(
-                f"goals.{g}.premises: keys {sorted(prem)} != support {sorted(e['premises'])}"
-            )
-        for p, pe in e["premises"].items():
-            pa = prem.get(p)
-            if pa is None:
-                continue
-            for k in ("baseline", "margin", "breaks_at"):
-                if pa.get(k) != pe[k]:
-                    errs.append(
-                        f"goals.{g}.premises.{p}.{k}: expected {pe[k]!r}, got {pa.get(k)!r}"
-                    )
-            if "brittle" in pa and pa["brittle"] != (pe["margin"] == 0):
-                errs.append(f"goals.{g}.premises.{p}.brittle: got {pa['brittle']!r}")
-        if "cut_sets" in a:
-            got_cs = a["cut_sets"]
-            want = {frozenset(x) for x in e["cut_sets"]}
-            got = {frozenset(x) for x in got_cs}
-            if got != want:
-                errs.append(
-                    f"goals.{g}.cut_sets: expected {sorted(map(sorted, want))}, "
-                    f"got {got_cs!r} (missing {sorted(map(sorted, want - got))}, "
-                    f"extra {sorted(map(sorted, got - want))})"
-                )
-            elif len(got_cs) != len(got):
-                errs.append(f"goals.{g}.cut_sets: duplicates in {got_cs!r}")
-            sizes = [len(x) for x in got_cs]
-            if sizes != sorted(sizes):
-                errs.append(f"goals.{g}.cut_sets: not smallest first: {got_cs!r}")
-        if "uniform_margin" in a and a["uniform_margin"] != e["uniform_margin"]:
-            errs.append(
-                f"goals.{g}.uniform_margin: expected {e['uniform_margin']!r}, "
-                f"got {a['uniform_margin']!r}"
-            )
+        if a is not None:
+            errs += _compare_goal(g, e, a)
 
     if actual.get("objections") != expected["objections"]:
         errs.append(
             f"objections: expected {expected['objections']}, got {actual.get('objections')}"
         )
+    return errs
+
+
+def _compare_goal(g: str, e: dict, a: dict) -> list[str]:
+    """How goal ``g`` in the tool's JSON (``a``) differs from the reference's (``e``)."""
+    errs: list[str] = []
+    for k in ("required", "baseline", "status", "with_objections"):
+        if a.get(k) != e[k]:
+            errs.append(f"goals.{g}.{k}: expected {e[k]!r}, got {a.get(k)!r}")
+    if e["status"] == "fails":
+        for k in ANALYSIS_KEYS:
+            if k in a:
+                errs.append(f"goals.{g}.{k}: should be left out (goal fails), got {a[k]!r}")
+        return errs
+    for k in ANALYSIS_KEYS:
+        if k not in a:
+            errs.append(f"goals.{g}.{k}: missing")
+    errs += _compare_premises(g, e["premises"], a.get("premises", {}))
+    if "cut_sets" in a:
+        errs += _compare_cut_sets(g, e["cut_sets"], a["cut_sets"])
+    if "uniform_margin" in a and a["uniform_margin"] != e["uniform_margin"]:
+        errs.append(
+            f"goals.{g}.uniform_margin: expected {e['uniform_margin']!r}, "
+            f"got {a['uniform_margin']!r}"
+        )
+    return errs
+
+
+def _compare_premises(g: str, expected: dict, prem: dict) -> list[str]:
+    """How goal ``g``'s premises differ: the support, and each premise's margin."""
+    errs: list[str] = []
+    if set(prem) != set(expected):
+        errs.append(f"goals.{g}.premises: keys {sorted(prem)} != support {sorted(expected)}")
+    for p, pe in expected.items():
+        pa = prem.get(p)
+        if pa is None:
+            continue
+        for k in ("baseline", "margin", "breaks_at"):
+            if pa.get(k) != pe[k]:
+                errs.append(f"goals.{g}.premises.{p}.{k}: expected {pe[k]!r}, got {pa.get(k)!r}")
+        if "brittle" in pa and pa["brittle"] != (pe["margin"] == 0):
+            errs.append(f"goals.{g}.premises.{p}.brittle: got {pa['brittle']!r}")
+    return errs
+
+
+def _compare_cut_sets(g: str, expected: list, got_cs: list) -> list[str]:
+    """How goal ``g``'s cut sets differ: as sets, without duplicates, smallest first."""
+    errs: list[str] = []
+    want = {frozenset(x) for x in expected}
+    got = {frozenset(x) for x in got_cs}
+    if got != want:
+        errs.append(
+            f"goals.{g}.cut_sets: expected {sorted(map(sorted, want))}, "
+            f"got {got_cs!r} (missing {sorted(map(sorted, want - got))}, "
+            f"extra {sorted(map(sorted, got - want))})"
+        )
+    elif len(got_cs) != len(got):
+        errs.append(f"goals.{g}.cut_sets: duplicates in {got_cs!r}")
+    sizes = [len(x) for x in got_cs]
+    if sizes != sorted(sizes):
+        errs.append(f"goals.{g}.cut_sets: not smallest first: {got_cs!r}")
     return errs
 
 

@@ -248,9 +248,13 @@ _DIR_FD = {os.open, os.mkdir, os.symlink} <= os.supports_dir_fd
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _OPEN_DIR = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _CREATE = (
-    os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
-    | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-)  # fmt: skip
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | _NOFOLLOW
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 class _Entry(NamedTuple):
@@ -279,9 +283,15 @@ class TreeRefused(GitError):
 def _refuse(revision: Revision, path: str, why: str) -> TreeRefused:
     shown = printable_name(path)
     return TreeRefused(
-        dg.make("CX007", f"{revision.sha[:12]}:{shown}", 1, 1,
-                f"{why}: the revision {revision.label} is not read", suggestion=_FIX)
-    )  # fmt: skip
+        dg.make(
+            "CX007",
+            f"{revision.sha[:12]}:{shown}",
+            1,
+            1,
+            f"{why}: the revision {revision.label} is not read",
+            suggestion=_FIX,
+        )
+    )
 
 
 def _fold(path: str) -> str:
@@ -300,9 +310,14 @@ def _entries(listing: bytes) -> list[_Entry]:
             continue
         mode, kind, obj, size, name = m.groups()
         found.append(
-            _Entry(os.fsdecode(name), obj.decode(), mode == b"120000", kind == b"blob",
-                   int(size) if size.isdigit() else None)
-        )  # fmt: skip
+            _Entry(
+                os.fsdecode(name),
+                obj.decode(),
+                mode == b"120000",
+                kind == b"blob",
+                int(size) if size.isdigit() else None,
+            )
+        )
     return found
 
 
@@ -358,8 +373,11 @@ def _plan(entries: list[_Entry], revision: Revision) -> list[_Entry]:
         f = _fold(e.path)
         other = next((o for o in by_fold[f] if o is not e), None)
         if other is not None:
-            how = ("twice" if other.path == e.path else
-                   f"and as `{printable_name(other.path)}`, the same name on a case-insensitive file system")  # fmt: skip
+            how = (
+                "twice"
+                if other.path == e.path
+                else f"and as `{printable_name(other.path)}`, the same name on a case-insensitive file system"
+            )
             raise _refuse(revision, e.path, f"the tree holds `{printable_name(e.path)}` {how}")
         cut = len(f)
         while (cut := f.rfind("/", 0, cut)) > 0:
@@ -369,10 +387,11 @@ def _plan(entries: list[_Entry], revision: Revision) -> list[_Entry]:
             hit = by_fold.get(d)
             if hit:
                 raise _refuse(
-                    revision, e.path,
+                    revision,
+                    e.path,
                     f"`{printable_name(e.path)}` lies under `{printable_name(hit[0].path)}`, "
                     f"a {_kind(hit[0])} of the same tree",
-                )  # fmt: skip
+                )
             clear.add(d)
     return wanted
 
@@ -460,9 +479,11 @@ class _CatFile:
         if self.proc is None:
             self.proc = subprocess.Popen(
                 ["git", "-C", str(self.repo.top), "cat-file", "--batch"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
                 env=self.repo.env(),
-            )  # fmt: skip
+            )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         try:
             self.proc.stdin.write(obj.encode("ascii") + b"\n")
@@ -631,10 +652,11 @@ def _write(
                     continue
             except OSError as exc:
                 raise _refuse(
-                    revision, e.path,
+                    revision,
+                    e.path,
                     f"`{printable_name(e.path)}` cannot be written in the snapshot "
                     f"({exc.strerror or exc})",
-                ) from None  # fmt: skip
+                ) from None
             written.append(e.path)
     finally:
         writer.close()

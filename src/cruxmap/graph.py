@@ -290,10 +290,16 @@ def _prefix_of(g: ClaimGraph) -> ClaimGraph:
     while comps < len(g.components) and g.components[comps][0] < b:
         comps += 1
     p = ClaimGraph(
-        names, {n: i for i, n in enumerate(names)}, list(g.levels), g.routes[:k], g.routes_to[:b],
-        [x[: bisect.bisect_left(x, k)] for x in g.routes_from[:b]], g.assume[:b],
-        [list(c) for c in g.components[:comps]], g.cyclic[:comps],
-    )  # fmt: skip
+        names,
+        {n: i for i, n in enumerate(names)},
+        list(g.levels),
+        g.routes[:k],
+        g.routes_to[:b],
+        [x[: bisect.bisect_left(x, k)] for x in g.routes_from[:b]],
+        g.assume[:b],
+        [list(c) for c in g.components[:comps]],
+        g.cyclic[:comps],
+    )
     p.shared, p.shared_routes, p.shared_key = b, k, g.shared_key
     return p
 

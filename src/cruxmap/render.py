@@ -74,8 +74,20 @@ _SVG_NS = "{http://www.w3.org/2000/svg}"
 _XLINK_NS = "{http://www.w3.org/1999/xlink}"
 _XML_NS = "{http://www.w3.org/XML/1998/namespace}"
 _PAINT = ("fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "fill-opacity")
-_TEXT = ("x", "y", "text-anchor", "font-family", "font-size", "font-weight", "font-style",
-         "font-stretch", "text-decoration", "baseline-shift", "fill", "xml:space")  # fmt: skip
+_TEXT = (
+    "x",
+    "y",
+    "text-anchor",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "font-stretch",
+    "text-decoration",
+    "baseline-shift",
+    "fill",
+    "xml:space",
+)
 #: The SVG vocabulary Graphviz's SVG renderer writes, and nothing else: the
 #: check is an allow-list, so anything new (``<set>``, ``<animate>``,
 #: ``<style>``, ``<image>``, gradients, CSS) is refused rather than missed.
@@ -411,73 +423,95 @@ def _level_change(ctx: _Ctx, c: int) -> tuple[str, bool]:
     return html_text(now), False
 
 
-def _claim(ctx: _Ctx, c: int) -> None:
-    view, g, amap = ctx.view, ctx.view.graph, ctx.amap
-    name = g.names[c]
-    claim = amap.claims[name]
-    level, changed = _level_change(ctx, c)
-    rows: list[str] = []
-    classes = ["claim"]
-    fill, border = PLAIN
-    style = "rounded,filled"
-    peripheries = "1"
-    penwidth = "1.2"
-    header_right = f"<B>{level}</B>"
-    # Goal status comes first: it is what the map is for.
-    status_rows: list[str] = []
-    if c in ctx.goal_of:
-        required, implicit, critique = ctx.goal_of[c]
-        gr = view.results[c]
-        classes.append("goal")
-        peripheries = "2"
-        req = html_text(g.levels[required])
-        kind = "default goal" if implicit else "GOAL"
-        wo_fails = c in view.with_objections and view.with_objections[c] < required
-        if critique and not gr.holds:
-            fill, border = EXPECTED_FAIL
-            classes += ["fails", "expected"]
-            verdict = f"{ICON_FAILS} FAILS (expected)"
-        elif critique and not wo_fails:
-            fill, border = FAILS
-            classes += ["holds", "stale"]
-            verdict = "HOLDS, expected to fail"
-            penwidth = "2.5"
-        elif gr.holds:
-            fill, border = HOLDS
-            classes.append("holds")
-            verdict = "HOLDS"
-        else:
-            fill, border = FAILS
-            classes.append("fails")
-            verdict = f"{ICON_FAILS} FAILS"
-            penwidth = "2.5"
-        status_rows.append(_row(f"<B>{kind} ≥ {req}: {verdict}</B>"))
-        if c in view.base_holds and view.base_holds[c] != gr.holds:
-            was = "held" if view.base_holds[c] else "failed"
-            status_rows.append(_row(f"<B>{ICON_CHANGED} at baseline it {was}</B>"))
-            changed = True
-        if gr.holds:
-            extra = []
-            if gr.uniform_margin is None:
-                extra.append("holds with every leaf at bottom")
-            else:
-                extra.append(f"uniform margin {gr.uniform_margin}")
-            if gr.cut_sets:
-                shown = [" + ".join(g.names[i] for i in s) for s in gr.cut_sets[:MAX_CUT_SETS]]
-                more = len(gr.cut_sets) - len(shown)
-                extra.append(
-                    "cut sets: " + "; ".join(shown) + (f" (+{more} more)" if more > 0 else "")
-                )
-            status_rows.append(_row(_small(_lines_html(wrap(" · ".join(extra), WRAP + 8)))))
-        if c in view.with_objections:
-            wo = view.with_objections[c]
-            ok = wo >= required
-            word = "holds" if ok else f"{ICON_FAILS} FAILS" + (" (expected)" if critique else "")
-            status_rows.append(
-                _row(_small(f"with standing objections: {word} ({html_text(g.levels[wo])})"))
-            )
-    # Margins of this claim as a premise of each goal it supports.
-    margin_rows: list[str] = []
+@dataclass
+class _Look:
+    """How a claim's node is drawn; the goal, margin and change steps of
+    ``_claim`` each adjust it in turn, so later steps win (a change's border
+    over a verdict's)."""
+
+    fill: str = PLAIN[0]
+    border: str = PLAIN[1]
+    style: str = "rounded,filled"
+    peripheries: str = "1"
+    penwidth: str = "1.2"
+    classes: list[str] = field(default_factory=lambda: ["claim"])
+
+    def paint(self, colours: tuple[str, str]) -> None:
+        self.fill, self.border = colours
+
+
+def _goal_verdict(look: _Look, critique: bool, holds: bool, wo_fails: bool) -> str:
+    """Colour ``look`` by the goal's outcome and return the verdict's words.
+
+    A goal the map expects to fail (a critique) reads the other way round:
+    failing is the expected outcome, holding means the critique went stale.
+    """
+    if critique and not holds:
+        look.paint(EXPECTED_FAIL)
+        look.classes += ["fails", "expected"]
+        return f"{ICON_FAILS} FAILS (expected)"
+    if critique and not wo_fails:
+        look.paint(FAILS)
+        look.classes += ["holds", "stale"]
+        look.penwidth = "2.5"
+        return "HOLDS, expected to fail"
+    if holds:
+        look.paint(HOLDS)
+        look.classes.append("holds")
+        return "HOLDS"
+    look.paint(FAILS)
+    look.classes.append("fails")
+    look.penwidth = "2.5"
+    return f"{ICON_FAILS} FAILS"
+
+
+def _holds_detail(g: ClaimGraph, gr: GoalResult) -> str:
+    """The small row under a holding goal: its uniform margin and cut sets."""
+    if gr.uniform_margin is None:
+        extra = ["holds with every leaf at bottom"]
+    else:
+        extra = [f"uniform margin {gr.uniform_margin}"]
+    if gr.cut_sets:
+        shown = [" + ".join(g.names[i] for i in s) for s in gr.cut_sets[:MAX_CUT_SETS]]
+        more = len(gr.cut_sets) - len(shown)
+        extra.append("cut sets: " + "; ".join(shown) + (f" (+{more} more)" if more > 0 else ""))
+    return _row(_small(_lines_html(wrap(" · ".join(extra), WRAP + 8))))
+
+
+def _goal_rows(ctx: _Ctx, c: int, look: _Look) -> tuple[list[str], bool]:
+    """A goal's status rows (first in the node: they are what the map is for),
+    and whether its outcome changed from the baseline."""
+    if c not in ctx.goal_of:
+        return [], False
+    view, g = ctx.view, ctx.view.graph
+    required, implicit, critique = ctx.goal_of[c]
+    gr = view.results[c]
+    look.classes.append("goal")
+    look.peripheries = "2"
+    req = html_text(g.levels[required])
+    kind = "default goal" if implicit else "GOAL"
+    wo_fails = c in view.with_objections and view.with_objections[c] < required
+    verdict = _goal_verdict(look, critique, gr.holds, wo_fails)
+    rows = [_row(f"<B>{kind} ≥ {req}: {verdict}</B>")]
+    changed = False
+    if c in view.base_holds and view.base_holds[c] != gr.holds:
+        was = "held" if view.base_holds[c] else "failed"
+        rows.append(_row(f"<B>{ICON_CHANGED} at baseline it {was}</B>"))
+        changed = True
+    if gr.holds:
+        rows.append(_holds_detail(g, gr))
+    if c in view.with_objections:
+        wo = view.with_objections[c]
+        ok = wo >= required
+        word = "holds" if ok else f"{ICON_FAILS} FAILS" + (" (expected)" if critique else "")
+        rows.append(_row(_small(f"with standing objections: {word} ({html_text(g.levels[wo])})")))
+    return rows, changed
+
+
+def _margin_rows(ctx: _Ctx, c: int) -> tuple[list[str], list[str]]:
+    """Rows for the claim's margin as a premise of each goal it supports
+    (brittle first, capped at ``MAX_MARGINS``), and the goals it is brittle for."""
+    view, g = ctx.view, ctx.view.graph
     brittle_for: list[str] = []
     entries: list[tuple[int, str]] = []
     for goal_c, gr in view.results.items():
@@ -485,32 +519,43 @@ def _claim(ctx: _Ctx, c: int) -> None:
         if pr is None:
             continue
         gname = g.names[goal_c]
+        fails = g.levels[pr.breaks_at] if pr.breaks_at is not None else "?"
         if pr.brittle:
             brittle_for.append(gname)
-            fails = g.levels[pr.breaks_at] if pr.breaks_at is not None else "?"
             text = f"{ICON_BRITTLE} BRITTLE for {gname}: margin 0 (fails at {fails})"
             entries.append((0, f"<B>{html_text(text)}</B>"))
         elif pr.margin is None:
             entries.append((3, html_text(f"margin ∞ for {gname} (holds without it)")))
         else:
-            fails = g.levels[pr.breaks_at] if pr.breaks_at is not None else "?"
             entries.append((1, html_text(f"margin {pr.margin} for {gname} (fails at {fails})")))
     entries.sort(key=lambda e: e[0])
-    for _, text in entries[:MAX_MARGINS]:
-        margin_rows.append(_row(_small(text)))
+    rows = [_row(_small(text)) for _, text in entries[:MAX_MARGINS]]
     if len(entries) > MAX_MARGINS:
-        margin_rows.append(_row(_small(f"+{len(entries) - MAX_MARGINS} more goals")))
-    if brittle_for and c not in ctx.goal_of:
-        fill, border = BRITTLE
-        style = "rounded,filled,dashed"
-        penwidth = "2.5"
-        classes.append("brittle")
-    elif c not in ctx.goal_of and view.values[c] == 0 and not g.is_leaf(c):
-        fill, border = NOT_REACHED
-        style = "rounded,filled,dotted"
-        classes.append("not-reached")
-    elif brittle_for:
-        classes.append("brittle")
+        rows.append(_row(_small(f"+{len(entries) - MAX_MARGINS} more goals")))
+    return rows, brittle_for
+
+
+def _mark_premise(ctx: _Ctx, c: int, look: _Look, brittle: bool) -> None:
+    """Brittle and not-reached claims stand out; a goal keeps its verdict's colours."""
+    view, g = ctx.view, ctx.view.graph
+    is_goal = c in ctx.goal_of
+    if brittle and not is_goal:
+        look.paint(BRITTLE)
+        look.style = "rounded,filled,dashed"
+        look.penwidth = "2.5"
+        look.classes.append("brittle")
+    elif not is_goal and view.values[c] == 0 and not g.is_leaf(c):
+        look.paint(NOT_REACHED)
+        look.style = "rounded,filled,dotted"
+        look.classes.append("not-reached")
+    elif brittle:
+        look.classes.append("brittle")
+
+
+def _claim_notes(ctx: _Ctx, c: int) -> list[str]:
+    """Italic notes: what the scenario and objections did to the claim, and
+    reductions to it left out of the drawing."""
+    view, g = ctx.view, ctx.view.graph
     notes: list[str] = []
     if c in view.overrides:
         notes.append(f"set to {g.levels[view.overrides[c]]} by the scenario")
@@ -520,17 +565,20 @@ def _claim(ctx: _Ctx, c: int) -> None:
         hidden = [r for r in g.routes_to[c] if r not in view.shown_routes]
         if hidden:
             notes.append(f"{len(hidden)} reduction{'s' if len(hidden) > 1 else ''} to it not drawn")
-    if changed:
-        classes.append("changed")
-        border = CHANGED
-        penwidth = "3"
-    head = (f'<TR><TD ALIGN="LEFT"><B>{html_text(name)}</B></TD><TD WIDTH="12"> </TD>'
-            f'<TD ALIGN="RIGHT">{header_right}</TD></TR>')  # fmt: skip
-    rows.append(head)
-    body = _lines_html(wrap(claim.text))
-    rows.append(f'<TR><TD COLSPAN="3" ALIGN="LEFT" BALIGN="LEFT">{body}</TD></TR>')
-    for r in [*status_rows, *margin_rows]:
-        rows.append(r.replace("<TD ", '<TD COLSPAN="3" ', 1))
+    return notes
+
+
+def _claim_label(ctx: _Ctx, c: int, level: str, rows_below: list[str], notes: list[str]) -> str:
+    """The node's HTML-like table: name and level, text, status and margin
+    rows, notes, and a source that is not a link."""
+    name = ctx.view.graph.names[c]
+    claim = ctx.amap.claims[name]
+    rows = [
+        f'<TR><TD ALIGN="LEFT"><B>{html_text(name)}</B></TD><TD WIDTH="12"> </TD>'
+        f'<TD ALIGN="RIGHT"><B>{level}</B></TD></TR>',
+        f'<TR><TD COLSPAN="3" ALIGN="LEFT" BALIGN="LEFT">{_lines_html(wrap(claim.text))}</TD></TR>',
+    ]
+    rows += [r.replace("<TD ", '<TD COLSPAN="3" ', 1) for r in rows_below]
     for n in notes:
         rows.append(
             f'<TR><TD COLSPAN="3" ALIGN="LEFT">{_small("<I>" + html_text(n) + "</I>")}</TD></TR>'
@@ -540,11 +588,27 @@ def _claim(ctx: _Ctx, c: int) -> None:
         rows.append(
             f'<TR><TD COLSPAN="3" ALIGN="LEFT" BALIGN="LEFT">{_small(src, "#607d8b", 8)}</TD></TR>'
         )
-    label = (
+    return (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
         + "".join(rows)
         + "</TABLE>>"
     )
+
+
+def _claim(ctx: _Ctx, c: int) -> None:
+    name = ctx.view.graph.names[c]
+    claim = ctx.amap.claims[name]
+    level, changed = _level_change(ctx, c)
+    look = _Look()
+    status_rows, goal_changed = _goal_rows(ctx, c, look)
+    margin_rows, brittle_for = _margin_rows(ctx, c)
+    _mark_premise(ctx, c, look, bool(brittle_for))
+    notes = _claim_notes(ctx, c)
+    if changed or goal_changed:
+        look.classes.append("changed")
+        look.border = CHANGED
+        look.penwidth = "3"
+    label = _claim_label(ctx, c, level, [*status_rows, *margin_rows], notes)
     tip = [f"{name}: {claim.text}"]
     if claim.source:
         tip.append(f"source: {claim.source}")
@@ -556,19 +620,19 @@ def _claim(ctx: _Ctx, c: int) -> None:
         f"  {_node(ctx.prefix, 'claim', name)} ["
         + _attrs(
             id=_elem_id(ctx.prefix, "claim", name),
-            **{"class": '"' + " ".join(classes) + '"'},
+            **{"class": '"' + " ".join(look.classes) + '"'},
             label=label,
-            fillcolor=f'"{fill}"',
-            color=f'"{border}"',
-            style=f'"{style}"',
-            peripheries=peripheries,
-            penwidth=penwidth,
+            fillcolor=f'"{look.fill}"',
+            color=f'"{look.border}"',
+            style=f'"{look.style}"',
+            peripheries=look.peripheries,
+            penwidth=look.penwidth,
             tooltip=dot_string("\n".join(_visible(t) for t in tip)),
             URL=f'"{url}"' if url else None,
             target='"_blank"' if url else None,
         )
         + "];"
-    )  # fmt: skip
+    )
 
 
 def _route(ctx: _Ctx, r: int) -> None:
@@ -580,14 +644,22 @@ def _route(ctx: _Ctx, r: int) -> None:
     works = not removed_by and route_yield(g, r, view.values) > 0
     if removed_by:
         fill, border, style, state, cls = (
-            FAILS[0], FAILS[1], "rounded,filled,dotted", f"{ICON_FAILS} refuted", "refuted"
-        )  # fmt: skip
+            FAILS[0],
+            FAILS[1],
+            "rounded,filled,dotted",
+            f"{ICON_FAILS} refuted",
+            "refuted",
+        )
     elif works:
         fill, border, style, state, cls = "#ffffff", HOLDS[1], "rounded,filled", "", "works"
     else:
         fill, border, style, state, cls = (
-            NOT_REACHED[0], NOT_REACHED[1], "rounded,filled,dashed", "blocked", "blocked"
-        )  # fmt: skip
+            NOT_REACHED[0],
+            NOT_REACHED[1],
+            "rounded,filled,dashed",
+            "blocked",
+            "blocked",
+        )
     parts = []
     if red.explicit_id:
         parts.append(f"<B>{html_text(route.id)}</B>")
@@ -595,8 +667,10 @@ def _route(ctx: _Ctx, r: int) -> None:
     if state:
         parts.append(f"<B>{html_text(state)}</B>")
     label = "<" + _small("<BR/>".join(parts), "#263238", 8) + ">"
-    tip = [f"reduction {route.id}: {red.conclusion} reduces to "
-           + ", ".join(f"{p.claim} >= {p.threshold or g.levels[-1]}" for p in red.premises)]  # fmt: skip
+    tip = [
+        f"reduction {route.id}: {red.conclusion} reduces to "
+        + ", ".join(f"{p.claim} >= {p.threshold or g.levels[-1]}" for p in red.premises)
+    ]
     tip.append(f"yields {g.levels[route.yields]}")
     if red.because:
         tip.append(f"because: {red.because}")
@@ -630,21 +704,36 @@ def _route(ctx: _Ctx, r: int) -> None:
         th = html_text(g.levels[threshold])
         if met:
             label = f"<≥ {th}>"
-            attrs = _attrs(label=label, color=f'"{HOLDS[1]}"', penwidth="1.3",
-                           arrowhead="none", **{"class": '"threshold met"'})  # fmt: skip
+            attrs = _attrs(
+                label=label,
+                color=f'"{HOLDS[1]}"',
+                penwidth="1.3",
+                arrowhead="none",
+                **{"class": '"threshold met"'},
+            )
         else:
             now = html_text(g.levels[view.values[p]])
             label = f"<<B>≥ {th} {ICON_FAILS}</B><BR/>(is {now})>"
-            attrs = _attrs(label=label, color=f'"{FAILS[1]}"', style="dashed", penwidth="1.3",
-                           arrowhead="none", fontcolor=f'"{FAILS[1]}"',
-                           **{"class": '"threshold unmet"'})  # fmt: skip
+            attrs = _attrs(
+                label=label,
+                color=f'"{FAILS[1]}"',
+                style="dashed",
+                penwidth="1.3",
+                arrowhead="none",
+                fontcolor=f'"{FAILS[1]}"',
+                **{"class": '"threshold unmet"'},
+            )
         ctx.lines.append(f"  {_node(ctx.prefix, 'claim', g.names[p])} -> {node} [{attrs}];")
     concl = _node(ctx.prefix, "claim", g.names[route.conclusion])
     if works:
         attrs = _attrs(color=f'"{HOLDS[1]}"', penwidth="2", **{"class": '"yields works"'})
     else:
-        attrs = _attrs(color=f'"{NOT_REACHED[1]}"', style="dashed", penwidth="1.2",
-                       **{"class": '"yields blocked"'})  # fmt: skip
+        attrs = _attrs(
+            color=f'"{NOT_REACHED[1]}"',
+            style="dashed",
+            penwidth="1.2",
+            **{"class": '"yields blocked"'},
+        )
     ctx.lines.append(f"  {node} -> {concl} [{attrs}];")
 
 
@@ -704,14 +793,18 @@ def _objection(ctx: _Ctx, oid: str, status: Status) -> None:
             URL=f'"{url}"' if url else None,
         )
         + "];"
-    )  # fmt: skip
+    )
     edge_style = {"in": "bold", "out": "dashed", "undecided": "dotted"}[status.value]
     ctx.lines.append(
         f"  {node} -> {tnode} ["
-        + _attrs(arrowhead="tee", style=edge_style, color=f'"{border}"',
-                 **{"class": f'"attack {status.value}"'})
+        + _attrs(
+            arrowhead="tee",
+            style=edge_style,
+            color=f'"{border}"',
+            **{"class": f'"attack {status.value}"'},
+        )
         + "];"
-    )  # fmt: skip
+    )
     # Keep an objection beside what it attacks rather than among the premises.
     ctx.lines.append(f"  {{rank=same; {tnode}; {node};}}")
 
@@ -789,36 +882,72 @@ def _legend(scale: Sequence[str], prefix: str = "", *, critique: bool = False) -
 
     rows = [
         '<TR><TD COLSPAN="2" ALIGN="LEFT"><B>Legend</B></TD></TR>',
-        swatch(HOLDS[0], HOLDS[1], "rounded",
-               "goal (double border) that holds: HOLDS"),
-        swatch(FAILS[0], FAILS[1], "rounded",
-               f"goal that fails: {ICON_FAILS} FAILS, thick border"),
-        *([swatch(EXPECTED_FAIL[0], EXPECTED_FAIL[1], "rounded",
-                  f"goal the map expects to fail (a critique): {ICON_FAILS} FAILS (expected)")]
-          if critique else []),
-        swatch(BRITTLE[0], BRITTLE[1], "dashed",
-               f"brittle premise: {ICON_BRITTLE} BRITTLE, dashed border (margin 0)"),
-        swatch(PLAIN[0], PLAIN[1], "rounded",
-               "claim: ID, baseline level (top right), margins for each goal"),
-        swatch(NOT_REACHED[0], NOT_REACHED[1], "dotted",
-               "concluded claim no route reaches (dotted)"),
-        swatch("#ffffff", HOLDS[1], "rounded",
-               "reduction: small box, 'yields LEVEL'; premise edges say ≥ threshold"),
-        swatch(NOT_REACHED[0], NOT_REACHED[1], "dashed",
-               f"blocked reduction / unmet threshold: dashed, {ICON_FAILS}"),
-        swatch(OBJ_IN[0], OBJ_IN[1], "solid",
-               f"objection that stands (in): bold, {ICON_FAILS} STANDS, flat-headed edge"),
-        swatch(OBJ_REBUTS[0], OBJ_REBUTS[1], "solid",
-               "rebuttal that stands (against an objection): bold, blue"),
+        swatch(HOLDS[0], HOLDS[1], "rounded", "goal (double border) that holds: HOLDS"),
+        swatch(FAILS[0], FAILS[1], "rounded", f"goal that fails: {ICON_FAILS} FAILS, thick border"),
+        *(
+            [
+                swatch(
+                    EXPECTED_FAIL[0],
+                    EXPECTED_FAIL[1],
+                    "rounded",
+                    f"goal the map expects to fail (a critique): {ICON_FAILS} FAILS (expected)",
+                )
+            ]
+            if critique
+            else []
+        ),
+        swatch(
+            BRITTLE[0],
+            BRITTLE[1],
+            "dashed",
+            f"brittle premise: {ICON_BRITTLE} BRITTLE, dashed border (margin 0)",
+        ),
+        swatch(
+            PLAIN[0],
+            PLAIN[1],
+            "rounded",
+            "claim: ID, baseline level (top right), margins for each goal",
+        ),
+        swatch(
+            NOT_REACHED[0], NOT_REACHED[1], "dotted", "concluded claim no route reaches (dotted)"
+        ),
+        swatch(
+            "#ffffff",
+            HOLDS[1],
+            "rounded",
+            "reduction: small box, 'yields LEVEL'; premise edges say ≥ threshold",
+        ),
+        swatch(
+            NOT_REACHED[0],
+            NOT_REACHED[1],
+            "dashed",
+            f"blocked reduction / unmet threshold: dashed, {ICON_FAILS}",
+        ),
+        swatch(
+            OBJ_IN[0],
+            OBJ_IN[1],
+            "solid",
+            f"objection that stands (in): bold, {ICON_FAILS} STANDS, flat-headed edge",
+        ),
+        swatch(
+            OBJ_REBUTS[0],
+            OBJ_REBUTS[1],
+            "solid",
+            "rebuttal that stands (against an objection): bold, blue",
+        ),
         swatch(OBJ_OUT[0], OBJ_OUT[1], "dashed", "objection defeated (out): dashed"),
         swatch(OBJ_UNDECIDED[0], OBJ_UNDECIDED[1], "dotted", "objection undecided: dotted, ?"),
-        swatch("#ffffff", CHANGED, "solid",
-               f"{ICON_CHANGED} changed by the scenario: thick purple border, (was ...)"),
+        swatch(
+            "#ffffff",
+            CHANGED,
+            "solid",
+            f"{ICON_CHANGED} changed by the scenario: thick purple border, (was ...)",
+        ),
         '<TR><TD COLSPAN="2" ALIGN="LEFT">margin N: steps the premise can drop before the goal fails</TD></TR>',
         '<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT">'
         + _lines_html(wrap("scale: " + " < ".join(scale), 70))
         + "</TD></TR>",
-    ]  # fmt: skip
+    ]
     label = (
         '<<FONT POINT-SIZE="9"><TABLE BORDER="1" COLOR="#b0bec5" CELLBORDER="0" '
         'CELLSPACING="2" CELLPADDING="2">' + "".join(rows) + "</TABLE></FONT>>"
@@ -846,8 +975,12 @@ def direction(graphs: Iterable[ClaimGraph]) -> str:
         layer = [0] * len(g.names)
         for comp in g.components:  # premises first
             for c in comp:
-                below = [layer[p] for r in g.routes_to[c] for p, _ in g.routes[r].premises
-                         if g.position[p] < g.position[c]]  # fmt: skip
+                below = [
+                    layer[p]
+                    for r in g.routes_to[c]
+                    for p, _ in g.routes[r].premises
+                    if g.position[p] < g.position[c]
+                ]
                 layer[c] = 1 + max(below) if below else 0
         counts: dict[int, int] = {}
         for v in layer:
@@ -1018,8 +1151,9 @@ def layout(dot: str, fmt: str, engine: Sequence[str], deadline: float | None = N
         raise RenderError(f"cannot run {engine[0]}: {exc.strerror or exc}") from exc
     if proc.returncode != 0 or not proc.stdout:
         # One line: the CLI escapes line breaks in anything it prints.
-        err = "; ".join(ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines()
-                        if ln.strip())[:2000]  # fmt: skip
+        err = "; ".join(
+            ln.strip() for ln in proc.stderr.decode("utf-8", "replace").splitlines() if ln.strip()
+        )[:2000]
         raise RenderError(f"{Path(engine[0]).name} failed (exit {proc.returncode}): {err}")
     return proc.stdout
 
@@ -1228,6 +1362,15 @@ def _plan(req: Request, ext: str) -> list[Job]:
         and not to_stdout
         and (Path(out or "").is_dir() or (out or "").endswith(("/", os.sep)))
     )
+    _check_request(req, to_stdout)
+    if req.combine:
+        return [_plan_combined(req, ext, out_is_dir)]
+    return _plan_each(req, ext)
+
+
+def _check_request(req: Request, to_stdout: bool) -> None:
+    """Refuse, before any work, a request that names nothing to draw or asks
+    for what its options cannot give."""
     if not req.paths:
         raise UsageProblem("name a .crux file or a directory to render")
     if to_stdout and req.mode != "write":
@@ -1239,26 +1382,38 @@ def _plan(req: Request, ext: str) -> list[Job]:
         raise UsageProblem("--goal and --focus draw part of one map: name one .crux file")
     if req.part is not None and req.part.radius < 0:
         raise UsageProblem("--radius must be 0 or more")
-    if req.combine:
-        maps: list[tuple[Path, str]] = []
-        for raw in req.paths:
-            p = Path(raw)
-            if p.is_dir():
-                maps.extend((f, f.relative_to(p).as_posix()) for f in _discover(p))
-            else:
-                maps.append((p, p.name))
-        if not maps:
-            raise UsageProblem("no .crux files found to render")
-        first = Path(req.paths[0])
-        if to_stdout:
-            target = None
-        elif out:
-            target = Path(out) / (first.resolve().name + ext) if out_is_dir else Path(out)
+
+
+def _plan_combined(req: Request, ext: str, out_is_dir: bool) -> Job:
+    """``--combine``: every named map (and every map under named directories)
+    in one drawing, written next to the first path unless ``-o`` says where."""
+    out = req.output
+    maps: list[tuple[Path, str]] = []
+    for raw in req.paths:
+        p = Path(raw)
+        if p.is_dir():
+            maps.extend((f, f.relative_to(p).as_posix()) for f in _discover(p))
         else:
-            if len(req.paths) > 1 or first.name in ("", ".", ".."):
-                raise UsageProblem("name the combined output with -o FILE")
-            target = first.with_name(first.name + ext) if first.is_dir() else first.with_suffix(ext)
-        return [Job(target, maps, title=first.resolve().name)]
+            maps.append((p, p.name))
+    if not maps:
+        raise UsageProblem("no .crux files found to render")
+    first = Path(req.paths[0])
+    if out == "-":
+        target = None
+    elif out:
+        target = Path(out) / (first.resolve().name + ext) if out_is_dir else Path(out)
+    else:
+        if len(req.paths) > 1 or first.name in ("", ".", ".."):
+            raise UsageProblem("name the combined output with -o FILE")
+        target = first.with_name(first.name + ext) if first.is_dir() else first.with_suffix(ext)
+    return Job(target, maps, title=first.resolve().name)
+
+
+def _plan_each(req: Request, ext: str) -> list[Job]:
+    """One drawing per map: beside it, under ``-o DIR`` mirroring the tree, at
+    ``-o FILE`` for one map, or on standard output for ``-o -``."""
+    out = req.output
+    to_stdout = out == "-"
     jobs: list[Job] = []
     single = len(req.paths) == 1 and not Path(req.paths[0]).is_dir()
     if to_stdout and not single:
@@ -1267,13 +1422,7 @@ def _plan(req: Request, ext: str) -> list[Job]:
     for raw in req.paths:
         p = Path(raw)
         if p.is_dir():
-            files = _discover(p)
-            if not files:
-                raise UsageProblem(f"no .crux files under {raw}")
-            for f in files:
-                rel = f.relative_to(p)
-                target = (out_dir / rel).with_suffix(ext) if out_dir else f.with_suffix(ext)
-                jobs.append(Job(target, [(f, f.name)], root=out_dir))
+            jobs.extend(_dir_jobs(p, raw, ext, out_dir))
         elif to_stdout:
             jobs.append(Job(None, [(p, p.name)]))
         elif out_dir is not None:
@@ -1283,6 +1432,19 @@ def _plan(req: Request, ext: str) -> list[Job]:
         else:
             jobs.append(Job(p.with_suffix(ext), [(p, p.name)]))
     _check_unique(jobs)
+    return jobs
+
+
+def _dir_jobs(p: Path, raw: str, ext: str, out_dir: Path | None) -> list[Job]:
+    """A drawing per map under directory ``p``, beside it or mirrored under ``out_dir``."""
+    files = _discover(p)
+    if not files:
+        raise UsageProblem(f"no .crux files under {raw}")
+    jobs: list[Job] = []
+    for f in files:
+        rel = f.relative_to(p)
+        target = (out_dir / rel).with_suffix(ext) if out_dir else f.with_suffix(ext)
+        jobs.append(Job(target, [(f, f.name)], root=out_dir))
     return jobs
 
 

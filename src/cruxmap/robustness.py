@@ -291,10 +291,12 @@ class Analysis:
         if not table:
             n_levels = len(self.g.levels)
             table.extend(
-                [PremiseResult(v, v - need, need - 1) if need else PremiseResult(v, None, None)
-                 for v in range(n_levels)]
+                [
+                    PremiseResult(v, v - need, need - 1) if need else PremiseResult(v, None, None)
+                    for v in range(n_levels)
+                ]
                 for need in range(n_levels)
-            )  # fmt: skip
+            )
         return table
 
     def value_sets(self) -> list[int]:
@@ -817,57 +819,81 @@ class _Sweep:
         k = self.k
         ma, mem_a = fa
         mb, mem_b = fb
-        only_a, only_b = sa & ~sb, sb & ~sa
         out: set[int] = set()
         members = 0
+        only_a, only_b = sa & ~sb, sb & ~sa
         if only_a and only_b:
-            na, nb = only_a.bit_count(), only_b.bit_count()
-            self._charge(na * nb)
-            if na * nb > CUT_SET_FAMILY_LIMIT:
-                raise _TooBig
-            bs = [1 << b for b in _bits(only_b)]
-            for i in _bits(only_a):
-                bi = 1 << i
-                out.update([bi | bj for bj in bs])
-            members = only_a | only_b
+            members = self._singles_product(only_a, only_b, out)
         # A set of one side with a single of the other: the set itself when
         # it holds that single, else one larger (only below order k).
-        for m, mem, other_s in ((ma, mem_a, sb), (mb, mem_b, sa)):
-            if not m:
-                continue
-            if mem & other_s:
-                self._charge(len(m))
-                for t in m:
-                    if t & other_s:
-                        out.add(t)
-                        members |= t
-            if k > 2 and other_s:
-                other_only = other_s & ~(sa & sb)
-                bs = [1 << b for b in _bits(other_only)]
-                for t in m:
-                    if not t & other_s and t.bit_count() < k:
-                        self._charge(len(bs))
-                        for b in bs:
-                            out.add(t | b)
-                        members |= t | other_only
+        if ma:
+            members |= self._set_with_single(ma, mem_a, sb, sa & sb, out)
+        if mb:
+            members |= self._set_with_single(mb, mem_b, sa, sa & sb, out)
         if ma and mb:
-            if k == 2:
-                both = ma & mb
-                out.update(both)
-                if both:
-                    members |= mem_a & mem_b
-            else:
-                self._charge(len(ma) * len(mb))
-                for t in ma:
-                    for u in mb:
-                        tu = t | u
-                        if tu.bit_count() <= k:
-                            out.add(tu)
-                            members |= tu
+            members |= self._sets_product(ma, mem_a, mb, mem_b, out)
         if len(out) > CUT_SET_FAMILY_LIMIT:
             raise _TooBig
         sets = frozenset(out) if k == 2 else self._minimal(list(out))
         return sa & sb, (sets, members)
+
+    def _singles_product(self, only_a: int, only_b: int, out: set[int]) -> int:
+        """Add to ``out`` each pair of a single of one side only and a single
+        of the other; return the claims used."""
+        na, nb = only_a.bit_count(), only_b.bit_count()
+        self._charge(na * nb)
+        if na * nb > CUT_SET_FAMILY_LIMIT:
+            raise _TooBig
+        bs = [1 << b for b in _bits(only_b)]
+        for i in _bits(only_a):
+            bi = 1 << i
+            out.update([bi | bj for bj in bs])
+        return only_a | only_b
+
+    def _set_with_single(
+        self, m: frozenset[int], mem: int, other_s: int, both_s: int, out: set[int]
+    ) -> int:
+        """Add to ``out`` each set of ``m`` joined with a single of the other
+        side (``other_s``, of which ``both_s`` are singles of both); return the
+        claims used."""
+        members = 0
+        if mem & other_s:
+            self._charge(len(m))
+            for t in m:
+                if t & other_s:
+                    out.add(t)
+                    members |= t
+        k = self.k
+        if k > 2 and other_s:
+            other_only = other_s & ~both_s
+            bs = [1 << b for b in _bits(other_only)]
+            for t in m:
+                if not t & other_s and t.bit_count() < k:
+                    self._charge(len(bs))
+                    for b in bs:
+                        out.add(t | b)
+                    members |= t | other_only
+        return members
+
+    def _sets_product(
+        self, ma: frozenset[int], mem_a: int, mb: frozenset[int], mem_b: int, out: set[int]
+    ) -> int:
+        """Add to ``out`` each union of a set of each side up to order k (at
+        order 2, the sets both sides share); return the claims used."""
+        k = self.k
+        if k == 2:
+            both = ma & mb
+            out.update(both)
+            return mem_a & mem_b if both else 0
+        members = 0
+        self._charge(len(ma) * len(mb))
+        for t in ma:
+            for u in mb:
+                tu = t | u
+                if tu.bit_count() <= k:
+                    out.add(tu)
+                    members |= tu
+        return members
 
     def _minimal(self, sets: list[int]) -> frozenset[int]:
         """Drop every set that strictly contains another (order >= 3 only:

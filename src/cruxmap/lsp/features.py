@@ -504,8 +504,14 @@ class Features:
         if "level" in want:
             levels = self.levels(path)
             for i, level in enumerate(levels):
-                items.append(lsp.CompletionItem(label=level, kind=lsp.CompletionItemKind.EnumMember,
-                                                detail=f"level {i + 1} of {len(levels)}", sort_text=f"{i:04d}"))  # fmt: skip
+                items.append(
+                    lsp.CompletionItem(
+                        label=level,
+                        kind=lsp.CompletionItemKind.EnumMember,
+                        detail=f"level {i + 1} of {len(levels)}",
+                        sort_text=f"{i:04d}",
+                    )
+                )
         if "keyword" in want:
             for word, snippet in _STATEMENT_KEYWORDS:
                 items.append(
@@ -516,10 +522,15 @@ class Features:
         for key, values in CHOICES.items():
             if f"choice:{key}" in want:
                 for i, value in enumerate(values):
-                    items.append(lsp.CompletionItem(
-                        label=value, kind=lsp.CompletionItemKind.EnumMember, sort_text=f"{i:04d}",
-                        detail=_CHOICE_HELP[key][value][0], documentation=_CHOICE_HELP[key][value][1],
-                    ))  # fmt: skip
+                    items.append(
+                        lsp.CompletionItem(
+                            label=value,
+                            kind=lsp.CompletionItemKind.EnumMember,
+                            sort_text=f"{i:04d}",
+                            detail=_CHOICE_HELP[key][value][0],
+                            documentation=_CHOICE_HELP[key][value][1],
+                        )
+                    )
         if "reduces" in want:
             items.append(
                 lsp.CompletionItem(label="reduces to", kind=lsp.CompletionItemKind.Keyword)
@@ -529,8 +540,14 @@ class Features:
         if "attribute" in want:
             kind = ix.statement_kind_above(lines, line)
             for attr in ix.attributes_for(kind or ""):
-                items.append(lsp.CompletionItem(label=attr, kind=lsp.CompletionItemKind.Property,
-                                                insert_text=f"{attr}: ", detail=f"{kind} attribute"))  # fmt: skip
+                items.append(
+                    lsp.CompletionItem(
+                        label=attr,
+                        kind=lsp.CompletionItemKind.Property,
+                        insert_text=f"{attr}: ",
+                        detail=f"{kind} attribute",
+                    )
+                )
         names = [k for k in (CLAIM, REDUCTION, OBJECTION) if k in want]
         incomplete = False
         if names:
@@ -543,8 +560,11 @@ class Features:
             if len(found) > MAX_COMPLETIONS:
                 found = [f for f in found if f[0].lower().startswith(lowered)][:MAX_COMPLETIONS]
                 incomplete = True
-            kinds = {CLAIM: lsp.CompletionItemKind.Variable, REDUCTION: lsp.CompletionItemKind.Function,
-                     OBJECTION: lsp.CompletionItemKind.Event}  # fmt: skip
+            kinds = {
+                CLAIM: lsp.CompletionItemKind.Variable,
+                REDUCTION: lsp.CompletionItemKind.Function,
+                OBJECTION: lsp.CompletionItemKind.Event,
+            }
             for name, kind, st in found:
                 detail = _one_line(st.text) if isinstance(st, Claim | Objection) else kind
                 items.append(lsp.CompletionItem(label=name, kind=kinds[kind], detail=detail[:120]))

@@ -226,9 +226,12 @@ class CruxServer(LanguageServer):
                 continue
             self._sent[path] = diagnostics
             self.text_document_publish_diagnostics(
-                lsp.PublishDiagnosticsParams(uri=from_fs_path(str(path)) or path.as_uri(),
-                                             diagnostics=diagnostics, version=version)
-            )  # fmt: skip
+                lsp.PublishDiagnosticsParams(
+                    uri=from_fs_path(str(path)) or path.as_uri(),
+                    diagnostics=diagnostics,
+                    version=version,
+                )
+            )
         if self._outbox:
             asyncio.get_running_loop().call_soon(self._send_some)
 
