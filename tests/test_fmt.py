@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from cruxmap.formatting import format_bytes, format_text, quote
 from cruxmap.model import Document
-from cruxmap.parsing import decode, parse_text
+from cruxmap.parsing import decode
+from cruxmap.quickparse import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "fmt_golden"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cruxmap.model import Claim, Goal, Import, Objection, Reduction, Scale
-from cruxmap.parsing import decode, parse_text
+from cruxmap.parsing import decode
+from cruxmap.quickparse import parse_text
 
 
 def parse_ok(text: str) -> list:

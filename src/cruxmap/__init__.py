@@ -6,9 +6,9 @@ The library API lives in :mod:`cruxmap.api` and is re-exported here::
     result = cruxmap.analyse(cruxmap.load("arguments/interpretability.crux"))
 """
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
+
+from cruxmap.version import __version__ as __version__
 
 if TYPE_CHECKING:
     from cruxmap.api import (

@@ -27,6 +27,7 @@ from cruxmap.errors import CruxmapError
 from cruxmap.files import write_atomic
 from cruxmap.model import Claim, Document, Goal, Import, Objection, Reduction, Scale, Statement
 from cruxmap.quickparse import ATTRIBUTES, decode, parse_text
+from cruxmap.text import clean
 
 INDENT = "    "
 
@@ -410,7 +411,7 @@ def _format_one(shown: str, path: Path | None, *, check: bool, diff: bool) -> st
     """Format one file (``path`` None: standard input); the outcome word."""
     from cruxmap.loader import escapes_project, links_to_non_crux, read_source
 
-    shown = output.clean(shown)  # a file name reaches the terminal
+    shown = clean(shown)  # a file name reaches the terminal
     if path is not None and escapes_project(path):
         return _fail(shown, "symlink resolves outside the project root; not read")
     if path is not None and links_to_non_crux(path):

@@ -35,8 +35,8 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
-from cruxmap.output import redact_credentials
 from cruxmap.quickparse import decode, parse_text
+from cruxmap.text import redact_credentials
 
 #: Codes after which values would be meaningless, so analysis is skipped
 #: (declared by each rule in :data:`cruxmap.diagnostics.RULES`).

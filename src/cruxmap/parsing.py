@@ -38,9 +38,8 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
-from cruxmap.quickparse import ATTRIBUTES, CHOICES, KEYWORDS, generated_id_references
-from cruxmap.quickparse import decode as decode  # (re-exported: the entry points)
-from cruxmap.quickparse import parse_text as parse_text
+from cruxmap.syntax import ATTRIBUTES, CHOICES, KEYWORDS, generated_id_references
+from cruxmap.syntax import decode as decode  # (re-exported: an entry point)
 
 #: How each statement is written, for error messages.
 USAGE = {
@@ -384,7 +383,7 @@ def _cache_path() -> str | None:
         return None
     import lark as lark_module
 
-    from cruxmap import __version__
+    from cruxmap.version import __version__
 
     return os.path.join(directory, f"grammar-{__version__}-lark{lark_module.__version__}.cache")
 
@@ -392,7 +391,7 @@ def _cache_path() -> str | None:
 def parse_lalr(text: str, path: str) -> tuple[Document, list[Diagnostic]]:
     """Parse one file's text with the grammar's LALR parser (any file; the
     one that reports syntax errors) into a document plus its CX001
-    diagnostics. :func:`parse_text` tries the line-at-a-time fast path
+    diagnostics. :func:`cruxmap.quickparse.parse_text` tries the line-at-a-time fast path
     first."""
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []

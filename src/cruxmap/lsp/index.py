@@ -28,7 +28,7 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
-from cruxmap.parsing import ATTRIBUTES, KEYWORDS, parse_text
+from cruxmap.quickparse import ATTRIBUTES, KEYWORDS, parse_text
 
 IDENT = re.compile(r"[^\W\d][\w-]*")
 #: One lexical token of the language, for highlighting; unterminated strings
