@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from cruxmap.graph import ClaimGraph
     from cruxmap.lint import MapResult
     from cruxmap.model import Goal
-    from cruxmap.robustness import GoalResult
+    from cruxmap.robustness import GoalAnalysis
 
 #: Bumped when a key changes meaning or goes away (adding keys does not).
 #: 3: a map's ``diagnostics`` are positions in the top-level list; a goal's
@@ -96,7 +96,7 @@ def _analysed(result: Result) -> tuple[MapResult, ClaimGraph] | None:
     return res, res.graph
 
 
-def _head(res: MapResult, goal: Goal, gr: GoalResult) -> dict[str, Any]:
+def _head(res: MapResult, goal: Goal, gr: GoalAnalysis) -> dict[str, Any]:
     """A goal's entry up to ``premises``."""
     assert res.graph is not None
     lv = res.graph.levels
@@ -112,7 +112,7 @@ def _head(res: MapResult, goal: Goal, gr: GoalResult) -> dict[str, Any]:
     }
 
 
-def _tail(res: MapResult, gr: GoalResult) -> dict[str, Any]:
+def _tail(res: MapResult, gr: GoalAnalysis) -> dict[str, Any]:
     """A goal's entry after ``unbreakable``."""
     g = res.graph
     assert g is not None

@@ -49,7 +49,7 @@ from cruxmap.files import read_head, write_atomic
 from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
 from cruxmap.model import ArgumentMap
-from cruxmap.robustness import Analysis, GoalResult
+from cruxmap.robustness import Analysis, GoalAnalysis
 from cruxmap.semantics import Scenario, Status, evaluate, objections_scenario, route_yield
 from cruxmap.text import label as _visible
 from cruxmap.text import redact_credentials
@@ -221,7 +221,7 @@ class View:
 
     graph: ClaimGraph
     values: list[int]
-    results: dict[int, GoalResult]
+    results: dict[int, GoalAnalysis]
     title: str
     #: Baseline values and goal statuses, when a scenario is drawn.
     base_values: list[int] | None = None
