@@ -148,3 +148,31 @@ def test_rules_not_selected_are_skipped_not_filtered(
     wanted = lint.selection(list(select) or None, list(ignore))
     filtered = [d for d in everything.diagnostics if d.code in lint.BLOCKING or wanted(d.code)]
     assert sorted(narrow, key=lambda d: d.sort_key) == sorted(filtered, key=lambda d: d.sort_key)
+
+
+def test_misspelt_names_carry_a_structured_fix() -> None:
+    """A did-you-mean finding carries its fix (the language server's code
+    action), over the finding's own range; the reports do not show it."""
+    from cruxmap import api
+
+    text = textwrap.dedent(
+        """\
+        claim evidence: "e"
+          source: "s"
+          assume: good
+        claim conclusion: "c"
+          source: "s"
+        reduction r: conclusion reduces to evidnce
+          because: "b"
+        goal conclusion >= god
+        """
+    )
+    m = api.load_text(text)
+    fixes = {d.code: d.fix for d in m.diagnostics if d.fix is not None}
+    assert set(fixes) == {"CX002", "CX004"}
+    d = next(d for d in m.diagnostics if d.code == "CX002")
+    assert d.fix is not None and d.fix.new_text == "evidence"
+    assert (d.fix.line, d.fix.column, d.fix.end_line, d.fix.end_column) == (
+        d.line, d.column, d.end_line, d.end_column,
+    )  # fmt: skip
+    assert "fix" not in d.to_json()

@@ -8,7 +8,6 @@ applied last, in one place.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -535,7 +534,7 @@ def _brittle(claim: Claim, goals: list[str], level: str, breaks_at: str) -> Diag
 
 # --------------------------------------------------------------------------- suppression
 
-_IGNORE_RE = re.compile(r"#\s*cruxmap:\s*ignore(?:\[([^\]]*)\])?\s*$")
+_IGNORE_RE = dg.IGNORE_COMMENT
 
 
 def ignore_codes_in(comment: str) -> frozenset[str] | bool | None:
