@@ -192,8 +192,7 @@ def test_big_maps_stream_the_same_report(tmp_path):
     from generate import wide
 
     from cruxmap import api, jsonreport
-    from cruxmap.formats import COMPACT_ABOVE
-    from cruxmap.jsonreport import map_json
+    from cruxmap.jsonreport import COMPACT_ABOVE, map_json
 
     text = wide(1200)
     project(tmp_path, **{"w.crux": text})

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from randmaps import GeneratedMap, crux_maps, shaped_maps, text_of
 
 from cruxmap import diagnostics as dg
 from cruxmap import loader
@@ -109,3 +112,67 @@ def test_rules_command_lists_and_refuses_unknown_codes() -> None:
     bad = cruxmap("rules", "CX10")
     assert bad.returncode == 2 and "unknown rule 'CX10'" in bad.stderr
     assert "did you mean" in bad.stderr
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_every_registered_rule_reports_declared_codes() -> None:
+    """Each rule function is registered with codes the table declares, and
+    every analysis code is some rule's (a rule not registered never runs)."""
+    from cruxmap.lint import REGISTRY
+
+    registered = {c for r in REGISTRY for c in r.codes}
+    assert registered <= set(RULES)
+    assert {"CX101", "CX102", "CX103", "CX104", "CX105", "CX106", "CX107"} <= registered
+    assert {"CX201", "CX202", "CX203", "CX205"} <= registered
+
+
+_SELECTIONS = [(("CX1",), ()), (("CX101",), ()), ((), ("CX2",)), (("CX105", "CX201"), ("CX1",))]
+
+
+@given(st.one_of(crux_maps(), shaped_maps()), st.sampled_from(_SELECTIONS))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_rules_not_selected_are_skipped_not_filtered(
+    gm: GeneratedMap, selection: tuple[tuple[str, ...], tuple[str, ...]]
+) -> None:
+    """Running only the selected rules finds what running all of them and
+    filtering finds (the selection is known before the rules run)."""
+    from cruxmap import api, lint
+
+    m = api.load_text(text_of(gm.map))
+    select, ignore = selection
+    options = api.Options(select=select, ignore=ignore)
+    narrow = api.analyse(m, options).diagnostics
+    everything = lint.check_map(m.model, m.diagnostics, lint.Options())
+    wanted = lint.selection(list(select) or None, list(ignore))
+    filtered = [d for d in everything.diagnostics if d.code in lint.BLOCKING or wanted(d.code)]
+    assert sorted(narrow, key=lambda d: d.sort_key) == sorted(filtered, key=lambda d: d.sort_key)
+
+
+def test_misspelt_names_carry_a_structured_fix() -> None:
+    """A did-you-mean finding carries its fix (the language server's code
+    action), over the finding's own range; the reports do not show it."""
+    from cruxmap import api
+
+    text = textwrap.dedent(
+        """\
+        claim evidence: "e"
+          source: "s"
+          assume: good
+        claim conclusion: "c"
+          source: "s"
+        reduction r: conclusion reduces to evidnce
+          because: "b"
+        goal conclusion >= god
+        """
+    )
+    m = api.load_text(text)
+    fixes = {d.code: d.fix for d in m.diagnostics if d.fix is not None}
+    assert set(fixes) == {"CX002", "CX004"}
+    d = next(d for d in m.diagnostics if d.code == "CX002")
+    assert d.fix is not None and d.fix.new_text == "evidence"
+    assert (d.fix.line, d.fix.column, d.fix.end_line, d.fix.end_column) == (
+        d.line, d.column, d.end_line, d.end_column,
+    )  # fmt: skip
+    assert "fix" not in d.to_json()

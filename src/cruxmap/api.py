@@ -24,7 +24,7 @@ or prints; problems with the input come back as diagnostics, and misuse
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
     from cruxmap.lint import MapResult
     from cruxmap.loader import Loader
     from cruxmap.model import ArgumentMap, Document
-    from cruxmap.robustness import GoalResult as EngineGoal
-    from cruxmap.robustness import PremiseResult as EnginePremise
+    from cruxmap.robustness import GoalAnalysis as EngineGoal
+    from cruxmap.robustness import PremiseAnalysis as EnginePremise
 
 __all__ = [
     "ClaimResult",
@@ -440,6 +440,18 @@ def validate_scenario(options: Options, maps: Iterable[_HasNames]) -> None:
                 raise CruxmapError(f"--set {claim}={level}: unknown level `{level}` ({hint})")
 
 
+def _rules_to_run(options: Options, m: Map) -> Callable[[str], bool] | None:
+    """Which rules :func:`cruxmap.lint.check_map` runs (``None``: all): the
+    selected ones, unless CX204 may judge an ignore comment (a bare ignore
+    is judged against every finding on its statement, selected or not)."""
+    from cruxmap import lint
+
+    selected = lint.selection(list(options.select) or None, list(options.ignore))
+    if selected("CX204") and any(doc.comments for doc in m.documents.values()):
+        return None
+    return selected
+
+
 def analyse(m: Map, options: Options | None = None, *, session: Session | None = None) -> Result:
     """Analyse a loaded map: values, goals, robustness and every finding.
 
@@ -452,7 +464,7 @@ def analyse(m: Map, options: Options | None = None, *, session: Session | None =
 
     options = options or Options()
     validate_scenario(options, [m.model] if m.ok else [])
-    internal = lint.check_map(m.model, m.diagnostics, options, session)
+    internal = lint.check_map(m.model, m.diagnostics, options, session, _rules_to_run(options, m))
     kept = lint.apply_filters(
         internal.diagnostics, m.documents, list(options.select) or None, list(options.ignore),
         # Unused suppressions are judged at the baseline they were written for.
@@ -557,7 +569,9 @@ class Run:
         if m.ok:
             for importer in self.projects.importers_of(m.path):
                 used |= lint.used_claims(self.load(importer).model)
-        internal = lint.check_library(m.model, m.diagnostics, used, self.session)
+        internal = lint.check_library(
+            m.model, m.diagnostics, used, self.session, _rules_to_run(self.options, m)
+        )
         kept = lint.apply_filters(internal.diagnostics, m.documents, list(self.options.select) or None,
                                   list(self.options.ignore), root=m.root, analysed=False)  # fmt: skip
         kept.sort(key=lambda d: d.sort_key)

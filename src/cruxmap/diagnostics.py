@@ -18,8 +18,9 @@ thousands of findings, and every field is built here from typed values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from string import Formatter
 from typing import TYPE_CHECKING, Any
@@ -583,6 +584,26 @@ BLOCKING: frozenset[str] = frozenset(c for c, r in RULES.items() if r.blocking)
 INPUT_ERRORS: frozenset[str] = frozenset(c for c, r in RULES.items() if r.exit_class == EXIT_INPUT)
 
 
+#: An ignore comment (``# cruxmap: ignore`` or ``# cruxmap: ignore[CODE,...]``)
+#: at the end of a line: the one pattern lint and the language server read.
+IGNORE_COMMENT = re.compile(r"#\s*cruxmap:\s*ignore(?:\[([^\]]*)\])?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """A fix a finding carries: put ``new_text`` in place of the range
+    (1-based, code points, end exclusive, as :class:`Diagnostic`), so an
+    editor offers it without reading the help text. Not in the JSON or
+    SARIF reports."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int | None
+    end_column: int | None
+    new_text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One finding, located at a range of a file.
@@ -612,6 +633,8 @@ class Diagnostic:
     #: Every goal a finding reported once for many goals concerns (CX101),
     #: in reading order; its message names only the first few.
     goals: tuple[str, ...] = ()
+    #: The fix, when the finding has one (a misspelt name's likely spelling).
+    fix: Replacement | None = None
 
     @property
     def sort_key(self) -> tuple[str, int, int, str, str, tuple[str, ...]]:
@@ -708,15 +731,21 @@ def at(
     form: str = "",
     subject: tuple[str, ...] | None = None,
     goals: tuple[str, ...] = (),
+    fix: str | None = None,
     **args: object,
 ) -> Diagnostic:
-    """:func:`make` at a model position, its range included."""
-    return make(
+    """:func:`make` at a model position, its range included; ``fix``: the
+    text that replaces what the finding points at (its range), if any."""
+    d = make(
         code, loc.path, loc.line, loc.column, message,
         suggestion=suggestion, excerpt=excerpt,
         end_line=loc.end_line or None, end_column=loc.end_column or None,
         form=form, subject=subject, goals=goals, **args,
     )  # fmt: skip
+    if fix is None:
+        return d
+    rep = Replacement(d.path, d.line, d.column, d.end_line, d.end_column, fix)
+    return replace(d, fix=rep)
 
 
 def rules_table() -> str:

@@ -169,6 +169,7 @@ class Sarif(Format):
     """SARIF 2.1.0 for code scanning; one log, written at the end."""
 
     def end(self, run: Run) -> None:
+        from cruxmap.jsonreport import COMPACT_ABOVE
         from cruxmap.sarif import to_sarif
         from cruxmap.text import json_text
 
@@ -179,17 +180,11 @@ class Sarif(Format):
         self.out.write(json_text(json.dumps(log, indent=indent, ensure_ascii=False)) + "\n")
 
 
-#: Maps whose report has more entries (claims, plus every premise of every
-#: holding goal) and diagnostic lists longer than this are written on one
-#: line: the same JSON, without the pure-Python indenting encoder (200 goals
-#: over 1,000 claims are 160,000 premise entries; ten roots of 1,100 claims
-#: each spent a quarter of their run indenting).
-COMPACT_ABOVE = 2_000
-
-
 @register("json")
 class Json(Format):
-    """The report of ``docs/report.schema.json``, streamed map by map."""
+    """The report of ``docs/report.schema.json``, streamed map by map; the
+    text is :mod:`cruxmap.jsonreport`'s (the models of :mod:`cruxmap.report`
+    define it, and the tests check the two agree)."""
 
     def _write(self, piece: str) -> None:
         """A piece of the document, unsafe characters as JSON escapes."""
@@ -199,64 +194,22 @@ class Json(Format):
 
     def begin(self, run: Run) -> None:
         from cruxmap import __version__
-        from cruxmap.jsonreport import SCHEMA_VERSION
+        from cruxmap.jsonreport import report_opening
 
-        self._write(
-            f'{{\n  "version": {SCHEMA_VERSION},\n  "tool": {json.dumps(__version__)},\n  "maps": ['
-        )
+        self._write(report_opening(__version__))
         self._first = True
         self._run = run
 
     def map(self, result: Result, fresh: list[Diagnostic]) -> None:
-        from cruxmap import jsonreport
+        from cruxmap.jsonreport import map_texts
 
         if result.library:
             return  # not a map: its findings are in "diagnostics"
-        sep = "\n" if self._first else ",\n"
-        self._first = False
-        positions = self._run.positions(result)
-        if jsonreport.size(result) <= COMPACT_ABOVE:
-            # Indented for people on ordinary maps.
-            body = json.dumps(jsonreport.map_json(result, positions), indent=2, ensure_ascii=False)
-            self._write(sep + _indent(body, 4))
-            return
-        # One line for big ones (only the compact encoder is C), a goal at a
-        # time: 200 goals over 10,000 claims are a million premise entries.
-        head = jsonreport.map_head(result, positions)
-        write = self._write
-        write(sep + "    " + jsonreport.compact_json(head)[:-1] + ', "goals": {')
-        comma = ""
-        for text in jsonreport.goal_texts(result):
-            write(comma + text)
-            comma = ", "
-        objections = jsonreport.compact_json(jsonreport.map_objections(result))
-        write('}, "objections": ' + objections + "}")
+        first, self._first = self._first, False
+        for piece in map_texts(result, self._run.positions(result), first=first):
+            self._write(piece)
 
     def end(self, run: Run) -> None:
-        from collections import Counter
+        from cruxmap.jsonreport import report_closing
 
-        counts = Counter(d.severity.value for d in run.reported)
-        # One finding a line: readable, and each line is the C encoder's.
-        from cruxmap.jsonreport import compact_json
-
-        lines = [compact_json(d.to_json()) for d in run.reported]
-        diags = "[\n" + ",\n".join("  " + line for line in lines) + "\n]" if lines else "[]"
-        summary = {
-            "files": run.file_count,
-            "maps": run.maps,
-            "claims": run.claim_count,
-            "goals": run.goals,
-            "errors": counts["error"],
-            "warnings": counts["warning"],
-            "infos": counts["info"],
-        }
-        closing = "\n  ]" if not self._first else "]"
-        self._write(
-            f'{closing},\n  "diagnostics": {_indent(diags, 2).lstrip()},\n'
-            f'  "summary": {_indent(json.dumps(summary, indent=2), 2).lstrip()}\n}}\n'
-        )
-
-
-def _indent(text: str, n: int) -> str:
-    pad = " " * n
-    return "\n".join(pad + line for line in text.split("\n"))
+        self._write(report_closing(run, any_map=not self._first))

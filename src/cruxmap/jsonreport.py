@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from cruxmap.model import as_expected
 
 if TYPE_CHECKING:
-    from cruxmap.api import Result
+    from cruxmap.api import Result, Run
     from cruxmap.graph import ClaimGraph
     from cruxmap.lint import MapResult
     from cruxmap.model import Goal
-    from cruxmap.robustness import GoalResult
+    from cruxmap.robustness import GoalAnalysis
 
 #: Bumped when a key changes meaning or goes away (adding keys does not).
 #: 3: a map's ``diagnostics`` are positions in the top-level list; a goal's
@@ -96,7 +96,7 @@ def _analysed(result: Result) -> tuple[MapResult, ClaimGraph] | None:
     return res, res.graph
 
 
-def _head(res: MapResult, goal: Goal, gr: GoalResult) -> dict[str, Any]:
+def _head(res: MapResult, goal: Goal, gr: GoalAnalysis) -> dict[str, Any]:
     """A goal's entry up to ``premises``."""
     assert res.graph is not None
     lv = res.graph.levels
@@ -112,7 +112,7 @@ def _head(res: MapResult, goal: Goal, gr: GoalResult) -> dict[str, Any]:
     }
 
 
-def _tail(res: MapResult, gr: GoalResult) -> dict[str, Any]:
+def _tail(res: MapResult, gr: GoalAnalysis) -> dict[str, Any]:
     """A goal's entry after ``unbreakable``."""
     g = res.graph
     assert g is not None
@@ -232,3 +232,71 @@ def report_json(result: Result) -> dict[str, Any]:
             "infos": counts["info"],
         },
     }
+
+
+# --------------------------------------------------------------------------- the document
+
+#: Maps whose report has more entries (claims, plus every premise of every
+#: holding goal) and diagnostic lists longer than this are written on one
+#: line: the same JSON, without the pure-Python indenting encoder (200 goals
+#: over 1,000 claims are 160,000 premise entries; ten roots of 1,100 claims
+#: each spent a quarter of their run indenting).
+COMPACT_ABOVE = 2_000
+
+
+def report_opening(tool: str) -> str:
+    """The report up to its first map (the ``json`` format streams it)."""
+    return f'{{\n  "version": {SCHEMA_VERSION},\n  "tool": {json.dumps(tool)},\n  "maps": ['
+
+
+def map_texts(result: Result, positions: Sequence[int], *, first: bool) -> Iterator[str]:
+    """One map's entry of the ``maps`` list, in pieces: indented for people
+    on ordinary maps; on one line, a goal at a time, for big ones (only the
+    compact encoder is C, and 200 goals over 10,000 claims are a million
+    premise entries)."""
+    sep = "\n" if first else ",\n"
+    if size(result) <= COMPACT_ABOVE:
+        body = json.dumps(map_json(result, positions), indent=2, ensure_ascii=False)
+        yield sep + _indent(body, 4)
+        return
+    head = map_head(result, positions)
+    yield sep + "    " + compact_json(head)[:-1] + ', "goals": {'
+    comma = ""
+    for text in goal_texts(result):
+        yield comma + text
+        comma = ", "
+    yield '}, "objections": ' + compact_json(map_objections(result)) + "}"
+
+
+def summary_json(run: Run) -> dict[str, int]:
+    """The run's ``summary`` (:class:`Summary`)."""
+    from collections import Counter
+
+    counts = Counter(d.severity.value for d in run.reported)
+    return {
+        "files": run.file_count,
+        "maps": run.maps,
+        "claims": run.claim_count,
+        "goals": run.goals,
+        "errors": counts["error"],
+        "warnings": counts["warning"],
+        "infos": counts["info"],
+    }
+
+
+def report_closing(run: Run, *, any_map: bool) -> str:
+    """The report after its last map: every finding of the run, one a line
+    (readable, and each line is the C encoder's), and the summary."""
+    lines = [compact_json(d.to_json()) for d in run.reported]
+    diags = "[\n" + ",\n".join("  " + line for line in lines) + "\n]" if lines else "[]"
+    summary = json.dumps(summary_json(run), indent=2)
+    closing = "\n  ]" if any_map else "]"
+    return (
+        f'{closing},\n  "diagnostics": {_indent(diags, 2).lstrip()},\n'
+        f'  "summary": {_indent(summary, 2).lstrip()}\n}}\n'
+    )
+
+
+def _indent(text: str, n: int) -> str:
+    pad = " " * n
+    return "\n".join(pad + line for line in text.split("\n"))

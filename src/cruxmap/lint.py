@@ -8,7 +8,6 @@ applied last, in one place.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from cruxmap.graph import build as build_graph
 from cruxmap.graph import goals as goals_of
 from cruxmap.model import ArgumentMap, Claim, Document, Goal, Loc, Reduction
 from cruxmap.options import Options
-from cruxmap.robustness import Analysis, GoalResult
+from cruxmap.robustness import Analysis, GoalAnalysis
 from cruxmap.semantics import Scenario, Status, evaluate, grounded, objections_scenario
 from cruxmap.session import FINDINGS_MAX, Session
 
@@ -35,7 +34,7 @@ class MapResult:
     graph: ClaimGraph | None = None
     values: list[int] = field(default_factory=list)
     goals: list[Goal] = field(default_factory=list)
-    results: dict[int, GoalResult] = field(default_factory=dict)
+    results: dict[int, GoalAnalysis] = field(default_factory=dict)
     statuses: dict[str, Status] = field(default_factory=dict)
     objection_values: list[int] = field(default_factory=list)
     standing: list[str] = field(default_factory=list)
@@ -51,6 +50,7 @@ def check_map(
     load_diagnostics: list[Diagnostic],
     options: Options,
     session: Session | None = None,
+    selected: Selected | None = None,
 ) -> MapResult:
     """Analyse one loaded map and collect every finding about it.
 
@@ -81,8 +81,9 @@ def check_map(
     result.results = analysis.goals(goal_pairs)
     result.objection_values = evaluate(g, obj_scenario)
     result.analysed = True
-    diags.extend(_structure_rules(amap, g, session))
-    diags.extend(_robustness_rules(result))
+    ctx = RuleContext(amap, g, session, result)
+    diags.extend(_structure_rules(ctx, selected))
+    diags.extend(_robustness_rules(ctx, selected))
     return result
 
 
@@ -91,6 +92,7 @@ def check_library(
     load_diagnostics: list[Diagnostic],
     used: Collection[str] = (),
     session: Session | None = None,
+    selected: Selected | None = None,
 ) -> MapResult:
     """Lint a library (a file only imported, without goals: docs/language.md)
     as loaded on its own: syntax, names and the structural rules, but no
@@ -112,7 +114,7 @@ def check_library(
     }
     diags.extend(
         d
-        for d in _structure_rules(amap, g, session)
+        for d in _structure_rules(RuleContext(amap, g, session), selected)
         if d.code != "CX201" or (d.path, d.line, d.column) not in spared
     )
     return result
@@ -152,9 +154,135 @@ def _about(
     return d
 
 
+# A rule is a function registered with the codes it reports (as pylint's
+# checkers declare their messages): it runs only when one of its codes is
+# selected, so a narrow ``--select`` skips the rest instead of filtering their
+# findings afterwards. Registration order is the order findings are made in.
+# Message templates, names and help stay in :data:`cruxmap.diagnostics.RULES`.
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule reads: the map, its graph, the run's session and, for the
+    robustness rules, the analysis (``None`` for a library)."""
+
+    amap: ArgumentMap
+    graph: ClaimGraph
+    session: Session
+    res: MapResult | None = None
+
+
+@dataclass(frozen=True)
+class GoalContext:
+    """One goal as the per-goal rules see it: its graph index and result."""
+
+    goal: Goal
+    index: int
+    result: GoalAnalysis
+
+    @property
+    def critique(self) -> bool:
+        """A critique map's goal (``expect: fails``): its failure is
+        information (CX107), and its holding is the error (CX106)."""
+        return self.goal.expect == "fails"
+
+
+MapRule = Callable[[RuleContext], list[Diagnostic]]
+GoalRule = Callable[[RuleContext, GoalContext], list[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class RegisteredRule:
+    codes: tuple[str, ...]
+    #: ``structure`` (model and graph), ``goal`` (once per goal of an
+    #: analysed map, in goal order) or ``analysis`` (after the goals).
+    phase: str
+    check: Callable[..., list[Diagnostic]]
+
+
+#: Every rule, in the order its findings are made.
+REGISTRY: list[RegisteredRule] = []
+
+
+def rule(*codes: str, phase: str = "structure") -> Callable[[Any], Any]:
+    """Register the decorated function as the rule reporting ``codes``."""
+
+    def register(fn: Any) -> Any:
+        REGISTRY.append(RegisteredRule(codes, phase, fn))
+        return fn
+
+    return register
+
+
+Selected = Callable[[str], bool]
+
+
+def selection(select: list[str] | None, ignore: list[str]) -> Selected:
+    """Whether a code is reported under ``select``/``ignore`` (prefixes), as
+    :func:`apply_filters` judges it."""
+
+    def selected(code: str) -> bool:
+        if select and not any(code.startswith(s) for s in select):
+            return False
+        return not any(code.startswith(s) for s in ignore)
+
+    return selected
+
+
+def _rules(phase: str, selected: Selected | None) -> list[RegisteredRule]:
+    return [
+        r
+        for r in REGISTRY
+        if r.phase == phase and (selected is None or any(selected(c) for c in r.codes))
+    ]
+
+
+def _structure_rules(ctx: RuleContext, selected: Selected | None = None) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for r in _rules("structure", selected):
+        out.extend(r.check(ctx))
+    return out
+
+
+def _robustness_rules(ctx: RuleContext, selected: Selected | None = None) -> list[Diagnostic]:
+    res = ctx.res
+    assert res is not None and res.graph is not None
+    out: list[Diagnostic] = []
+    per_goal = _rules("goal", selected)
+    if per_goal:
+        for goal in res.goals:
+            c = res.graph.index[goal.claim]
+            gc = GoalContext(goal, c, res.results[c])
+            for r in per_goal:
+                out.extend(r.check(ctx, gc))
+    for r in _rules("analysis", selected):
+        out.extend(r.check(ctx))
+    return out
+
+
+# ----------------------------------------------------------- typed finding constructors
+
+
+def _cycle(at: Loc, names: list[str]) -> Diagnostic:
+    return dg.at(
+        "CX103", at, cycle=" -> ".join([*names, names[0]]), subject=tuple(names),
+        suggestion="a cycle cannot lift itself; give one claim a route from outside the cycle",
+    )  # fmt: skip
+
+
+def _unused(c: Claim) -> Diagnostic:
+    return dg.at("CX201", c.loc, claim=c.id,
+                 suggestion="use it in a reduction or goal, or remove it")  # fmt: skip
+
+
 def _no_source(c: Claim) -> Diagnostic:
     return dg.at("CX202", c.loc, claim=c.id,
                  suggestion='add an indented line `source: "where this comes from"`')  # fmt: skip
+
+
+def _no_assume(c: Claim, top: str) -> Diagnostic:
+    return dg.at("CX205", c.loc, claim=c.id, top=top,
+                 suggestion="add an indented line `assume: LEVEL` saying how far it is achieved")  # fmt: skip
 
 
 def _no_because(r: Reduction) -> Diagnostic:
@@ -162,55 +290,103 @@ def _no_because(r: Reduction) -> Diagnostic:
                  suggestion='add an indented line `because: "why the premises suffice"`')  # fmt: skip
 
 
-def _structure_rules(amap: ArgumentMap, g: ClaimGraph, session: Session) -> list[Diagnostic]:
+_EXPECTED = "nothing to fix: the map expects this goal to fail (`expect: fails`)"
+
+
+def _goal_fails(where: Loc, *, goal: str, required: str, reached: str, why: str,
+                critique: bool) -> Diagnostic:  # fmt: skip
+    return dg.at(
+        "CX107" if critique else "CX102", where, goal=goal, required=required, reached=reached,
+        why=why, suggestion=_EXPECTED if critique else "strengthen a premise, lower a threshold, "
+        "or add an alternative route (`cruxmap explain --repairs` lists the smallest raises)",
+    )  # fmt: skip
+
+
+def _critique_holds(where: Loc, *, goal: str, required: str, reached: str) -> Diagnostic:
+    return dg.at(
+        "CX106", where, goal=goal, required=required, reached=reached,
+        suggestion="restore the weakness the critique shows, or delete `expect: fails` "
+        "if the argument now holds",
+    )  # fmt: skip
+
+
+def _single_points(where: Loc, *, goal: str, premises: str) -> Diagnostic:
+    return dg.at("CX105", where, goal=goal, premises=premises,
+                 suggestion="add a route to the goal that does not go through them")  # fmt: skip
+
+
+def _fails_with_objections(where: Loc, *, goal: str, level: str, required: str, why: str,
+                           objections: str, relevant: list[str], critique: bool) -> Diagnostic:  # fmt: skip
+    return dg.at(
+        "CX107" if critique else "CX104", where, goal=goal, level=level,
+        required=required, form="objections" if critique else "",
+        why=why, objections=objections, subject=(goal, *relevant),
+        suggestion=_EXPECTED if critique else "answer an objection with a rebuttal "
+        "(`objection ...` with `against:` it), or repair the argument",
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- structure rules
+
+
+@rule("CX103")
+def cycles(ctx: RuleContext) -> list[Diagnostic]:
+    """A cycle of reductions, at the first reduction (in reading order) that
+    closes it."""
+    amap, g = ctx.amap, ctx.graph
     out: list[Diagnostic] = []
     for comp, cyclic in zip(g.components, g.cyclic, strict=True):
         if not cyclic:
             continue
-        cycle = find_cycle(g, comp)
-        names = [g.names[c] for c in cycle]
+        names = [g.names[c] for c in find_cycle(g, comp)]
         members = set(names)
-        # Point at the first reduction (in reading order) that closes the cycle.
         reds = [
             r
             for r in amap.reductions.values()
             if r.conclusion in members and any(p.claim in members for p in r.premises)
         ]
-        at = reds[0].loc if reds else amap.claims[names[0]].loc
-        out.append(
-            dg.at(
-                "CX103", at, cycle=" -> ".join([*names, names[0]]), subject=tuple(names),
-                suggestion="a cycle cannot lift itself; give one claim a route from outside the cycle",
-            )
-        )  # fmt: skip
-    used: set[str] = set()
-    for r in amap.reductions.values():
-        used.add(r.conclusion)
-        used.update(p.claim for p in r.premises)
-    used.update(goal.claim for goal in amap.goals)
-    used.update(o.against for o in amap.objections.values() if o.against)
-    for c in amap.claims.values():
-        if c.id not in used:
-            out.append(
-                dg.at("CX201", c.loc, claim=c.id,
-                      suggestion="use it in a reduction or goal, or remove it")
-            )  # fmt: skip
-        if c.source is None:
-            out.append(_about(session, c, "CX202", _no_source))
+        out.append(_cycle(reds[0].loc if reds else amap.claims[names[0]].loc, names))
+    return out
+
+
+@rule("CX201")
+def unused_claims(ctx: RuleContext) -> list[Diagnostic]:
+    used = used_claims(ctx.amap)
+    return [_unused(c) for c in ctx.amap.claims.values() if c.id not in used]
+
+
+@rule("CX202")
+def missing_sources(ctx: RuleContext) -> list[Diagnostic]:
+    return [
+        _about(ctx.session, c, "CX202", _no_source)
+        for c in ctx.amap.claims.values()
+        if c.source is None
+    ]
+
+
+@rule("CX205")
+def missing_assumptions(ctx: RuleContext) -> list[Diagnostic]:
+    amap = ctx.amap
     concluded = {r.conclusion for r in amap.reductions.values()}
     needed = {p.claim for r in amap.reductions.values() for p in r.premises}
     needed.update(goal.claim for goal in amap.goals)
-    for c in amap.claims.values():
-        if c.assume is None and c.id in needed and c.id not in concluded:
-            out.append(
-                dg.at("CX205", c.loc, claim=c.id, top=amap.scale[-1],
-                      suggestion="add an indented line `assume: LEVEL` saying how far it is achieved")
-            )  # fmt: skip
-    for r in amap.reductions.values():
-        if r.because is None:
-            out.append(_about(session, r, "CX203", _no_because))
-    return out
+    return [
+        _no_assume(c, amap.scale[-1])
+        for c in amap.claims.values()
+        if c.assume is None and c.id in needed and c.id not in concluded
+    ]
 
+
+@rule("CX203")
+def missing_because(ctx: RuleContext) -> list[Diagnostic]:
+    return [
+        _about(ctx.session, r, "CX203", _no_because)
+        for r in ctx.amap.reductions.values()
+        if r.because is None
+    ]
+
+
+# --------------------------------------------------------------------------- robustness rules
 
 #: Single points of failure named in one CX105 finding; the rest are counted.
 SPOFS_NAMED = 10
@@ -220,93 +396,105 @@ def _spof(name: str, margin: int, breaks_at: str) -> str:
     return f"`{name}` (slack {margin} step{'s' if margin != 1 else ''}, fails at {breaks_at})"
 
 
-_EXPECTED = "nothing to fix: the map expects this goal to fail (`expect: fails`)"
-
-
-def _robustness_rules(res: MapResult) -> list[Diagnostic]:
+@rule("CX102", "CX107", phase="goal")
+def failing_goal(ctx: RuleContext, gc: GoalContext) -> list[Diagnostic]:
+    gr = gc.result
+    if gr.holds:
+        return []
     # Only a failing goal needs the explainer: a clean map never imports it.
+    from cruxmap.explain import why_goal_fails
+
+    res = ctx.res
+    assert res is not None
+    lv = ctx.graph.levels
+    why = why_goal_fails(res, gc.index, gr.required)
+    return [_goal_fails(gc.goal.loc, goal=gc.goal.claim, required=lv[gr.required],
+                        reached=lv[gr.baseline], why=why, critique=gc.critique)]  # fmt: skip
+
+
+@rule("CX106", phase="goal")
+def critique_holds(ctx: RuleContext, gc: GoalContext) -> list[Diagnostic]:
+    res, gr = ctx.res, gc.result
+    assert res is not None
+    if not gr.holds or not gc.critique:
+        return []
+    if res.standing and res.objection_values[gc.index] < gr.required:
+        return []
+    lv = ctx.graph.levels
+    return [_critique_holds(gc.goal.loc, goal=gc.goal.claim, required=lv[gr.required],
+                            reached=lv[gr.baseline])]  # fmt: skip
+
+
+@rule("CX105", phase="goal")
+def single_points(ctx: RuleContext, gc: GoalContext) -> list[Diagnostic]:
+    """One finding per goal (SPEC's CX105, grouped): a map's clean run stays
+    on one screen however many premises every route shares; the least slack
+    first, the first few named."""
+    res, gr, g = ctx.res, gc.result, ctx.graph
+    assert res is not None
+    if not gr.holds:
+        return []
+    spofs = gr.breakable_count() - len(gr.with_margin(0))
+    if not spofs:
+        return []
+    lv, values = g.levels, res.values
+    named: list[str] = []
+    for m in range(1, len(lv)):
+        if len(named) >= SPOFS_NAMED:
+            break
+        for p in gr.with_margin(m)[: SPOFS_NAMED - len(named)]:
+            named.append(_spof(g.names[p], m, lv[values[p] - m - 1]))
+    if spofs > SPOFS_NAMED:
+        named.append(f"and {spofs - SPOFS_NAMED} more (`cruxmap explain` lists them)")
+    return [_single_points(gc.goal.loc, goal=gc.goal.claim, premises=", ".join(named))]
+
+
+@rule("CX104", "CX107", phase="goal")
+def fails_with_objections(ctx: RuleContext, gc: GoalContext) -> list[Diagnostic]:
+    res, gr, g, c = ctx.res, gc.result, ctx.graph, gc.index
+    assert res is not None
+    if not gr.holds:
+        return []
+    with_obj = res.objection_values[c]
+    if not (with_obj < gr.required and res.standing):
+        return []
     from cruxmap.explain import objection_effects, why_goal_fails
 
-    g = res.graph
-    assert g is not None
-    amap = res.amap
-    out: list[Diagnostic] = []
+    amap = ctx.amap
+    support = set(gr.premises) | {c}  # the analysis already walked it
+    names = {g.names[i] for i in support}
+    route_ids = {r.id for r in g.routes if r.conclusion in support}
+    relevant = [o for o in res.standing if amap.objections[o].against in names | route_ids]
+    base = getattr(res, "scenario", None) or Scenario()
+    obj_scenario, _ = objections_scenario(g, amap, res.statuses, base)
+    why = why_goal_fails(res, c, gr.required, scenario=obj_scenario, values=res.objection_values)
     lv = g.levels
-    values = res.values
-    # CX101 once per premise, naming every goal it is brittle for (issue 19
-    # #4): 200 goals over one support were 200 findings per premise.
+    return [
+        _fails_with_objections(
+            gc.goal.loc, goal=gc.goal.claim, level=lv[with_obj], required=lv[gr.required],
+            why=why, objections=objection_effects(res, relevant), relevant=relevant,
+            critique=gc.critique,
+        )
+    ]  # fmt: skip
+
+
+@rule("CX101", phase="analysis")
+def brittle_premises(ctx: RuleContext) -> list[Diagnostic]:
+    """CX101 once per premise, naming every goal it is brittle for (issue 19
+    #4): 200 goals over one support were 200 findings per premise."""
+    res, g = ctx.res, ctx.graph
+    assert res is not None
     brittle_for: dict[int, list[str]] = {}
     for goal in res.goals:
-        c = g.index[goal.claim]
-        gr = res.results[c]
-        where: Loc = goal.loc
-        # A critique map's goal (`expect: fails`): its failure is information
-        # (CX107), and its holding is the error (CX106).
-        critique = goal.expect == "fails"
-        if not gr.holds:
-            out.append(
-                dg.at(
-                    "CX107" if critique else "CX102", where, goal=goal.claim, required=lv[gr.required],
-                    reached=lv[gr.baseline], why=why_goal_fails(res, c, gr.required),
-                    suggestion=_EXPECTED if critique else "strengthen a premise, lower a threshold, "
-                    "or add an alternative route (`cruxmap explain --repairs` lists the smallest raises)",
-                )
-            )  # fmt: skip
-            continue
-        if critique and not (res.standing and res.objection_values[c] < gr.required):
-            out.append(
-                dg.at(
-                    "CX106", where, goal=goal.claim, required=lv[gr.required], reached=lv[gr.baseline],
-                    suggestion="restore the weakness the critique shows, or delete `expect: fails` "
-                    "if the argument now holds",
-                )
-            )  # fmt: skip
-        brittle = gr.with_margin(0)
-        for p in brittle:
-            brittle_for.setdefault(p, []).append(goal.claim)
-        spofs = gr.breakable_count() - len(brittle)
-        if spofs:
-            # One finding per goal (SPEC's CX105, grouped): a map's clean run
-            # stays on one screen however many premises every route shares;
-            # the least slack first, the first few named.
-            named: list[str] = []
-            for m in range(1, len(lv)):
-                if len(named) >= SPOFS_NAMED:
-                    break
-                for p in gr.with_margin(m)[: SPOFS_NAMED - len(named)]:
-                    named.append(_spof(g.names[p], m, lv[values[p] - m - 1]))
-            if spofs > SPOFS_NAMED:
-                named.append(f"and {spofs - SPOFS_NAMED} more (`cruxmap explain` lists them)")
-            out.append(
-                dg.at(
-                    "CX105", where, goal=goal.claim, premises=", ".join(named),
-                    suggestion="add a route to the goal that does not go through them",
-                )
-            )  # fmt: skip
-        with_obj = res.objection_values[c]
-        if with_obj < gr.required and res.standing:
-            support = set(gr.premises) | {c}  # the analysis already walked it
-            names = {g.names[i] for i in support}
-            route_ids = {r.id for r in g.routes if r.conclusion in support}
-            relevant = [o for o in res.standing if amap.objections[o].against in names | route_ids]
-            base = getattr(res, "scenario", None) or Scenario()
-            obj_scenario, _ = objections_scenario(g, amap, res.statuses, base)
-            why = why_goal_fails(
-                res, c, gr.required, scenario=obj_scenario, values=res.objection_values
-            )
-            out.append(
-                dg.at(
-                    "CX107" if critique else "CX104", where, goal=goal.claim, level=lv[with_obj],
-                    required=lv[gr.required], form="objections" if critique else "",
-                    why=why, objections=objection_effects(res, relevant),
-                    subject=(goal.claim, *relevant),
-                    suggestion=_EXPECTED if critique else "answer an objection with a rebuttal "
-                    "(`objection ...` with `against:` it), or repair the argument",
-                )
-            )  # fmt: skip
-    for p, goal_names in brittle_for.items():
-        out.append(_brittle(amap.claims[g.names[p]], goal_names, lv[values[p]], lv[values[p] - 1]))
-    return out
+        gr = res.results[g.index[goal.claim]]
+        if gr.holds:
+            for p in gr.with_margin(0):
+                brittle_for.setdefault(p, []).append(goal.claim)
+    lv, values = g.levels, res.values
+    return [
+        _brittle(ctx.amap.claims[g.names[p]], goal_names, lv[values[p]], lv[values[p] - 1])
+        for p, goal_names in brittle_for.items()
+    ]
 
 
 #: Goals a CX101 message names; the rest are counted (JSON and SARIF list
@@ -338,7 +526,7 @@ def _brittle(claim: Claim, goals: list[str], level: str, breaks_at: str) -> Diag
 
 # --------------------------------------------------------------------------- suppression
 
-_IGNORE_RE = re.compile(r"#\s*cruxmap:\s*ignore(?:\[([^\]]*)\])?\s*$")
+_IGNORE_RE = dg.IGNORE_COMMENT
 
 
 def ignore_codes_in(comment: str) -> frozenset[str] | bool | None:

@@ -579,7 +579,8 @@ class _MapBuilder:
             guess = dg.did_you_mean(name, levels)
             hint = f"did you mean `{guess}`?" if guess else "levels: " + " < ".join(amap.scale)
             self.diagnostics.append(
-                dg.at("CX004", loc, level=name, context=what.format(subject), suggestion=hint)
+                dg.at("CX004", loc, level=name, context=what.format(subject), suggestion=hint,
+                      fix=guess)
             )  # fmt: skip
 
         def claim(name: str, loc: Loc, what: str, subject: str = "") -> None:
@@ -588,7 +589,8 @@ class _MapBuilder:
             guess = dg.did_you_mean(name, claims)
             hint = f"did you mean `{guess}`?" if guess else f'declare it: `claim {name}: "..."`'
             self.diagnostics.append(
-                dg.at("CX002", loc, name=name, context=what.format(subject), suggestion=hint)
+                dg.at("CX002", loc, name=name, context=what.format(subject), suggestion=hint,
+                      fix=guess)
             )  # fmt: skip
 
         for c in amap.claims.values():
@@ -622,7 +624,7 @@ class _MapBuilder:
                     dg.at(
                         "CX002", loc, form="target", target=o.against, objection=o.id,
                         suggestion=f"did you mean `{guess}`?" if guess
-                        else "name a claim, a reduction or an objection",
+                        else "name a claim, a reduction or an objection", fix=guess,
                     )
                 )  # fmt: skip
             level(o.caps, o.attr_locs.get("caps"), "the `caps` of `{}`", o.id)

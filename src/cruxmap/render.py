@@ -51,7 +51,7 @@ from cruxmap.graph import ClaimGraph
 from cruxmap.lint import MapResult
 from cruxmap.model import ArgumentMap
 from cruxmap.options import Options
-from cruxmap.robustness import Analysis, GoalResult
+from cruxmap.robustness import Analysis, GoalAnalysis
 from cruxmap.semantics import Scenario, Status, evaluate, objections_scenario, route_yield
 from cruxmap.text import label as _visible
 from cruxmap.text import redact_credentials
@@ -237,7 +237,7 @@ class View:
 
     graph: ClaimGraph
     values: list[int]
-    results: dict[int, GoalResult]
+    results: dict[int, GoalAnalysis]
     title: str
     #: Baseline values and goal statuses, when a scenario is drawn.
     base_values: list[int] | None = None
@@ -465,7 +465,7 @@ def _goal_verdict(look: _Look, critique: bool, holds: bool, wo_fails: bool) -> s
     return f"{ICON_FAILS} FAILS"
 
 
-def _holds_detail(g: ClaimGraph, gr: GoalResult) -> str:
+def _holds_detail(g: ClaimGraph, gr: GoalAnalysis) -> str:
     """The small row under a holding goal: its uniform margin and cut sets."""
     if gr.uniform_margin is None:
         extra = ["holds with every leaf at bottom"]

@@ -15,6 +15,7 @@ import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import GenerateJsonSchema
 
 from cruxmap.jsonreport import SCHEMA_VERSION, map_json
 
@@ -62,7 +63,11 @@ class PremiseReport(_Model):
     brittle: bool = Field(description="margin == 0: any weakening makes the goal fail")
 
 
-class WithObjections(_Model):
+class WithObjectionsReport(_Model):
+    # Published as ``WithObjections`` (its name in docs/report.schema.json);
+    # the Python name differs from :class:`cruxmap.api.WithObjections`.
+    model_config = ConfigDict(extra="forbid", title="WithObjections")
+
     level: str
     status: Literal["holds", "fails"]
 
@@ -103,7 +108,7 @@ class GoalReport(_Model):
     uniform_margin: int | None = Field(
         default=None, description="steps every leaf can drop together; null: never fails"
     )
-    with_objections: WithObjections
+    with_objections: WithObjectionsReport
 
 
 class MapReport(_Model):
@@ -159,9 +164,17 @@ class Report(_Model):
     summary: Summary
 
 
+class _PublishedNames(GenerateJsonSchema):
+    """Names the schema's definitions by their published names, which a
+    model's Python name may not be (``WithObjectionsReport``)."""
+
+    def normalize_name(self, name: str) -> str:
+        return super().normalize_name(name.replace("WithObjectionsReport", "WithObjections"))
+
+
 def schema() -> dict[str, Any]:
     """The JSON Schema of :class:`Report` (``docs/report.schema.json``)."""
-    return Report.model_json_schema()
+    return Report.model_json_schema(schema_generator=_PublishedNames)
 
 
 def schema_text() -> str:

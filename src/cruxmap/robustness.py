@@ -71,7 +71,7 @@ class _TooBig(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class PremiseResult:
+class PremiseAnalysis:
     baseline: int
     #: Steps ``p`` can drop with the goal holding; ``None``: holds at bottom.
     margin: int | None
@@ -84,7 +84,7 @@ class PremiseResult:
 
 
 @dataclass
-class GoalResult:
+class GoalAnalysis:
     claim: int
     required: int
     baseline: int
@@ -105,7 +105,7 @@ class GoalResult:
         return self.baseline >= self.required
 
     @cached_property
-    def premises(self) -> dict[int, PremiseResult]:
+    def premises(self) -> dict[int, PremiseAnalysis]:
         """Every premise of the support, in topological order."""
         a = self._analysis
         if a is None:
@@ -135,14 +135,14 @@ class GoalResult:
         return out
 
     @cached_property
-    def breakable(self) -> dict[int, PremiseResult]:
+    def breakable(self) -> dict[int, PremiseAnalysis]:
         """The premises whose fall alone can break the goal (margin not
         ``None``), grouped by need."""
         a = self._analysis
         if a is None:
             return {}
         value_of = a.values.__getitem__
-        out: dict[int, PremiseResult] = {}
+        out: dict[int, PremiseAnalysis] = {}
         for need, claims in self.by_need():
             row = self._row(need).__getitem__
             out.update(zip(claims, map(row, map(value_of, claims)), strict=True))
@@ -180,7 +180,7 @@ class GoalResult:
         rest = self._support & ~(self._fails[0] if self._fails else 0)
         return list(map(a.claim_of.__getitem__, _bits(rest)))
 
-    def _row(self, need: int) -> list[PremiseResult]:
+    def _row(self, need: int) -> list[PremiseAnalysis]:
         assert self._analysis is not None
         return self._analysis.table()[need]
 
@@ -234,17 +234,17 @@ class Analysis:
                 self.claim_of[k] = c
                 k += 1
 
-    _table: list[list[PremiseResult]]
+    _table: list[list[PremiseAnalysis]]
 
     def _lowered(self, p: int) -> int:
         return max(self.values[p] - self.depth, 0)
 
     # -- entry point ------------------------------------------------------
 
-    def goals(self, goals: list[tuple[int, int]]) -> dict[int, GoalResult]:
-        results: dict[int, GoalResult] = {}
+    def goals(self, goals: list[tuple[int, int]]) -> dict[int, GoalAnalysis]:
+        results: dict[int, GoalAnalysis] = {}
         for c, req in goals:
-            results[c] = GoalResult(c, req, self.values[c])
+            results[c] = GoalAnalysis(c, req, self.values[c])
         holding = [r for r in results.values() if r.holds]
         # The pass allocates many small sets and no reference cycles: the
         # cyclic garbage collector would only rescan them (a quarter of the
@@ -274,7 +274,7 @@ class Analysis:
                 gc.enable()
         return results
 
-    def _measure(self, holding: list[GoalResult], base: _Base | None) -> None:
+    def _measure(self, holding: list[GoalAnalysis], base: _Base | None) -> None:
         """Run the sweep for the holding goals (on ``base`` when given) and
         fill in their results."""
         sweep = _Sweep(self, [(r.claim, r.required) for r in holding], base)
@@ -285,14 +285,16 @@ class Analysis:
         finally:
             sweep.detach()  # (a map's own conditions out of the base's tables)
 
-    def table(self) -> list[list[PremiseResult]]:
+    def table(self) -> list[list[PremiseAnalysis]]:
         """One shared (frozen) premise result per (need, baseline)."""
         table = self._table
         if not table:
             n_levels = len(self.g.levels)
             table.extend(
                 [
-                    PremiseResult(v, v - need, need - 1) if need else PremiseResult(v, None, None)
+                    PremiseAnalysis(v, v - need, need - 1)
+                    if need
+                    else PremiseAnalysis(v, None, None)
                     for v in range(n_levels)
                 ]
                 for need in range(n_levels)
@@ -308,7 +310,7 @@ class Analysis:
             self._value_sets = sets
         return self._value_sets
 
-    def _report(self, res: GoalResult, sweep: _Sweep, support: int) -> None:
+    def _report(self, res: GoalAnalysis, sweep: _Sweep, support: int) -> None:
         claim_of = self.claim_of
         x = sweep.cond_of[(res.claim, res.required)]
         own = 1 << self.bit_of[res.claim]
@@ -371,7 +373,7 @@ class Analysis:
 
     # -- uniform margin -------------------------------------------------
 
-    def _uniform_margins(self, holding: list[GoalResult]) -> None:
+    def _uniform_margins(self, holding: list[GoalAnalysis]) -> None:
         """Lower every leaf ``d`` steps for ``d = 1, 2, ...``: one evaluation
         of the map per level, shared by all goals."""
         g = self.g

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
-from cruxmap.diagnostics import Diagnostic, Severity
+from cruxmap.diagnostics import IGNORE_COMMENT, Diagnostic, Severity
 from cruxmap.loader import BLOCKING
 from cruxmap.lsp import index as ix
 from cruxmap.lsp import markdown as md
@@ -43,9 +43,7 @@ MAX_COMPLETIONS = 200
 EXPLAIN_COMMAND = "cruxmap.explainGoal"
 #: Inlay hints are set off from the text by single guillemets.
 OPEN, CLOSE = "\u2039", "\u203a"
-_DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
 _GENERATED = re.compile(r"[\w-]+#\d+")
-_IGNORE_COMMENT = re.compile(r"#\s*cruxmap:\s*ignore\[([^\]]*)\]\s*$")
 
 
 # --------------------------------------------------------------------------- positions
@@ -169,10 +167,11 @@ class Features:
             }[Severity(d.severity)]
             message = d.message + (f"\nhelp: {d.suggestion}" if d.suggestion else "")
             data: dict[str, str] = {"code": d.code}
-            if d.suggestion and d.code in ("CX002", "CX004"):
-                m = _DID_YOU_MEAN.search(d.suggestion)
-                if m:
-                    data["replacement"] = m.group(1)
+            # The finding's own fix (a misspelt name's likely spelling), over
+            # the diagnostic's range: the code action offers it.
+            fix = getattr(d, "fix", None)
+            if fix is not None:
+                data["replacement"] = fix.new_text
             out.append(
                 lsp.Diagnostic(
                     range=lsp.Range(start=to_client(lines, line, col, encoding), end=end_range),
@@ -927,8 +926,8 @@ class Features:
         if sp is None:
             return None
         last = idx.lines[sp.end]
-        m = _IGNORE_COMMENT.search(last)
-        if m:
+        m = IGNORE_COMMENT.search(last)
+        if m and m.group(1) is not None:  # a bare ignore gets a bracketed one after it
             codes = [c.strip() for c in m.group(1).split(",") if c.strip()]
             if code in codes:
                 return None
