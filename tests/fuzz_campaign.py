@@ -983,7 +983,7 @@ def lsp_session(
         script.append(f"{method} {json.dumps(params)[:300]} -> {str(answer)[:300]} ({took:.2f} s)")
         if isinstance(answer, str):
             found.append(f"{method}: {answer}")
-            return
+            raise Hang(answer)  # the rest of the session would wait as long
         error = answer.get("error")
         if error is not None:
             shown = json.dumps(error)
@@ -1108,6 +1108,8 @@ def lsp_session(
                 client.notify(method, {
                     "textDocument": {"uri": uri, "languageId": "crux", "version": 1, "text": "claim q: \"Q\"\n"}})  # fmt: skip
         ask("shutdown", None)
+    except Hang:
+        pass  # reported by ask
     finally:
         status = client.close(limit)
         client.drain()
