@@ -1133,6 +1133,8 @@ def lsp_session(
         found.append(f"files changed during the session: {changed[:10]}")
     files = {name: (ws / name).read_bytes() for name in names if (ws / name).is_file()}
     files = {"session.txt": "\n".join(script).encode("utf-8", "replace"), **files}
+    if found:
+        files["found.txt"] = "\n".join(found).encode("utf-8", "replace")
     shutil.rmtree(base, ignore_errors=True)
     return files, found
 
