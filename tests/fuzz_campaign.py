@@ -27,7 +27,10 @@ normalisation variants) and reduction rings; and of issue 25: hostile git
 trees for ``diff --against`` and ``check --new-only`` (symlinks beside
 directories of the same name, case and normalisation twins, NUL and newline
 link targets, huge blobs), where nothing may be written outside the
-snapshot and no snapshot may be left behind;
+snapshot and no snapshot may be left behind; scripted sessions with
+``cruxmap lsp`` in a subprocess on import-heavy hostile workspaces
+(``lsp-session``: every request answered in time without a traceback,
+nothing written, nothing of ``.env`` or outside the workspace shown);
 and issue 19's library roots
 (``tests/libroots.py``: roots adding routes, goals and objections into a
 big library, scenarios touching it), checked together and each alone, whose
