@@ -27,7 +27,10 @@ normalisation variants) and reduction rings; and of issue 25: hostile git
 trees for ``diff --against`` and ``check --new-only`` (symlinks beside
 directories of the same name, case and normalisation twins, NUL and newline
 link targets, huge blobs), where nothing may be written outside the
-snapshot and no snapshot may be left behind;
+snapshot and no snapshot may be left behind; scripted sessions with
+``cruxmap lsp`` in a subprocess on import-heavy hostile workspaces
+(``lsp-session``: every request answered in time without a traceback,
+nothing written, nothing of ``.env`` or outside the workspace shown);
 and issue 19's library roots
 (``tests/libroots.py``: roots adding routes, goals and objections into a
 big library, scenarios touching it), checked together and each alone, whose
@@ -754,7 +757,394 @@ def library_roots(
     return files, found
 
 
-SHAPES = ("config", "shared-import", "unicode-ids", "ring", "git-tree", "library-roots")
+# --------------------------------------------------------------------------- language server
+
+#: What a workspace's ``.env`` and the watched directory outside it hold: no
+#: answer of the server may carry it (it reads neither).
+LSP_SECRET = "hunter2-lsp-fuzz"
+LSP_REQUESTS = (
+    "textDocument/hover", "textDocument/definition", "textDocument/references",
+    "textDocument/completion", "textDocument/documentSymbol", "textDocument/rename",
+    "textDocument/prepareRename", "textDocument/codeAction", "textDocument/inlayHint",
+    "textDocument/formatting", "textDocument/foldingRange", "textDocument/semanticTokens/full",
+)  # fmt: skip
+
+
+class LspClient:
+    """A small synchronous JSON-RPC client for ``cruxmap lsp`` in a
+    subprocess: Content-Length frames over stdio, a reader thread per pipe,
+    requests one at a time with a time bound. Requests the server makes of
+    the client are answered with ``null`` (and ``workspace/applyEdit``
+    recorded: the server must never ask to write)."""
+
+    def __init__(self, cwd: Path) -> None:
+        import queue
+        import subprocess
+        import threading
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cruxmap", "lsp"], cwd=cwd,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        self.inbox: queue.Queue[dict[str, object] | None] = queue.Queue()
+        self.notes: list[dict[str, object]] = []
+        self.server_requests: list[str] = []
+        self.stderr = bytearray()
+        self._ids = 0
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        try:
+            while True:
+                length = None
+                while True:
+                    line = out.readline()
+                    if not line:
+                        return
+                    if line in (b"\r\n", b"\n"):
+                        break
+                    name, _, value = line.decode("ascii", "replace").partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value.strip())
+                if length is None:
+                    continue
+                body = out.read(length)
+                try:
+                    self.inbox.put(json.loads(body))
+                except ValueError:
+                    self.inbox.put({"unparsable": body[:200].decode("utf-8", "replace")})
+        finally:
+            self.inbox.put(None)
+
+    def _read_err(self) -> None:
+        assert self.proc.stderr is not None
+        for chunk in iter(lambda: self.proc.stderr.read1(65536), b""):  # type: ignore[union-attr]
+            self.stderr += chunk
+
+    def send(self, msg: dict[str, object]) -> None:
+        body = json.dumps(msg).encode("utf-8")
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the server is gone: the next wait says so
+
+    def notify(self, method: str, params: object) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method: str, params: object, timeout: float) -> dict[str, object] | str:
+        """The response to one request, or why there is none."""
+        import queue
+
+        self._ids += 1
+        ident = self._ids
+        self.send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return f"no answer within {timeout:.0f} s"
+            try:
+                msg = self.inbox.get(timeout=left)
+            except queue.Empty:
+                continue
+            if msg is None:
+                return "the server closed its output"
+            if "unparsable" in msg:
+                return f"unparsable message: {msg['unparsable']!r}"
+            if "method" in msg:
+                if "id" in msg:  # a request of the server's
+                    self.server_requests.append(str(msg["method"]))
+                    self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+                else:
+                    self.notes.append(msg)
+                continue
+            if msg.get("id") == ident:
+                return msg
+
+    def drain(self) -> None:
+        """Take in what the server has sent by itself so far."""
+        import queue
+
+        with contextlib.suppress(queue.Empty):
+            while (msg := self.inbox.get_nowait()) is not None:
+                if "method" in msg and "id" not in msg:
+                    self.notes.append(msg)
+                elif "method" in msg:
+                    self.server_requests.append(str(msg["method"]))
+                    self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+
+    def close(self, timeout: float) -> int | None:
+        """``exit``, then the exit status (None: still running, killed)."""
+        import subprocess
+
+        self.notify("exit", None)
+        with contextlib.suppress(OSError):
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+
+def _lsp_workspace(
+    rng: random.Random, ws: Path, outside: Path, seeds: list[bytes], small: bool
+) -> list[str]:
+    """Import chains, rings or stars of small maps, some files hostile;
+    a ``.env``, links to it and out, imports of both. Returns the names."""
+    n = rng.randint(20, 40) if small else rng.choice((20, 40, 80, 200))
+    kind = rng.choice(("chain", "ring", "star-in", "star-out"))
+    names = [f"m{i}.crux" for i in range(n)]
+    for i, name in enumerate(names):
+        if kind == "chain":
+            targets = [i + 1] if i + 1 < n else []
+        elif kind == "ring":
+            targets = [(i + 1) % n]
+        elif kind == "star-in":  # every file imports the hub
+            targets = [0] if i else []
+        else:  # the hub imports every file
+            targets = list(range(1, n)) if i == 0 else []
+        lines = [f'import "{names[j]}"' for j in targets]
+        lines += [f'claim c{i}: "claim {i}"', "    assume: good" if not targets else ""]
+        lines += [f"c{i} reduces to c{j}" for j in targets[:3]]
+        if rng.random() < 0.3:
+            lines.append(f"goal c{i} >= good")
+        data = "\n".join(lines).encode() + b"\n"
+        roll = rng.random()
+        if roll < 0.08:
+            data = random_input(rng, seeds)[1]
+        elif roll < 0.16:
+            data = mutate(data, rng)
+        elif roll < 0.2:
+            data += unicode_map(rng)
+        elif roll < 0.26:
+            data = rng.choice((b'import ".env"\n', b'import "link.crux"\n', b'import "out.crux"\n',
+                               b'import "../outside/secret.crux"\n', b'import "../outside"\n',
+                               b'import "/etc/passwd"\n', b'import "loop.crux"\n')) + data  # fmt: skip
+        (ws / name).write_bytes(data)
+    (ws / ".env").write_text(f'claim secret: "{LSP_SECRET}"\n')
+    (outside / "secret.crux").write_text(f'claim secret: "{LSP_SECRET}"\n')
+    (ws / "link.crux").symlink_to(".env")
+    (ws / "out.crux").symlink_to(outside / "secret.crux")
+    (ws / "loop.crux").symlink_to("loop.crux")
+    return names
+
+
+def _lsp_snapshot(*dirs: Path) -> dict[str, object]:
+    """Every entry under ``dirs``: its bytes, or where it links."""
+    seen: dict[str, object] = {}
+    for d in dirs:
+        for p in sorted(d.rglob("*")):
+            if p.is_symlink():
+                seen[str(p)] = ("link", os.readlink(p))
+            elif p.is_file():
+                seen[str(p)] = p.read_bytes()
+            else:
+                seen[str(p)] = "dir"
+    return seen
+
+
+def _lsp_text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def lsp_session(
+    rng: random.Random, workdir: Path, seeds: list[bytes], small: bool = False
+) -> tuple[dict[str, bytes], list[str]]:
+    """A scripted session with ``cruxmap lsp`` on a random import-heavy
+    workspace (issue 25 #3, #5, #9): every request answered within the
+    bound, never with a traceback; none on stderr or in a log message; the
+    server exits after ``exit``; nothing written; no answer shows the
+    ``.env`` or the watched directory outside, or what they hold."""
+    base = workdir / "lsp"
+    shutil.rmtree(base, ignore_errors=True)
+    ws, outside = base / "ws", base / "outside"
+    ws.mkdir(parents=True)
+    outside.mkdir()
+    (ws / "pyproject.toml").write_text("[project]\nname = 'ws'\n")
+    names = _lsp_workspace(rng, ws, outside, seeds, small)
+    before = _lsp_snapshot(base)
+    limit = SLOW_S if SLOW_S is not None else TIMEOUT_S
+    found: list[str] = []
+    script: list[str] = []
+    texts: dict[str, str] = {}
+    versions: dict[str, int] = {}
+    opened_itself: set[str] = set()
+    client = LspClient(ws)
+
+    def ask(method: str, params: object) -> None:
+        start = time.monotonic()
+        answer = client.request(method, params, limit)
+        took = time.monotonic() - start
+        script.append(f"{method} {json.dumps(params)[:300]} -> {str(answer)[:300]} ({took:.2f} s)")
+        if isinstance(answer, str):
+            found.append(f"{method}: {answer}")
+            raise Hang(answer)  # the rest of the session would wait as long
+        error = answer.get("error")
+        if error is not None:
+            shown = json.dumps(error)
+            if "Traceback" in shown or (isinstance(error, dict) and error.get("code") == -32603):
+                found.append(f"{method}: error {shown[:400]}")
+        if method != "initialize":
+            shown = json.dumps(answer.get("result"))
+            # The server names a buffer by its real path: one the editor
+            # opened itself through a link may be answered under the target.
+            hidden = [LSP_SECRET]
+            if not opened_itself & {".env", "link.crux"}:
+                hidden.append((ws / ".env").as_uri())
+            if "out.crux" not in opened_itself:
+                hidden.append(outside.as_uri())
+            if any(h in shown for h in hidden):
+                found.append(f"{method}: the answer shows .env or outside: {shown[:300]}")
+
+    def uri_of(name: str) -> str:
+        return (ws / name).as_uri()
+
+    try:
+        ask("initialize", {"processId": None, "rootUri": ws.as_uri(), "capabilities": {},
+                           "workspaceFolders": [{"uri": ws.as_uri(), "name": "ws"}]})  # fmt: skip
+        client.notify("initialized", {})
+        for name in rng.sample(names, rng.randint(1, 3)):
+            with contextlib.suppress(OSError):
+                texts[uri_of(name)] = (
+                    _lsp_text((ws / name).read_bytes()) if rng.random() < 0.9 else ""
+                )
+        if rng.random() < 0.3:  # the editor opens a link out, or .env, itself
+            name = rng.choice(("link.crux", "out.crux", ".env"))
+            texts[uri_of(name)] = 'import "m0.crux"\nclaim q: "Q"\n'
+            opened_itself.add(name)
+        for uri, text in texts.items():
+            versions[uri] = 1
+            client.notify("textDocument/didOpen", {"textDocument": {
+                "uri": uri, "languageId": "crux", "version": 1, "text": text}})  # fmt: skip
+        if rng.random() < (0.2 if small else 0.05):  # a document over 4 MiB, only ever a buffer
+            uri = uri_of("huge.crux")
+            texts[uri] = chain(3) + 'claim pad: "' + "x" * (4 << 20) + '"\n'
+            versions[uri] = 1
+            client.notify("textDocument/didOpen", {"textDocument": {
+                "uri": uri, "languageId": "crux", "version": 1, "text": texts[uri]}})  # fmt: skip
+        bad_uris = (
+            f"{ws.as_uri()}/a%00b.crux", f"{ws.as_uri()}/%ED%A0%80.crux", f"{ws.as_uri()}/\ud800.crux",
+            "file:///etc/passwd", (outside / "secret.crux").as_uri(), uri_of(".env"),
+            f"{ws.as_uri()}/../outside/secret.crux", "untitled:Untitled-1", "http://x/y.crux",
+            "file://", "", uri_of("link.crux"), uri_of("missing.crux"),
+        )  # fmt: skip
+        for _ in range(rng.randint(6, 12) if small else rng.randint(8, 20)):
+            if rng.random() < 0.2:  # let the background analysis run (0.25 s after an edit)
+                time.sleep(rng.choice((0.1, 0.3, 0.6)))
+            roll = rng.random()
+            if roll < 0.55 or not texts:
+                uri = (
+                    rng.choice(sorted(texts))
+                    if texts and rng.random() < 0.85
+                    else rng.choice(bad_uris)
+                )
+                text = texts.get(uri, "")
+                lines = text.split("\n")
+                line = rng.randrange(len(lines) + 2)
+                col = rng.randrange(len(lines[line]) + 2) if line < len(lines) else rng.randrange(5)
+                method = rng.choice(LSP_REQUESTS)
+                params: dict[str, object] = {"textDocument": {"uri": uri}}
+                if method in ("textDocument/codeAction", "textDocument/inlayHint"):
+                    params["range"] = {"start": {"line": 0, "character": 0},
+                                       "end": {"line": line, "character": col}}  # fmt: skip
+                    if method == "textDocument/codeAction":
+                        params["context"] = {"diagnostics": []}
+                elif method == "textDocument/formatting":
+                    params["options"] = {"tabSize": 4, "insertSpaces": True}
+                elif method not in ("textDocument/documentSymbol", "textDocument/foldingRange",
+                                    "textDocument/semanticTokens/full"):  # fmt: skip
+                    params["position"] = {"line": line, "character": col}
+                if method == "textDocument/references":
+                    params["context"] = {"includeDeclaration": rng.random() < 0.5}
+                if method == "textDocument/rename":
+                    params["newName"] = rng.choice(("renamed", "x y", "", "é", "\u202e", "a" * 300))
+                ask(method, params)
+            elif roll < 0.9 and texts:
+                uri = rng.choice(sorted(texts))
+                versions[uri] += 1
+                text = texts[uri]
+                kind = rng.random()
+                if kind < 0.3:  # add or remove an import
+                    if rng.random() < 0.5:
+                        target = rng.choice(
+                            (*names, ".env", "link.crux", "out.crux", "../outside/secret.crux")
+                        )
+                        new = f'import "{target}"\n' + text
+                    else:
+                        new = re.sub(r'(?m)^import "[^"\n]*"\n?', "", text, count=1)
+                    change: dict[str, object] = {"text": new}
+                elif kind < 0.5:  # a mutation (maybe invalid)
+                    new = _lsp_text(mutate(text.encode("utf-8", "surrogatepass"), rng))
+                    change = {"text": new}
+                elif kind < 0.55 and not small:  # huge
+                    new = text + "# " + "y" * (4 << 20) + "\n"
+                    change = {"text": new}
+                else:  # an incremental edit at a random place
+                    lines = text.split("\n")
+                    line = rng.randrange(len(lines))
+                    col = rng.randrange(len(lines[line]) + 1)
+                    ins = rng.choice(
+                        ('\nimport ".env"\n', 'claim z: "Z"\n', '"', "\n", "reduces to ", "é", "")
+                    )
+                    change = {"range": {"start": {"line": line, "character": col},
+                                        "end": {"line": line, "character": col}}, "text": ins}  # fmt: skip
+                    lines[line] = lines[line][:col] + ins + lines[line][col:]
+                    new = "\n".join(lines)
+                texts[uri] = new
+                client.notify("textDocument/didChange", {
+                    "textDocument": {"uri": uri, "version": versions[uri]},
+                    "contentChanges": [change]})  # fmt: skip
+            else:  # notifications with bad URIs
+                uri = rng.choice(bad_uris)
+                if rng.random() < 0.5 and uri in bad_uris[:3]:
+                    method = "textDocument/didOpen"  # malformed: skipped
+                else:
+                    method = "textDocument/didClose"
+                client.notify(method, {
+                    "textDocument": {"uri": uri, "languageId": "crux", "version": 1, "text": "claim q: \"Q\"\n"}})  # fmt: skip
+        ask("shutdown", None)
+    except Hang:
+        pass  # reported by ask
+    finally:
+        status = client.close(limit)
+        client.drain()
+    if status != 0:
+        found.append(f"the server did not exit cleanly after exit (status {status})")
+    err = bytes(client.stderr).decode("utf-8", "replace")
+    if "Traceback" in err:
+        found.append(f"traceback on the server's stderr: {err[-600:]}")
+    for note in client.notes:
+        if note.get("method") in ("window/logMessage", "window/showMessage"):
+            shown = json.dumps(note.get("params"))
+            if "Traceback" in shown or "Error in server" in shown:
+                found.append(f"{note['method']}: {shown[:400]}")
+        if LSP_SECRET in json.dumps(note):
+            found.append(f"{note.get('method')}: shows what .env or outside holds")
+    if "workspace/applyEdit" in client.server_requests:
+        found.append("the server asked to apply an edit")
+    after = _lsp_snapshot(base)
+    if after != before:
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        found.append(f"files changed during the session: {changed[:10]}")
+    files = {name: (ws / name).read_bytes() for name in names if (ws / name).is_file()}
+    files = {"session.txt": "\n".join(script).encode("utf-8", "replace"), **files}
+    if found:
+        files["found.txt"] = "\n".join(found).encode("utf-8", "replace")
+    shutil.rmtree(base, ignore_errors=True)
+    return files, found
+
+
+SHAPES = (
+    "config", "shared-import", "unicode-ids", "ring", "git-tree", "library-roots", "lsp-session",
+)  # fmt: skip
 #: The shapes a campaign draws from (``--shapes``).
 ACTIVE_SHAPES = SHAPES
 
@@ -769,6 +1159,8 @@ def exercise_shape(
         return git_tree(rng, workdir, small)
     if shape == "library-roots":
         return library_roots(rng, workdir, small)
+    if shape == "lsp-session":
+        return lsp_session(rng, workdir, seeds, small)
     if shape == "unicode-ids":
         data = unicode_map(rng)
         return {"t.crux": data}, exercise(data, rng.choice(COMMANDS), workdir)

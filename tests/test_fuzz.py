@@ -226,7 +226,7 @@ def test_subprocess_runs(tmp_path: Path, data: bytes, argv: list[str]) -> None:
     assert b"root:" not in both  # /etc/passwd was not read
 
 
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", [s for s in SHAPES if s != "lsp-session"])
 @pytest.mark.parametrize("seed", range(6))
 def test_issue14_shapes(workdir: Path, shape: str, seed: int) -> None:
     """Hostile config values, many roots sharing an import, Unicode
@@ -235,3 +235,50 @@ def test_issue14_shapes(workdir: Path, shape: str, seed: int) -> None:
     seeds = [p.read_bytes() for p in seed_files()]
     _files, found = exercise_shape(shape, rng, workdir, seeds, small=True)
     assert found == []
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_lsp_session_shape(workdir: Path, seed: int) -> None:
+    """Issue 25: a scripted session with ``cruxmap lsp`` in a subprocess on
+    an import-heavy workspace with hostile files, a few seconds each (the
+    campaign runs more): answers without tracebacks, nothing written."""
+    rng = random.Random(f"lsp-session-{seed}")
+    _files, found = exercise_shape("lsp-session", rng, workdir, SEEDS, small=True)
+    assert found == []
+
+
+def test_lsp_change_to_a_closed_document(tmp_path: Path) -> None:
+    """Found by the lsp-session shape: a ``didChange`` for a document that
+    is not open (closed, or never opened) made pygls raise KeyError and
+    show the user "Error in server". It is skipped, like any notification
+    the server cannot use; the document, opened again, is served."""
+    from fuzz_campaign import LspClient
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'w'\n")
+    (tmp_path / "m.crux").write_text('claim a: "A"\ngoal a >= good\n')
+    uri = (tmp_path / "m.crux").as_uri()
+    client = LspClient(tmp_path)
+    try:
+        init = {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}
+        assert "result" in client.request("initialize", init, 60)  # type: ignore[operator]
+        client.notify("initialized", {})
+        change = {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "x"}]}
+        client.notify("textDocument/didChange", change)  # never opened
+        item = {"uri": uri, "languageId": "crux", "version": 1, "text": 'claim a: "A"\n'}
+        client.notify("textDocument/didOpen", {"textDocument": item})
+        client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        client.notify("textDocument/didChange", change)  # closed
+        client.notify("textDocument/didOpen", {"textDocument": item})
+        symbols = client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}}, 60)
+        assert isinstance(symbols, dict)
+        assert [s["name"] for s in symbols["result"]] == ["a"]
+        assert client.request("shutdown", None, 60)
+    finally:
+        status = client.close(60)
+        client.drain()
+    shown = [
+        n for n in client.notes if n.get("method") in ("window/showMessage", "window/logMessage")
+    ]
+    assert shown == []
+    assert "Traceback" not in client.stderr.decode("utf-8", "replace")
+    assert status == 0

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types as lsp
 from pygls.exceptions import (
@@ -29,6 +30,7 @@ from pygls.exceptions import (
 )
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from cruxmap import __version__
@@ -98,6 +100,14 @@ class _Protocol(LanguageServerProtocol):
         if message is _ANSWERED:
             return
         super().handle_message(message)
+
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Any:
+        """A change to a document that is not open (closed, or never opened)
+        is skipped: pygls would raise KeyError and show "Error in server"."""
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+            return None
+        return (yield from super().lsp_text_document__did_change(params))
 
 
 class CruxServer(LanguageServer):
