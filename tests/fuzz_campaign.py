@@ -955,7 +955,7 @@ def _lsp_text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def lsp_session(
+def lsp_session(  # noqa: C901 (one scripted protocol session, step by step; issue 20 bounds src)
     rng: random.Random, workdir: Path, seeds: list[bytes], small: bool = False
 ) -> tuple[dict[str, bytes], list[str]]:
     """A scripted session with ``cruxmap lsp`` on a random import-heavy
