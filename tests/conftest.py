@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cruxmap.cli import main
+from cruxmap.commands import main
 
 # Hypothesis profiles, chosen with ``--hypothesis-profile NAME`` (pytest) or
 # HYPOTHESIS_PROFILE: ``default`` for every run, ``thorough`` for a long

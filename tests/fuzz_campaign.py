@@ -135,7 +135,7 @@ def _alarm(seconds: float) -> Iterator[None]:
 
 def run_cli(argv: list[str], stdin: bytes = b"", timeout: float = TIMEOUT_S) -> Outcome:
     """``cruxmap ARGV`` in-process, in the current directory, time-bounded."""
-    from cruxmap.cli import main
+    from cruxmap.commands import main
 
     out, err, inp = _stream(), _stream(), _stream(stdin)
     saved = sys.stdout, sys.stderr, sys.stdin

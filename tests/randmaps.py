@@ -344,7 +344,7 @@ def scenarios(draw, m: CruxMap) -> dict[str, str]:
 def run_check(text: str, extra_args: list[str] | tuple[str, ...] = ()) -> tuple[int, dict, str]:
     """Write ``text`` to a temporary ``map.crux`` and run ``cruxmap check --format json``.
 
-    Runs in-process via ``cruxmap.cli.main``; falls back to a subprocess when
+    Runs in-process via ``cruxmap.commands.main``; falls back to a subprocess when
     nothing parseable reached the redirected stdout.  Returns (exit code,
     parsed JSON report, raw stdout).
     """
@@ -356,7 +356,7 @@ def run_check(text: str, extra_args: list[str] | tuple[str, ...] = ()) -> tuple[
     import tempfile
     from pathlib import Path
 
-    from cruxmap.cli import main
+    from cruxmap.commands import main
 
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "map.crux"

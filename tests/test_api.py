@@ -234,7 +234,7 @@ def test_json_check_does_not_import_pydantic(tmp_path: Path) -> None:
     (its import costs more than checking a small map)."""
     (tmp_path / "m.crux").write_text(ROBUST)
     code = (
-        "import sys; from cruxmap.cli import main; rc = main(['check', '--format', 'json', 'm.crux']); "
+        "import sys; from cruxmap.commands import main; rc = main(['check', '--format', 'json', 'm.crux']); "
         "print('pydantic' in sys.modules, file=sys.stderr)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)

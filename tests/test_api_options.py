@@ -93,13 +93,14 @@ def test_every_error_cruxmap_raises_is_a_cruxmap_error() -> None:
     """Issue 20 #6: one ``except cruxmap.CruxmapError`` catches them all; the
     file refusals stay OSErrors for the callers that catch those."""
     import cruxmap
-    from cruxmap import cli, config, diff, explore, files, formatting, gitrev, loader, render
+    from cruxmap import config, diff, explore, files, formatting, gitrev, loader, render
+    from cruxmap.commands import common
     from cruxmap.lsp import index, project
 
     assert cruxmap.CruxmapError is api.CruxmapError
     assert render.UsageProblem is explore.UsageProblem  # one class, not two
     for cls in (
-        cli.UsageError,
+        common.UsageError,
         config.ConfigError,
         diff.DiffError,
         formatting.InternalError,

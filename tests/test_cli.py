@@ -147,7 +147,7 @@ def test_depth_and_max_order(write: Callable[..., Path], report) -> None:
 
 
 def test_version_is_fast_and_module_entry_point_works(write: Callable[..., Path]) -> None:
-    probe = "import sys; from cruxmap.cli import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\nprint('networkx' in sys.modules, 'pydantic' in sys.modules)"
+    probe = "import sys; from cruxmap.commands import main\ntry:\n    main(['--version'])\nexcept SystemExit:\n    pass\nprint('networkx' in sys.modules, 'pydantic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("False False")
     path = write("m.crux", BRITTLE)
@@ -162,7 +162,7 @@ def test_lazy_commands_are_listed_with_their_own_help() -> None:
     them; the line it shows is the one their own parser declares."""
     import argparse
 
-    from cruxmap.cli import LAZY_COMMANDS, build_parser
+    from cruxmap.commands import LAZY_COMMANDS, build_parser
 
     for name, summary in LAZY_COMMANDS.items():
         parser = build_parser(name)

@@ -18,7 +18,7 @@ import cmarkgfm  # GitHub's own Markdown renderer: the PR comment must render th
 import pytest
 
 from cruxmap import diff
-from cruxmap.cli import main
+from cruxmap.commands import main
 
 BASE = """\
 claim goal_c: "The goal"

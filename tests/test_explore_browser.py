@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from cruxmap.cli import main
+from cruxmap.commands import main
 
 CHROMIUM = Path(os.environ.get("CRUXMAP_CHROMIUM", "/usr/bin/chromium"))
 ARGS = [

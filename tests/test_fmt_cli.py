@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cruxmap import cli, formatting
+from cruxmap import commands, formatting
 
 UGLY = b'goal a>=good\nclaim a:"A"\n  source:"s"\n'
 PRETTY = b'goal a >= good\n\nclaim a: "A"\n    source: "s"\n'
@@ -121,7 +121,7 @@ def test_failed_write_keeps_original_and_leaves_no_temp_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    assert cli.main(["fmt", str(target)]) == 2
+    assert commands.main(["fmt", str(target)]) == 2
     assert "No space left on device" in capsys.readouterr().err
     assert target.read_bytes() == UGLY
     assert os.listdir(tmp_path) == ["ugly.crux"]
@@ -135,7 +135,7 @@ def test_internal_error_writes_nothing(
     target.write_bytes(UGLY)
     real_head = formatting._head
     monkeypatch.setattr(formatting, "_head", lambda s: real_head(s).replace(">= good", ">= great"))
-    assert cli.main(["fmt", str(target)]) == 2
+    assert commands.main(["fmt", str(target)]) == 2
     err = capsys.readouterr().err
     assert "INTERNAL ERROR" in err and "report" in err
     assert target.read_bytes() == UGLY
@@ -146,5 +146,5 @@ def test_symlink_stays_a_link(tmp_path: Path) -> None:
     real.write_bytes(UGLY)
     link = tmp_path / "link.crux"
     link.symlink_to(real)
-    assert cli.main(["fmt", str(link)]) == 0
+    assert commands.main(["fmt", str(link)]) == 0
     assert link.is_symlink() and real.read_bytes() == PRETTY

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cruxmap import gitrev
-from cruxmap.cli import main
+from cruxmap.commands import main
 from cruxmap.diagnostics import RULES
 
 MAP = b'claim c: "C"\n    source: "s"\n    assume: good\ngoal c >= good\n'

@@ -289,7 +289,7 @@ def test_sarif_never_opens_a_file_by_its_display_name(
     proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cruxmap import loader
-    from cruxmap.cli import main
+    from cruxmap.commands import main
 
     outside = tmp_path / "outside.crux"
     outside.write_text('claim zz: "outside"\n')

@@ -27,7 +27,7 @@ RECURSION_LIMIT = 200
 DRIVER = """
 import json, resource, sys, time
 sys.setrecursionlimit(int(sys.argv[1]))
-from cruxmap.cli import main
+from cruxmap.commands import main
 start = time.perf_counter()
 code = main(sys.argv[2:])
 sys.stdout.flush()

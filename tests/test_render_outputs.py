@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cruxmap.cli import main
+from cruxmap.commands import main
 
 GOOD = 'claim a: "a"\n    assume: good\nclaim b: "b"\nb reduces to a >= good\ngoal b >= good\n'
 HAS_DOT = shutil.which("dot") is not None

@@ -2,6 +2,6 @@
 
 import sys
 
-from cruxmap.cli import main
+from cruxmap.commands import main
 
 sys.exit(main())

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,11 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruxmap.errors import CruxmapError
-from cruxmap.text import json_text, md_code, md_escape, use_colour
+from cruxmap.text import md_code, md_escape
 
 if TYPE_CHECKING:
-    import argparse
-
     from cruxmap.api import Map, Options, Result, Run
     from cruxmap.diagnostics import Diagnostic
     from cruxmap.gitrev import Repo, Revision, Snapshot
@@ -1197,15 +1194,11 @@ def only_new(
 
     The revision is read here, before any output begins: a revision that
     cannot be read (CX007, an unknown name) is a usage error with nothing on
-    standard output, not half a JSON report."""
-    from cruxmap.cli import UsageError
-
+    standard output, not half a JSON report: a ``DiffError`` the command
+    reports as a usage error."""
     if not new_only:
-        raise UsageError("--against needs --new-only (or use `cruxmap diff --against REV`)")
-    try:
-        known = known_findings(paths, options, against)
-    except DiffError as exc:
-        raise UsageError(str(exc)) from exc
+        raise DiffError("--against needs --new-only (or use `cruxmap diff --against REV`)")
+    known = known_findings(paths, options, against)
 
     def results() -> Iterator[tuple[Result, list[Diagnostic]]]:
         for result, fresh in run:
@@ -1244,76 +1237,3 @@ def _units(d: Diagnostic, message: str) -> list[str]:
 def _normal(message: str) -> str:
     """A message without line and column numbers, which move with any edit."""
     return _POSITION.sub(r"\1", message)
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def add_parser(sub: Any) -> None:
-    """The ``diff`` subcommand (kept here so ``cli.py`` needs one line)."""
-    p = sub.add_parser(
-        "diff",
-        help="what a change did to robustness (against a git revision, or two files)",
-        description="Compare each map at a git revision (default: the merge base with the "
-        "default branch, else HEAD) with the working tree, or two files OLD.crux NEW.crux: "
-        "goals that stopped holding, premises that became brittle, margins, cut sets, "
-        "objections and the claims and reductions themselves. See docs/diff.md.",
-    )
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="files or directories (default: `paths` from config, else .); "
-                   "two files and no --against: compare them")  # fmt: skip
-    p.add_argument("--against", metavar="REV", default=None,
-                   help="git revision to compare with (default: merge base with the default branch, else HEAD)")  # fmt: skip
-    p.add_argument("--format", dest="diff_format", choices=("text", "json", "markdown"), default="text",
-                   help="output format (default text; markdown: a pull-request comment)")  # fmt: skip
-    p.add_argument("--fail-on", dest="diff_fail_on", choices=("any", "regression", "never"), default="regression",
-                   help="exit 1 on any change, on a regression (default), or never")  # fmt: skip
-    from cruxmap.cli import add_analysis_options
-
-    add_analysis_options(
-        p,
-        set_help="compare in a scenario (both sides); repeatable",
-        objections_help="compare with every standing objection applied (both sides)",
-        depth_help="cut-set depth (default: config, else 1)",
-        order_help="largest cut set (default: config, else 3)",
-    )
-    p.set_defaults(handler=cmd_diff)
-
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    from cruxmap import config
-    from cruxmap.api import Options
-    from cruxmap.cli import UsageError, _parse_overrides
-
-    try:
-        cfg = config.load(args.config)
-    except config.ConfigError as exc:
-        raise UsageError(str(exc)) from exc
-    options = Options(
-        scenario=_parse_overrides(args.overrides),
-        objections=args.objections,
-        depth=args.depth or cfg.depth,
-        max_order=args.max_order or cfg.max_order,
-    )
-    paths: list[str] = args.paths
-    try:
-        if (
-            len(paths) == 2
-            and args.against is None
-            and all(_there(Path(p), Path.is_file) for p in paths)
-        ):
-            report = diff_files(Path(paths[0]), Path(paths[1]), options)
-        else:
-            report = diff_revision(paths or list(cfg.paths) or ["."], args.against, options)
-    except DiffError as exc:
-        raise UsageError(str(exc)) from exc
-    if args.diff_format == "json":
-        import json
-
-        text = json_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    elif args.diff_format == "markdown":
-        text = format_markdown(report).rstrip("\n")
-    else:
-        text = format_text(report, colour=use_colour(sys.stdout))
-    sys.stdout.write(text + "\n")
-    return report.exit_status(args.diff_fail_on)

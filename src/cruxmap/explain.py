@@ -18,15 +18,12 @@ import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruxmap.model import as_expected
-from cruxmap.text import json_text, md_code, md_escape, use_colour
+from cruxmap.text import json_text, md_code, md_escape
 
 if TYPE_CHECKING:
-    import argparse
-
     from cruxmap.graph import ClaimGraph
     from cruxmap.lint import MapResult
     from cruxmap.repairs import RepairSearch
@@ -936,34 +933,7 @@ def dumps(data: Any) -> str:
     return json_text(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-# --------------------------------------------------------------------------- command line
-
-
-def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
-    """Register ``cruxmap explain`` (called by ``cli.build_parser``)."""
-    p = sub.add_parser(
-        "explain",
-        help="why each goal holds or fails, as a derivation tree",
-        description="Show the derivation behind each goal: the routes, each premise's value "
-        "against its threshold, down to the assumptions; margins, cut sets and, with "
-        "--repairs, the smallest changes that make a failing goal hold.",
-    )
-    p.add_argument("path", metavar="PATH", help="the map's root .crux file")
-    p.add_argument("goals", nargs="*", metavar="GOAL", help="goals to explain (default: all)")
-    p.add_argument("--format", dest="explain_format", choices=("text", "json", "markdown"),
-                   default="text", help="output format (default text)")  # fmt: skip
-    p.add_argument("--repairs", action="store_true",
-                   help="list minimal repairs of failing goals, and slack for brittle premises")  # fmt: skip
-    from cruxmap.cli import add_analysis_options
-
-    add_analysis_options(
-        p,
-        set_help="run a scenario: take CLAIM at LEVEL; repeatable",
-        objections_help="explain with every standing objection applied",
-        depth_help="steps each premise of a cut set is scaled down (default 1)",
-        order_help="largest cut set and repair listed (default 3)",
-    )
-    p.set_defaults(handler=cmd_explain, select=None, ignore=None)
+# --------------------------------------------------------------------------- scenarios
 
 
 def scenario_warnings(res: MapResult, scenario: Scenario | None = None) -> list[str]:
@@ -1030,61 +1000,6 @@ def _goal_suggestion(res: MapResult, name: str) -> str:
     if name in res.amap.claims:
         return f"`{name}` is a claim but not a goal; goals: " + ", ".join(f"`{x}`" for x in goals)
     return "goals: " + ", ".join(f"`{x}`" for x in goals) if goals else "the map has no goals"
-
-
-def cmd_explain(args: argparse.Namespace) -> int:
-    from cruxmap import api
-    from cruxmap.cli import UsageError, _load_config, _parse_overrides
-    from cruxmap.diagnostics import Severity
-    from cruxmap.output import clean, format_text
-
-    cfg = _load_config(args)
-    options = api.Options.from_config(
-        cfg, scenario=_parse_overrides(args.overrides), objections=args.objections
-    )
-    path = Path(args.path)
-    if path.is_dir():
-        raise UsageError(f"{args.path}: explain takes a map's root file, not a directory")
-    m = api.load(path)
-    if not m.ok:
-        errors = [d for d in m.diagnostics if d.severity is Severity.ERROR]
-        print(format_text(errors), file=sys.stderr)
-        print(f"cruxmap: cannot explain {clean(m.root)}: fix the errors first", file=sys.stderr)
-        return 2 if any(api.unreadable(d.code) for d in errors) else 1
-    try:
-        result = api.analyse(m, options)
-    except api.CruxmapError as exc:
-        raise UsageError(str(exc)) from exc
-    res = result.internal
-    for name in unknown_goals(res, args.goals):
-        raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(res, name)})")
-    warn_scenario(res, set())
-    ex, es = explain_goals(res, args.goals, repairs=args.repairs, max_order=options.max_order)
-    scenario = dict(result.scenario)
-    fmt = args.explain_format
-    if fmt == "json":
-        data = to_json(ex, es, root=m.root, scenario=scenario, depth=options.depth,
-                       max_order=options.max_order)  # fmt: skip
-        sys.stdout.write(dumps(data) + "\n")
-        return 0
-    if fmt == "markdown":
-        lines = render_markdown(ex, es, root=m.root, depth=options.depth,
-                                max_order=options.max_order, show_repairs=args.repairs,
-                                scenario=scenario)  # fmt: skip
-        sys.stdout.write("\n".join(lines).rstrip("\n") + "\n")
-        return 0
-    style = Style(use_colour())
-    lines = [style.bold(clean(m.root))]
-    said = scenario_line(res, scenario, options.objections)
-    if said:
-        lines.append(clean(said))
-    if not es:
-        lines.append("No goals (declare one with `goal CLAIM >= LEVEL`).")
-    lines.append("")
-    lines.extend(render_text(ex, es, style=style, depth=options.depth,
-                             max_order=options.max_order, show_repairs=args.repairs))  # fmt: skip
-    sys.stdout.write("\n".join(lines).rstrip("\n") + "\n")
-    return 0
 
 
 # --------------------------------------------------------------------------- check's results lines
