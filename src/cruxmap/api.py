@@ -401,6 +401,30 @@ class Result:
     def standing(self) -> list[str]:
         return list(self.internal.standing)
 
+    @property
+    def goal_count(self) -> int:
+        """How many goals the map has, without building :attr:`goals` (the
+        JSON summary counts them for every map)."""
+        return len(self.internal.goals)
+
+    @property
+    def report_size(self) -> int:
+        """Entries of this map's JSON report: claims, and each holding goal's
+        support (0 when not analysed or written ``same_as`` another); lets
+        the writer size its output without building the name-keyed views."""
+        res = self.internal
+        if self.same_as is not None or not res.analysed:
+            return 0
+        return len(res.amap.claims) + sum(gr.support_size() for gr in res.results.values())
+
+    @property
+    def scenario_warnings(self) -> list[str]:
+        """A sentence for each ``--set`` that changes nothing here (the claim
+        already has that value without it), for front ends to print."""
+        from cruxmap.explain import scenario_warnings
+
+        return scenario_warnings(self.internal)
+
     def to_json(self) -> dict[str, Any]:
         """This map alone as a JSON report (``docs/report.schema.json``): what
         ``cruxmap check --format json`` writes for it."""

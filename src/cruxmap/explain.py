@@ -27,6 +27,7 @@ from cruxmap.text import json_text, md_code, md_escape, use_colour
 if TYPE_CHECKING:
     import argparse
 
+    from cruxmap import api
     from cruxmap.graph import ClaimGraph
     from cruxmap.lint import MapResult
     from cruxmap.repairs import RepairSearch
@@ -987,11 +988,11 @@ def scenario_warnings(res: MapResult, scenario: Scenario | None = None) -> list[
     return out
 
 
-def warn_scenario(res: MapResult, warned: set[str]) -> None:
+def warn_scenario(result: api.Result, warned: set[str]) -> None:
     """Print each ``--set`` that changes nothing to stderr, once per run."""
     from cruxmap.output import clean
 
-    for warning in scenario_warnings(res):
+    for warning in result.scenario_warnings:
         if warning not in warned:
             warned.add(warning)
             print(f"cruxmap: warning: {clean(warning)}", file=sys.stderr)
@@ -1058,7 +1059,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     res = result.internal
     for name in unknown_goals(res, args.goals):
         raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(res, name)})")
-    warn_scenario(res, set())
+    warn_scenario(result, set())
     ex, es = explain_goals(res, args.goals, repairs=args.repairs, max_order=options.max_order)
     scenario = dict(result.scenario)
     fmt = args.explain_format
@@ -1090,41 +1091,36 @@ def cmd_explain(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- check's results lines
 
 
-def goal_status_lines(res: MapResult) -> list[str]:
+def goal_status_lines(result: api.Result) -> list[str]:
     """One line per goal for ``check``'s text report: where each argument
     stands, so that a clean run still says something."""
     from cruxmap.output import clean
 
-    g = res.graph
-    if g is None or not res.analysed:
+    if not result.analysed:
         return []
-    lv = g.levels
-    root = clean(res.amap.root)
+    root = clean(result.map.root)
     out = []
-    for goal in res.goals:
-        c = g.index[goal.claim]
-        gr = res.results[c]
+    for goal in result.goals.values():
         head = f"{root}: goal `{goal.claim}`"
-        if not gr.holds:
+        if not goal.holds:
             expected = ", as expected," if goal.expected == "fails" else ""
             out.append(
-                f"{head} fails{expected} at {lv[gr.baseline]} (needs {lv[gr.required]}); "
+                f"{head} fails{expected} at {goal.value} (needs {goal.required}); "
                 f"why: cruxmap explain {root} {goal.claim}"
             )
             continue
-        parts = [f"{head} holds at {lv[gr.baseline]} (needs {lv[gr.required]})"]
+        parts = [f"{head} holds at {goal.value} (needs {goal.required})"]
         if goal.expected == "fails":
             parts[0] += (
                 ", fails with objections, as expected"
-                if res.standing and res.objection_values[c] < gr.required
+                if result.standing and goal.with_objections.status == "fails"
                 else ", but is expected to fail"
             )
-        um = gr.uniform_margin
+        um = goal.uniform_margin
         parts.append("uniform margin unlimited" if um is None else f"uniform margin {um}")
-        if gr.cut_sets:
-            smallest = gr.cut_sets[0]
-            parts.append("smallest cut set {" + ", ".join(g.names[i] for i in smallest) + "}")
+        if goal.cut_sets:
+            parts.append("smallest cut set {" + ", ".join(goal.cut_sets[0]) + "}")
         else:
-            parts.append("no cut set" + ("" if gr.cut_sets_complete else " found (search cut)"))
+            parts.append("no cut set" + ("" if goal.cut_sets_complete else " found (search cut)"))
         out.append("; ".join(parts))
     return out
