@@ -421,7 +421,7 @@ class Result:
     def scenario_warnings(self) -> list[str]:
         """A sentence for each ``--set`` that changes nothing here (the claim
         already has that value without it), for front ends to print."""
-        from cruxmap.explain import scenario_warnings
+        from cruxmap.explanation import scenario_warnings
 
         return scenario_warnings(self.internal)
 

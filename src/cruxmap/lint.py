@@ -233,7 +233,7 @@ _EXPECTED = "nothing to fix: the map expects this goal to fail (`expect: fails`)
 
 def _robustness_rules(res: MapResult) -> list[Diagnostic]:
     # Only a failing goal needs the explainer: a clean map never imports it.
-    from cruxmap.explain import objection_effects, why_goal_fails
+    from cruxmap.explanation import objection_effects, why_goal_fails
 
     g = res.graph
     assert g is not None
