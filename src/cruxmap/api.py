@@ -37,6 +37,7 @@ from cruxmap.session import Session
 if TYPE_CHECKING:
     from cruxmap.config import Config
     from cruxmap.dependents import Layout
+    from cruxmap.explanation import Explainer, GoalExplanation
     from cruxmap.graph import ClaimGraph
     from cruxmap.lint import MapResult
     from cruxmap.loader import Loader
@@ -416,6 +417,19 @@ class Result:
         if self.same_as is not None or not res.analysed:
             return 0
         return len(res.amap.claims) + sum(gr.support_size() for gr in res.results.values())
+
+    def explain(
+        self, goals: Iterable[str] = (), *, repairs: bool = False
+    ) -> tuple[Explainer, list[GoalExplanation]]:
+        """The derivation of the named goals (all when none is named), with
+        repairs and slack when asked, up to ``options.max_order``: what the
+        explain presenters render. Unknown names are the caller's to reject
+        (they are not keys of :attr:`goals`)."""
+        from cruxmap.explanation import explain_goals
+
+        return explain_goals(
+            self.internal, goals, repairs=repairs, max_order=self.options.max_order
+        )
 
     @property
     def scenario_warnings(self) -> list[str]:

@@ -20,8 +20,6 @@ from cruxmap.explanation import (
     Explainer,
     GoalExplanation,
     Link,
-    explain_goals,
-    unknown_goals,
     why_fails,
 )
 from cruxmap.model import as_expected
@@ -31,7 +29,6 @@ if TYPE_CHECKING:
     import argparse
 
     from cruxmap import api
-    from cruxmap.lint import MapResult
     from cruxmap.repairs import RepairSearch
 
 
@@ -576,27 +573,27 @@ def scenario_text(scenario: Any, objections: bool) -> str | None:
     return "Scenario: " + "; ".join(parts) if parts else None
 
 
-def scenario_line(res: MapResult, scenario: dict[str, str], objections: bool) -> str | None:
+def scenario_line(result: api.Result, scenario: dict[str, str], objections: bool) -> str | None:
     """The scenario a report is in, for text output (None: the baseline)."""
     parts = []
     if scenario:
         parts.append("--set " + " ".join(f"{c}={lv}" for c, lv in scenario.items()))
     if objections:
-        standing = ", ".join(res.standing) if res.standing else "none stand"
+        standing = ", ".join(result.standing) if result.standing else "none stand"
         parts.append(f"--objections ({standing})")
     if not parts:
         return None
     return "Scenario: " + "; ".join(parts)
 
 
-def _goal_suggestion(res: MapResult, name: str) -> str:
+def _goal_suggestion(result: api.Result, name: str) -> str:
     from cruxmap.diagnostics import did_you_mean
 
-    goals = [goal.claim for goal in res.goals]
+    goals = list(result.goals)
     guess = did_you_mean(name, goals)
     if guess:
         return f"did you mean `{guess}`?"
-    if name in res.amap.claims:
+    if name in result.map.model.claims:
         return f"`{name}` is a claim but not a goal; goals: " + ", ".join(f"`{x}`" for x in goals)
     return "goals: " + ", ".join(f"`{x}`" for x in goals) if goals else "the map has no goals"
 
@@ -624,11 +621,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
         result = api.analyse(m, options)
     except api.CruxmapError as exc:
         raise UsageError(str(exc)) from exc
-    res = result.internal
-    for name in unknown_goals(res, args.goals):
-        raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(res, name)})")
+    for name in args.goals:
+        if name not in result.goals:
+            raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(result, name)})")
     warn_scenario(result, set())
-    ex, es = explain_goals(res, args.goals, repairs=args.repairs, max_order=options.max_order)
+    ex, es = result.explain(args.goals, repairs=args.repairs)
     scenario = dict(result.scenario)
     fmt = args.explain_format
     if fmt == "json":
@@ -644,7 +641,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return 0
     style = Style(use_colour())
     lines = [style.bold(clean(m.root))]
-    said = scenario_line(res, scenario, options.objections)
+    said = scenario_line(result, scenario, options.objections)
     if said:
         lines.append(clean(said))
     if not es:
