@@ -36,6 +36,7 @@ from cruxmap.session import Session
 
 if TYPE_CHECKING:
     from cruxmap.dependents import Layout
+    from cruxmap.explanation import Explainer, GoalExplanation
     from cruxmap.graph import ClaimGraph
     from cruxmap.lint import MapResult
     from cruxmap.loader import Loader
@@ -304,6 +305,43 @@ class Result:
     @property
     def standing(self) -> list[str]:
         return list(self.internal.standing)
+
+    @property
+    def goal_count(self) -> int:
+        """How many goals the map has, without building :attr:`goals` (the
+        JSON summary counts them for every map)."""
+        return len(self.internal.goals)
+
+    @property
+    def report_size(self) -> int:
+        """Entries of this map's JSON report: claims, and each holding goal's
+        support (0 when not analysed or written ``same_as`` another); lets
+        the writer size its output without building the name-keyed views."""
+        res = self.internal
+        if self.same_as is not None or not res.analysed:
+            return 0
+        return len(res.amap.claims) + sum(gr.support_size() for gr in res.results.values())
+
+    def explain(
+        self, goals: Iterable[str] = (), *, repairs: bool = False
+    ) -> tuple[Explainer, list[GoalExplanation]]:
+        """The derivation of the named goals (all when none is named), with
+        repairs and slack when asked, up to ``options.max_order``: what the
+        explain presenters render. Unknown names are the caller's to reject
+        (they are not keys of :attr:`goals`)."""
+        from cruxmap.explanation import explain_goals
+
+        return explain_goals(
+            self.internal, goals, repairs=repairs, max_order=self.options.max_order
+        )
+
+    @property
+    def scenario_warnings(self) -> list[str]:
+        """A sentence for each ``--set`` that changes nothing here (the claim
+        already has that value without it), for front ends to print."""
+        from cruxmap.explanation import scenario_warnings
+
+        return scenario_warnings(self.internal)
 
     def to_json(self) -> dict[str, Any]:
         """This map alone as a JSON report (``docs/report.schema.json``): what

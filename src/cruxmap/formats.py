@@ -92,7 +92,7 @@ class Text(Format):
         if text:
             print(text, file=self.out)
         if not self.quiet:
-            self.goal_lines.extend(goal_status_lines(result.internal))
+            self.goal_lines.extend(goal_status_lines(result))
 
     def end(self, run: Run) -> None:
         from cruxmap import output

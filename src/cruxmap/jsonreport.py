@@ -47,10 +47,7 @@ def map_json(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
 
 def size(result: Result) -> int:
     """Entries of the map's report: claims, and each holding goal's support."""
-    res = result.internal
-    if result.same_as is not None or not res.analysed:
-        return 0
-    return len(res.amap.claims) + sum(gr.support_size() for gr in res.results.values())
+    return result.report_size
 
 
 def map_head(result: Result, diagnostics: Sequence[int] = ()) -> dict[str, Any]:
@@ -226,7 +223,7 @@ def report_json(result: Result) -> dict[str, Any]:
             "files": len(amap.files),
             "maps": 1,
             "claims": len(amap.claims),
-            "goals": len(result.internal.goals),
+            "goals": result.goal_count,
             "errors": counts["error"],
             "warnings": counts["warning"],
             "infos": counts["info"],

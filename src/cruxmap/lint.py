@@ -402,7 +402,7 @@ def failing_goal(ctx: RuleContext, gc: GoalContext) -> list[Diagnostic]:
     if gr.holds:
         return []
     # Only a failing goal needs the explainer: a clean map never imports it.
-    from cruxmap.explain import why_goal_fails
+    from cruxmap.explanation import why_goal_fails
 
     res = ctx.res
     assert res is not None
@@ -458,7 +458,7 @@ def fails_with_objections(ctx: RuleContext, gc: GoalContext) -> list[Diagnostic]
     with_obj = res.objection_values[c]
     if not (with_obj < gr.required and res.standing):
         return []
-    from cruxmap.explain import objection_effects, why_goal_fails
+    from cruxmap.explanation import objection_effects, why_goal_fails
 
     amap = ctx.amap
     support = set(gr.premises) | {c}  # the analysis already walked it

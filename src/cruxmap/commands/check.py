@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         if options.scenario:
             from cruxmap.explain import warn_scenario
 
-            warn_scenario(result.internal, warned)
+            warn_scenario(result, warned)
         out.map(result, fresh)
     out.end(run)
     return run.exit_status(cfg.fail_on)

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         if res.library and res.map.ok:
             continue  # linted only: its premises are ranked in the maps importing it
         if options.scenario and res.analysed:
-            warn_scenario(res.internal, warned)
+            warn_scenario(res, warned)
         if not res.analysed:
             broken.append(res.map.root)
             errors = [d for d in fresh if d.severity is Severity.ERROR]

@@ -46,12 +46,10 @@ def run(args: argparse.Namespace) -> int:
         Style,
         _goal_suggestion,
         dumps,
-        explain_goals,
         render_markdown,
         render_text,
         scenario_line,
         to_json,
-        unknown_goals,
         warn_scenario,
     )
     from cruxmap.output import clean
@@ -74,11 +72,11 @@ def run(args: argparse.Namespace) -> int:
         result = api.analyse(m, options)
     except api.CruxmapError as exc:
         raise UsageError(str(exc)) from exc
-    res = result.internal
-    for name in unknown_goals(res, args.goals):
-        raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(res, name)})")
-    warn_scenario(res, set())
-    ex, es = explain_goals(res, args.goals, repairs=args.repairs, max_order=options.max_order)
+    for name in args.goals:
+        if name not in result.goals:
+            raise UsageError(f"no goal `{name}` in {m.root} ({_goal_suggestion(result, name)})")
+    warn_scenario(result, set())
+    ex, es = result.explain(args.goals, repairs=args.repairs)
     scenario = dict(result.scenario)
     fmt = args.explain_format
     if fmt == "json":
@@ -94,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     style = Style(use_colour())
     lines = [style.bold(clean(m.root))]
-    said = scenario_line(res, scenario, options.objections)
+    said = scenario_line(result, scenario, options.objections)
     if said:
         lines.append(clean(said))
     if not es:

@@ -958,13 +958,10 @@ class Features:
         if analysis is None or analysis.result is None or not analysis.result.analysed:
             raise Refused("the map is not analysed (yet): fix its errors first")
         result = analysis.result
-        res = result.internal
-        if ex.unknown_goals(res, [goal]):
+        if goal not in result.goals:
             raise Refused(f"no goal `{goal[:80]}` in this map")
         options = result.options
-        explainer, explanations = ex.explain_goals(
-            res, [goal], repairs=True, max_order=options.max_order
-        )
+        explainer, explanations = result.explain([goal], repairs=True)
         lines = ex.render_text(explainer, explanations, style=ex.Style(False), depth=options.depth,
                                max_order=options.max_order, show_repairs=True)  # fmt: skip
         return "\n".join(lines)
