@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--maps", type=int, default=1000)
     ap.add_argument("--dependents", type=int, default=10)
     args = ap.parse_args()
-    from cruxmap.dependents import build_index
+    from cruxmap.core.dependents import build_index
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

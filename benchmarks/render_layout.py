@@ -52,7 +52,7 @@ def time_layout(engine: str, dot: str, limit: float) -> str:
 
 
 def main() -> None:
-    from cruxmap import render
+    from cruxmap.present import render
 
     ap = argparse.ArgumentParser()
     ap.add_argument("sizes", nargs="*", type=int, default=[150])

@@ -67,7 +67,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cruxmap.text import UNSAFE
+from cruxmap.core.text import UNSAFE
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "fuzz_corpus"
@@ -81,7 +81,7 @@ SLOW_RUN_S = 10.0
 
 CHECK_FORMATS = ("text", "json", "github", "sarif")
 #: Characters that must never reach text or GitHub output raw.
-#: (cruxmap.text's one set, less the newline that ends an output line).
+#: (cruxmap.core.text's one set, less the newline that ends an output line).
 RAW_CONTROL = re.compile("[" + "".join(re.escape(c) for c in sorted(UNSAFE - {"\n"})) + "]")
 #: The only output lines that may start with ``::`` (a GitHub workflow
 #: command): cruxmap's own annotations. User text never starts a line.

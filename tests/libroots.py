@@ -2,7 +2,7 @@
 (issue 19 #1).
 
 The library is past ``graph.SHARE_MIN`` claims, so that checking its roots
-together shares its index and failure sets (``cruxmap.session``). Each root
+together shares its index and failure sets (``cruxmap.core.session``). Each root
 imports it and then does some of: add claims and reductions of its own, add
 a reduction *into* a library claim (the library is then no closed prefix for
 that root), put goals on library claims, raise an objection against a library

@@ -11,7 +11,7 @@ import pytest
 
 import cruxmap
 from cruxmap import api
-from cruxmap.report import Report, schema_text
+from cruxmap.present.report import Report, schema_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,7 +145,7 @@ def test_json_report_matches_published_schema(tmp_path: Path) -> None:
 
 def test_published_schema_is_current() -> None:
     assert (ROOT / "docs" / "report.schema.json").read_text("utf-8") == schema_text(), (
-        'regenerate: python -c "from cruxmap.report import schema_text; '
+        'regenerate: python -c "from cruxmap.present.report import schema_text; '
         "open('docs/report.schema.json','w').write(schema_text())\""
     )
 
@@ -187,7 +187,7 @@ def test_many_roots_sharing_one_import_cost_one_analysis(tmp_path: Path) -> None
 def test_config_schema_is_current_and_agrees_with_the_validator(tmp_path: Path) -> None:
     import jsonschema
 
-    from cruxmap import config
+    from cruxmap.core import config
 
     assert (ROOT / "docs" / "config.schema.json").read_text("utf-8") == config.schema_text()
     validator = jsonschema.Draft202012Validator(config.schema())

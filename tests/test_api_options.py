@@ -65,7 +65,8 @@ def test_one_options_object_from_the_api_down_to_the_engine_and_renderer() -> No
     Options whole; none declares its own."""
     import inspect
 
-    from cruxmap import explore, lint, options, render
+    from cruxmap.core import lint, options
+    from cruxmap.present import explore, render
 
     assert api.Options is options.Options
     assert not hasattr(lint, "Options") or lint.Options is api.Options
@@ -78,7 +79,7 @@ def test_one_options_object_from_the_api_down_to_the_engine_and_renderer() -> No
 def test_config_is_immutable_and_flags_make_a_changed_copy(tmp_path: Any) -> None:
     import dataclasses
 
-    from cruxmap import config
+    from cruxmap.core import config
 
     cfg = config.parse({"select": ["CX1"], "depth": 2}, tmp_path / "pyproject.toml")
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -93,9 +94,10 @@ def test_every_error_cruxmap_raises_is_a_cruxmap_error() -> None:
     """Issue 20 #6: one ``except cruxmap.CruxmapError`` catches them all; the
     file refusals stay OSErrors for the callers that catch those."""
     import cruxmap
-    from cruxmap import config, diff, explore, files, formatting, gitrev, loader, render
     from cruxmap.commands import common
+    from cruxmap.core import config, files, formatting, gitrev, loader
     from cruxmap.lsp import index, project
+    from cruxmap.present import diff, explore, render
 
     assert cruxmap.CruxmapError is api.CruxmapError
     assert render.UsageProblem is explore.UsageProblem  # one class, not two

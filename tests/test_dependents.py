@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from cruxmap import api
-from cruxmap.dependents import Layout, Projects, build_index, glob_regex, scan
-from cruxmap.model import Import
-from cruxmap.quickparse import parse_text
+from cruxmap.core.dependents import Layout, Projects, build_index, glob_regex, scan
+from cruxmap.core.model import Import
+from cruxmap.core.quickparse import parse_text
 
 LIB = """\
 claim not_scheming: "The model is not scheming"
@@ -273,7 +273,7 @@ def test_explore_gives_a_library_no_page(proj: Path) -> None:
 def test_a_project_too_big_to_index_says_so(
     proj: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., tuple[int, str, str]]
 ) -> None:
-    from cruxmap import dependents
+    from cruxmap.core import dependents
 
     monkeypatch.setattr(dependents, "MAX_WALKED_ENTRIES", 3)
     monkeypatch.chdir(proj)

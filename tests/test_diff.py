@@ -17,8 +17,8 @@ from typing import Any
 import cmarkgfm  # GitHub's own Markdown renderer: the PR comment must render there
 import pytest
 
-from cruxmap import diff
 from cruxmap.commands import main
+from cruxmap.present import diff
 
 BASE = """\
 claim goal_c: "The goal"

@@ -15,9 +15,9 @@ from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
 from cruxmap import api
-from cruxmap.diagnostics import RULES, explain
-from cruxmap.formatting import format_text
-from cruxmap.report import Report
+from cruxmap.core.diagnostics import RULES, explain
+from cruxmap.core.formatting import format_text
+from cruxmap.present.report import Report
 
 #: The goal fails at baseline (interp is partial, the route needs great).
 FAILS = """\
@@ -150,7 +150,7 @@ def test_cli_exit_codes_and_outputs(tmp_path: Path) -> None:
 
 
 def test_render_draws_an_expected_failure_distinctly(tmp_path: Path) -> None:
-    from cruxmap import render
+    from cruxmap.present import render
 
     for text, verdict in ((FAILS, "FAILS (expected)"), (STALE, "HOLDS, expected to fail")):
         r = api.analyse(api.load_text(text, "m.crux"))
@@ -187,7 +187,7 @@ def test_fmt_places_expect_before_note_and_round_trips() -> None:
     ],
 )
 def test_diff_judges_by_the_expectation(old: str, new: str, kind: str, effect: str) -> None:
-    from cruxmap.diff import compare, facts
+    from cruxmap.present.diff import compare, facts
 
     def of(text: str) -> dict[str, object]:
         m = api.load_text(text, "m.crux")

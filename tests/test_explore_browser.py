@@ -349,10 +349,10 @@ def agreement_cases(
     maps: list[tuple[str, dict[str, str], bool]], tmp_path: Path, capsys: Any
 ) -> list[dict[str, Any]]:
     """Each analysable map with its explorer model and what check says of it."""
-    from cruxmap import explore
-    from cruxmap.lint import check_map
-    from cruxmap.loader import Loader
-    from cruxmap.options import Options
+    from cruxmap.core.lint import check_map
+    from cruxmap.core.loader import Loader
+    from cruxmap.core.options import Options
+    from cruxmap.present import explore
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'scratch'\n")
     cases = []

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from cruxmap import api, explore
+from cruxmap import api
+from cruxmap.present import explore
 
 ENGINE = Path(explore.__file__).parent / "web" / "engine.js"
 NODE = shutil.which("node")

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cruxmap.formatting import format_bytes, format_text, quote
-from cruxmap.model import Document
-from cruxmap.parsing import decode
-from cruxmap.quickparse import parse_text
+from cruxmap.core.formatting import format_bytes, format_text, quote
+from cruxmap.core.model import Document
+from cruxmap.core.parsing import decode
+from cruxmap.core.quickparse import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "fmt_golden"

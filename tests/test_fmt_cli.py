@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cruxmap import commands, formatting
+from cruxmap import commands
+from cruxmap.core import formatting
 
 UGLY = b'goal a>=good\nclaim a:"A"\n  source:"s"\n'
 PRETTY = b'goal a >= good\n\nclaim a: "A"\n    source: "s"\n'

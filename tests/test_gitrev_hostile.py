@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from cruxmap import gitrev
 from cruxmap.commands import main
-from cruxmap.diagnostics import RULES
+from cruxmap.core import gitrev
+from cruxmap.core.diagnostics import RULES
 
 MAP = b'claim c: "C"\n    source: "s"\n    assume: good\ngoal c >= good\n'
 EVIL = b'claim evil: "written outside"\n'

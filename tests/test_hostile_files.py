@@ -255,18 +255,18 @@ def test_non_utf8_bytes_are_cx001_with_where(proj: Path) -> None:
 def test_file_deleted_between_discovery_and_read(
     proj: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cruxmap.loader
+    import cruxmap.core.loader
 
     (proj / "gone.crux").write_text(UNFORMATTED)
     (proj / "stays.crux").write_text(MAP)
-    real_discover = cruxmap.loader.discover
+    real_discover = cruxmap.core.loader.discover
 
     def discover_then_delete(paths: object) -> object:
         found = real_discover(paths)  # type: ignore[arg-type]
         (proj / "gone.crux").unlink(missing_ok=True)
         return found
 
-    monkeypatch.setattr(cruxmap.loader, "discover", discover_then_delete)
+    monkeypatch.setattr(cruxmap.core.loader, "discover", discover_then_delete)
     o = cli("check", ".")
     assert o.status == 2
     assert "gone.crux:1:1: CX005 file not found (it may have been deleted)" in o.out()
@@ -332,7 +332,7 @@ def test_disk_full_during_render(proj: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_hanging_graphviz_is_stopped(proj: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cruxmap import render
+    from cruxmap.present import render
 
     (proj / "m.crux").write_text(MAP)
     fake = proj / "slow-dot"

@@ -110,7 +110,7 @@ def test_distinct_ids_stay_distinct_nodes(proj: Path) -> None:
 
 
 def test_node_ids_are_injective() -> None:
-    from cruxmap.render import _elem_id, dot_id
+    from cruxmap.present.render import _elem_id, dot_id
 
     names = ["safé", "saf_e9_", "saf%C3%A9", "saf%25C3%25A9", "a#2", "a.2", "a/2", "a_2e_2"]
     assert len({dot_id(n) for n in names}) == len(names)
@@ -178,14 +178,14 @@ _SVG = (
     ],
 )
 def test_svg_check_is_an_allow_list(body: bytes) -> None:
-    from cruxmap import render
+    from cruxmap.present import render
 
     with pytest.raises(render.RenderError):
         render.check_svg(_SVG % body)
 
 
 def test_svg_check_accepts_what_graphviz_writes() -> None:
-    from cruxmap import render
+    from cruxmap.present import render
 
     render.check_svg(
         _SVG
@@ -288,8 +288,8 @@ def test_files_whose_names_display_alike_stay_apart(proj: Path) -> None:
 def test_sarif_never_opens_a_file_by_its_display_name(
     proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cruxmap import loader
     from cruxmap.commands import main
+    from cruxmap.core import loader
 
     outside = tmp_path / "outside.crux"
     outside.write_text('claim zz: "outside"\n')

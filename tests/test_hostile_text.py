@@ -188,7 +188,7 @@ def test_dot_output_escapes_user_text(proj: Path) -> None:
 
 
 def test_svg_output_escapes_user_text(proj: Path) -> None:
-    from cruxmap import render
+    from cruxmap.present import render
 
     try:
         render.find_graphviz()

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from cruxmap.loader import Loader, project_root
+from cruxmap.core.loader import Loader, project_root
 
 
 def load(path: Path):

@@ -28,7 +28,7 @@ from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 
-from cruxmap.loader import MAX_FILE_BYTES
+from cruxmap.core.loader import MAX_FILE_BYTES
 
 pytestmark = pytest.mark.asyncio
 

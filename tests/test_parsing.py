@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cruxmap.model import Claim, Goal, Import, Objection, Reduction, Scale
-from cruxmap.parsing import decode
-from cruxmap.quickparse import parse_text
+from cruxmap.core.model import Claim, Goal, Import, Objection, Reduction, Scale
+from cruxmap.core.parsing import decode
+from cruxmap.core.quickparse import parse_text
 
 
 def parse_ok(text: str) -> list:

@@ -173,7 +173,7 @@ def test_fmt_hook_rewrites_a_messy_map_then_passes(user_repo: Path, pre_commit_h
     git(user_repo, "add", "-A")
     first = pre_commit(user_repo, pre_commit_home, "run", "cruxmap-fmt", "--files", "clean.crux")
     assert first.returncode == 1, first.stdout + first.stderr  # pre-commit: files were modified
-    from cruxmap.formatting import format_text
+    from cruxmap.core.formatting import format_text
 
     assert (user_repo / "clean.crux").read_text(encoding="utf-8") == format_text(CLEAN, "c.crux")
     git(user_repo, "add", "-A")

@@ -1,4 +1,4 @@
-"""The line-at-a-time fast path (``cruxmap.quickparse``) against the grammar's
+"""The line-at-a-time fast path (``cruxmap.core.quickparse``) against the grammar's
 LALR parser: on every file it accepts it must build exactly what the LALR
 parser builds, and it must give up on every file the LALR parser rejects."""
 
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from randmaps import crux_maps, shaped_maps
 
-from cruxmap.parsing import parse_lalr
-from cruxmap.quickparse import parse_lines, parse_text
+from cruxmap.core.parsing import parse_lalr
+from cruxmap.core.quickparse import parse_lines, parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted(

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from cruxmap import render
-from cruxmap.lint import MapResult, check_map
-from cruxmap.loader import Loader
-from cruxmap.options import Options
+from cruxmap.core.lint import check_map
+from cruxmap.core.loader import Loader
+from cruxmap.core.mapresult import MapResult
+from cruxmap.core.options import Options
+from cruxmap.present import render
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK = "{http://www.w3.org/1999/xlink}"

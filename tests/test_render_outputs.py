@@ -256,7 +256,7 @@ def _tangle(n: int) -> str:
 
 
 def test_big_maps_get_the_cheap_layout(proj: Path) -> None:
-    from cruxmap import render
+    from cruxmap.present import render
 
     (proj / "big.crux").write_text(_tangle(150))
     code, _out, err = cli(proj, "render", "big.crux", "m.crux", "--format", "dot", "-o", "out/")
@@ -273,7 +273,7 @@ def test_one_graphviz_budget_for_the_whole_command(
     proj: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each drawing fits the budget alone; together they do not."""
-    from cruxmap import render
+    from cruxmap.present import render
 
     for name in ("a", "b", "c", "d"):
         (proj / f"{name}.crux").write_text(GOOD)

@@ -1,6 +1,6 @@
 """Repairs against brute force on random small maps.
 
-For every failing goal, the repairs ``cruxmap.repairs`` lists are compared
+For every failing goal, the repairs ``cruxmap.core.repairs`` lists are compared
 with the minimal ones found by trying every raise of up to ``k`` leaves with
 the independent reference semantics (tests/reference.py): each listed repair
 makes the goal hold, is minimal, and none is missing up to the order. The
@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 from randmaps import crux_maps, scenarios
 from reference import CruxMap, fixpoint, goals_of, objections_scenario, support
 
-from cruxmap import repairs as rp
-from cruxmap.lint import MapResult, check_map
-from cruxmap.loader import Loader
-from cruxmap.options import Options
-from cruxmap.semantics import Scenario, evaluate
-from cruxmap.semantics import objections_scenario as objections_scenario_of
+from cruxmap.core import repairs as rp
+from cruxmap.core.lint import check_map
+from cruxmap.core.loader import Loader
+from cruxmap.core.mapresult import MapResult
+from cruxmap.core.options import Options
+from cruxmap.core.semantics import Scenario, evaluate
+from cruxmap.core.semantics import objections_scenario as objections_scenario_of
 
 N = settings.default.max_examples * 6 // 5  # the hypothesis profile's, 120 by default
 SETTINGS = settings(
@@ -49,7 +50,7 @@ def analysed(text: str, sets: dict[str, str], objections: bool) -> MapResult:
         if objections:
             sc, _ = objections_scenario_of(g, amap, res.statuses, sc)
             res.values = evaluate(g, sc)
-            from cruxmap.robustness import Analysis
+            from cruxmap.core.robustness import Analysis
 
             pairs = [(g.index[x.claim], g.levels.index(x.required)) for x in res.goals]
             res.results = Analysis(g, sc).goals(pairs)

@@ -1,6 +1,6 @@
-"""One JSON report definition: the pydantic models of :mod:`cruxmap.report`
+"""One JSON report definition: the pydantic models of :mod:`cruxmap.present.report`
 define the layout (and publish ``docs/report.schema.json``); the fast writer
-(:mod:`cruxmap.jsonreport` and the ``json`` format, which keep pydantic off
+(:mod:`cruxmap.present.jsonreport` and the ``json`` format, which keep pydantic off
 ``check``'s start-up) must write exactly what the models validate and
 serialise, and every field the models declare."""
 
@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from randmaps import GeneratedMap, crux_maps, shaped_maps, text_of
 
-from cruxmap import api, formats
-from cruxmap.report import Report
+from cruxmap import api
+from cruxmap.present import formats
+from cruxmap.present.report import Report
 
 #: Fields some report writes: every field the models declare must be here
 #: by the end of the module (see the last test).

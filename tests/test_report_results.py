@@ -191,8 +191,9 @@ def test_big_maps_stream_the_same_report(tmp_path):
     pieces of text; it must say exactly what the dict writer says."""
     from generate import wide
 
-    from cruxmap import api, jsonreport
-    from cruxmap.jsonreport import COMPACT_ABOVE, map_json
+    from cruxmap import api
+    from cruxmap.present import jsonreport
+    from cruxmap.present.jsonreport import COMPACT_ABOVE, map_json
 
     text = wide(1200)
     project(tmp_path, **{"w.crux": text})

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from generate import SHAPES, generate  # benchmarks/ is on pytest's pythonpath
 
-from cruxmap.graph import build, goals
-from cruxmap.loader import BLOCKING, Loader
-from cruxmap.robustness import Analysis
-from cruxmap.semantics import Scenario, evaluate
+from cruxmap.core.graph import build, goals
+from cruxmap.core.loader import BLOCKING, Loader
+from cruxmap.core.robustness import Analysis
+from cruxmap.core.semantics import Scenario, evaluate
 
 
 def load(tmp_path: Path, text: str):

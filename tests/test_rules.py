@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from randmaps import GeneratedMap, crux_maps, shaped_maps, text_of
 
-from cruxmap import diagnostics as dg
-from cruxmap import loader
-from cruxmap.diagnostics import RULES, make
+from cruxmap.core import diagnostics as dg
+from cruxmap.core import loader
+from cruxmap.core.diagnostics import RULES, make
 
 DOCS = Path(__file__).parent.parent / "docs" / "language.md"
 
@@ -35,7 +35,7 @@ def test_docs_table_is_the_rules_table() -> None:
     m = re.search(r"<!-- rules table:[^\n]*-->\n(.*?)<!-- end of rules table -->", text, re.S)
     assert m, "docs/language.md lost its rules table markers"
     assert m.group(1) == dg.rules_table(), (
-        "regenerate with: python -c 'from cruxmap.diagnostics import rules_table; "
+        "regenerate with: python -c 'from cruxmap.core.diagnostics import rules_table; "
         'print(rules_table(), end="")\''
     )
 
@@ -120,7 +120,7 @@ def test_rules_command_lists_and_refuses_unknown_codes() -> None:
 def test_every_registered_rule_reports_declared_codes() -> None:
     """Each rule function is registered with codes the table declares, and
     every analysis code is some rule's (a rule not registered never runs)."""
-    from cruxmap.lint import REGISTRY
+    from cruxmap.core.lint import REGISTRY
 
     registered = {c for r in REGISTRY for c in r.codes}
     assert registered <= set(RULES)
@@ -138,7 +138,8 @@ def test_rules_not_selected_are_skipped_not_filtered(
 ) -> None:
     """Running only the selected rules finds what running all of them and
     filtering finds (the selection is known before the rules run)."""
-    from cruxmap import api, lint
+    from cruxmap import api
+    from cruxmap.core import lint
 
     m = api.load_text(text_of(gm.map))
     select, ignore = selection

@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cruxmap import sarif
-from cruxmap.diagnostics import RULES, Diagnostic, Severity, make
-from cruxmap.loader import BLOCKING
+from cruxmap.core.diagnostics import RULES, Diagnostic, Severity, make
+from cruxmap.core.loader import BLOCKING
+from cruxmap.present import sarif
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
 
@@ -189,8 +189,8 @@ def test_a_log_holds_at_most_the_limit_most_severe_first() -> None:
 
 def test_fingerprint_of_cx101_does_not_follow_its_goals() -> None:
     """One finding per premise: a goal joining or leaving keeps the alert."""
-    from cruxmap.lint import _brittle
-    from cruxmap.model import Claim, Loc
+    from cruxmap.core.lint import _brittle
+    from cruxmap.core.model import Claim, Loc
 
     claim = Claim(id="interp", text="text", loc=Loc("a.crux", 3, 1))
     prints = [

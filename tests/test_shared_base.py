@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cruxmap import api, graph, robustness
-from cruxmap.loader import Loader
-from cruxmap.session import Session
+from cruxmap import api
+from cruxmap.core import graph, robustness
+from cruxmap.core.loader import Loader
+from cruxmap.core.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")

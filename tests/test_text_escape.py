@@ -2,7 +2,7 @@
 
 The escapers used to disagree: only the JSON/SARIF one escaped U+061C,
 U+200E and U+200F, so those bidi marks reached terminals, drawings and
-Markdown. Every output now goes through ``cruxmap.text``; these tests run
+Markdown. Every output now goes through ``cruxmap.core.text``; these tests run
 each output on a map whose file names, claim texts, sources, notes and
 reasons hold every character of the one set, and find none raw. The
 Markdown escaper also keeps GitHub from linking issue references (``#1``,
@@ -27,8 +27,9 @@ from lsp_helpers import SERVER, doc, find, make_project, open_doc, start, wait_d
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from cruxmap import diff, explain, text
+from cruxmap.core import text
 from cruxmap.lsp import markdown as lsp_md
+from cruxmap.present import diff, explain
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names")
 
@@ -86,7 +87,7 @@ RUNS = [
 )
 def test_no_unsafe_character_reaches_any_output(proj: Path, argv: list[str]) -> None:
     if argv[0] == "render" and "svg" in argv:
-        from cruxmap import render
+        from cruxmap.present import render
 
         try:
             render.find_graphviz()

@@ -1,7 +1,7 @@
 """Checking maps together gives each map exactly its result alone (issue 19 #1).
 
 Roots that import one big library share its index and failure sets through
-the run's :class:`cruxmap.session.Session`. That sharing must be invisible:
+the run's :class:`cruxmap.core.session.Session`. That sharing must be invisible:
 whatever else a run checks, in whatever order, with whatever options, each
 map's JSON report (values, goals, margins, cut sets, findings) is byte for
 byte its report checked alone in a fresh session.
@@ -19,8 +19,9 @@ from pathlib import Path
 import libroots  # tests/ is on pytest's pythonpath
 import pytest
 
-from cruxmap import api, graph, robustness
-from cruxmap.session import Session
+from cruxmap import api
+from cruxmap.core import graph, robustness
+from cruxmap.core.session import Session
 
 # --------------------------------------------------------------------------- the reproducer
 
@@ -220,7 +221,7 @@ def test_a_stored_prefix_is_never_changed_by_a_later_map(tmp_path: Path) -> None
 def test_no_module_keeps_analysis_state() -> None:
     """The caches live in a session: the modules that used to hold them have
     no module-level tables left."""
-    from cruxmap import lint
+    from cruxmap.core import lint
 
     for mod, names in ((graph, ("_PREFIXES",)), (robustness, ("_BASES", "_SEEN")),
                        (lint, ("_BY_STATEMENT",))):  # fmt: skip

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cruxmap import parsing
+from cruxmap.core import parsing
 
 ROOT = Path(__file__).parent.parent
 Run = Callable[..., tuple[int, str, str]]

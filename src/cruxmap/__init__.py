@@ -8,7 +8,7 @@ The library API lives in :mod:`cruxmap.api` and is re-exported here::
 
 from typing import TYPE_CHECKING, Any
 
-from cruxmap.version import __version__ as __version__
+from cruxmap.core.version import __version__ as __version__
 
 if TYPE_CHECKING:
     from cruxmap.api import (

@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _usage_error(exc: Exception) -> int:
-    from cruxmap.output import clean  # the message may quote user text
+    from cruxmap.present.output import clean  # the message may quote user text
 
     print(f"cruxmap: error: {clean(str(exc))}", file=sys.stderr)
     return 2

@@ -21,9 +21,9 @@ from cruxmap.commands.common import (
 
 if TYPE_CHECKING:
     from cruxmap import api
-    from cruxmap.diagnostics import Diagnostic
+    from cruxmap.core.diagnostics import Diagnostic
 
-FORMATS = ("text", "json", "github", "sarif")  # cruxmap.formats registers each
+FORMATS = ("text", "json", "github", "sarif")  # cruxmap.present.formats registers each
 
 
 def add_arguments(check: argparse.ArgumentParser) -> None:
@@ -74,7 +74,8 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cruxmap import api, formats
+    from cruxmap import api
+    from cruxmap.present import formats
 
     cfg = _load_config(args)
     paths = args.paths or cfg.paths or ["."]
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     results: Iterable[tuple[api.Result, list[Diagnostic]]] = run
     if args.new_only or args.against:  # issue 11: what the revision did not already have
-        from cruxmap.diff import DiffError, only_new
+        from cruxmap.present.diff import DiffError, only_new
 
         # The maps added for importing a file named are compared too.
         named = [*paths, *(str(f) for f in run.added)]
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     warned: set[str] = set()
     for result, fresh in results:
         if options.scenario:
-            from cruxmap.explain import warn_scenario
+            from cruxmap.present.explain import warn_scenario
 
             warn_scenario(result, warned)
         out.map(result, fresh)

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from cruxmap.errors import CruxmapError
+from cruxmap.core.errors import CruxmapError
 
 if TYPE_CHECKING:
-    from cruxmap.config import Config
-    from cruxmap.diagnostics import Diagnostic
+    from cruxmap.core.config import Config
+    from cruxmap.core.diagnostics import Diagnostic
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
     file name that pre-commit passed) made terminal-safe."""
 
     def error(self, message: str) -> NoReturn:
-        from cruxmap.output import clean
+        from cruxmap.present.output import clean
 
         super().error(clean(message))
 
@@ -109,7 +109,7 @@ def add_analysis_options(
 
 
 def _load_config(args: argparse.Namespace) -> Config:
-    from cruxmap import config
+    from cruxmap.core import config
 
     changes: dict[str, Any] = {}
     try:
@@ -142,7 +142,7 @@ def report_unanalysed(errors: Sequence[Diagnostic], message: str) -> int:
     """A map that could not be analysed: its errors and ``message`` (already
     terminal-safe) to stderr; exit 2 if a file could not be read, else 1."""
     from cruxmap import api
-    from cruxmap.output import format_text
+    from cruxmap.present.output import format_text
 
     print(format_text(list(errors)), file=sys.stderr)
     print(message, file=sys.stderr)

@@ -40,9 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cruxmap import api
-    from cruxmap.cruxes import markdown, rank, table, to_json
-    from cruxmap.diagnostics import Severity
-    from cruxmap.output import clean, format_text
+    from cruxmap.core.diagnostics import Severity
+    from cruxmap.present.cruxes import markdown, rank, table, to_json
+    from cruxmap.present.output import clean, format_text
 
     cfg = _load_config(args)
     options = api.Options.from_config(
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         run.validate()
     except api.CruxmapError as exc:
         raise UsageError(str(exc)) from exc
-    from cruxmap.explain import warn_scenario
+    from cruxmap.present.explain import warn_scenario
 
     results = []
     broken = []
@@ -79,13 +79,13 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "json":
         data = to_json(rows, failing)
         data["not_analysed"] = broken
-        from cruxmap.text import json_text
+        from cruxmap.core.text import json_text
 
         sys.stdout.write(json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
     elif fmt == "markdown":
         sys.stdout.write(markdown(rows, failing) + "\n")
     else:
-        from cruxmap.explain import scenario_text
+        from cruxmap.present.explain import scenario_text
 
         said = scenario_text(options.scenario, options.objections)
         if said:

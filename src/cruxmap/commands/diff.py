@@ -38,9 +38,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cruxmap import config
     from cruxmap.api import Options
-    from cruxmap.diff import (
+    from cruxmap.core import config
+    from cruxmap.core.text import json_text, use_colour
+    from cruxmap.present.diff import (
         DiffError,
         _there,
         diff_files,
@@ -48,7 +49,6 @@ def run(args: argparse.Namespace) -> int:
         format_markdown,
         format_text,
     )
-    from cruxmap.text import json_text, use_colour
 
     try:
         cfg = config.load(args.config)

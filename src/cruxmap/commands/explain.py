@@ -41,8 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cruxmap import api
-    from cruxmap.diagnostics import Severity
-    from cruxmap.explain import (
+    from cruxmap.core.diagnostics import Severity
+    from cruxmap.core.text import use_colour
+    from cruxmap.present.explain import (
         Style,
         _goal_suggestion,
         dumps,
@@ -52,8 +53,7 @@ def run(args: argparse.Namespace) -> int:
         to_json,
         warn_scenario,
     )
-    from cruxmap.output import clean
-    from cruxmap.text import use_colour
+    from cruxmap.present.output import clean
 
     cfg = _load_config(args)
     options = api.Options.from_config(

@@ -31,8 +31,9 @@ def add_arguments(explore: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The explorer page lives in cruxmap.explore; this only maps its errors."""
-    from cruxmap import api, explore, output, render
+    """The explorer page lives in cruxmap.present.explore; this only maps its errors."""
+    from cruxmap import api
+    from cruxmap.present import explore, output, render
 
     cfg = _load_config(args)
     try:

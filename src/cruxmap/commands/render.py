@@ -76,8 +76,9 @@ def add_arguments(render: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Plan the outputs, analyse every map, render all in memory, then write:
     a map with errors, or a Graphviz failure, writes nothing."""
-    from cruxmap import api, output, render
-    from cruxmap.diagnostics import Severity
+    from cruxmap import api
+    from cruxmap.core.diagnostics import Severity
+    from cruxmap.present import output, render
 
     cfg = _load_config(args)
     mode = "check" if args.check else "update" if args.fail_on_change else "write"
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             errors, f"cruxmap: not rendered, fix the errors first: {names}; nothing was written"
         )
     notes = sys.stderr if args.output == "-" else sys.stdout
-    from cruxmap.formats import added_lines
+    from cruxmap.present.formats import added_lines
 
     for line in added_lines(run, "checked" if args.check else "drawn"):
         print(output.clean(line), file=notes)

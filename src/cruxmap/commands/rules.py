@@ -18,7 +18,7 @@ def add_arguments(rules: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cruxmap.diagnostics import RULES, explain, find_rule
+    from cruxmap.core.diagnostics import RULES, explain, find_rule
 
     if not args.codes:
         for rule in RULES.values():

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cruxmap.diagnostics import Diagnostic
-from cruxmap.loader import project_root
+from cruxmap.core.diagnostics import Diagnostic
+from cruxmap.core.loader import project_root
+from cruxmap.core.session import Session
 from cruxmap.lsp.project import too_large_diagnostic
-from cruxmap.session import Session
 
 if TYPE_CHECKING:
     from cruxmap.api import Map, Options, Result
-    from cruxmap.loader import Loader
+    from cruxmap.core.loader import Loader
     from cruxmap.lsp.project import Project
 
 #: Seconds between partial publications of a long refresh.
@@ -66,11 +66,12 @@ class Analyses:
         self._lock = threading.Lock()
         #: What the workspace's maps share (a common import's analysis), kept
         #: across edits: keyed by content, so an edited file is never taken
-        #: for its old text (see :mod:`cruxmap.session`).
+        #: for its old text (see :mod:`cruxmap.core.session`).
         self.session = Session()
 
     def options_for(self, root: Path) -> tuple[Options, str | None]:
-        from cruxmap import api, config
+        from cruxmap import api
+        from cruxmap.core import config
 
         try:
             cfg = config.load(start=project_root(root))
@@ -155,7 +156,7 @@ class Analyses:
         first map and then every :data:`PROGRESS_S` (an import ring of N
         files is N maps of N files: the edited file's own findings should
         not wait for all of them)."""
-        from cruxmap.loader import Loader
+        from cruxmap.core.loader import Loader
 
         roots: dict[Path, None] = {}
         for path in changed:

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
-from cruxmap.diagnostics import IGNORE_COMMENT, Diagnostic, Severity
-from cruxmap.loader import BLOCKING
+from cruxmap.core.diagnostics import IGNORE_COMMENT, Diagnostic, Severity
+from cruxmap.core.loader import BLOCKING
+from cruxmap.core.model import Claim, Goal, Import, Objection, Reduction, Scale
+from cruxmap.core.quickparse import CHOICES
 from cruxmap.lsp import index as ix
 from cruxmap.lsp import markdown as md
 from cruxmap.lsp.index import (
@@ -29,8 +31,6 @@ from cruxmap.lsp.index import (
     Occurrence,
     Refused,
 )
-from cruxmap.model import Claim, Goal, Import, Objection, Reduction, Scale
-from cruxmap.quickparse import CHOICES
 
 if TYPE_CHECKING:
     from cruxmap.lsp.analysis import Analyses, MapAnalysis
@@ -952,7 +952,7 @@ class Features:
         """``cruxmap explain PATH GOAL`` on the last analysis of the map
         ``path`` belongs to, as plain text (with repairs of a failing goal
         and slack for brittle premises)."""
-        from cruxmap import explain as ex
+        from cruxmap.present import explain as ex
 
         analysis = self.analyses.primary(path)
         if analysis is None or analysis.result is None or not analysis.result.analysed:
@@ -969,7 +969,7 @@ class Features:
     # -- formatting --------------------------------------------------------------
 
     def format(self, path: Path, encoding: str) -> tuple[list[lsp.TextEdit] | None, str | None]:
-        from cruxmap import formatting
+        from cruxmap.core import formatting
 
         raw = self.project.open[path][0] if path in self.project.open else None
         idx = self._index(path)

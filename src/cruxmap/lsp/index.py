@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cruxmap.api import CruxmapError
-from cruxmap.diagnostics import Diagnostic
-from cruxmap.model import (
+from cruxmap.core.diagnostics import Diagnostic
+from cruxmap.core.model import (
     DEFAULT_SCALE,
     Claim,
     Document,
@@ -28,7 +28,7 @@ from cruxmap.model import (
     Scale,
     Statement,
 )
-from cruxmap.quickparse import ATTRIBUTES, KEYWORDS, parse_text
+from cruxmap.core.quickparse import ATTRIBUTES, KEYWORDS, parse_text
 
 IDENT = re.compile(r"[^\W\d][\w-]*")
 #: One lexical token of the language, for highlighting; unterminated strings

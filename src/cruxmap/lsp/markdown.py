@@ -1,14 +1,14 @@
 """Markdown for hovers: map text is untrusted, so every piece of it is
-escaped (by :func:`cruxmap.text.md_escape`, as every Markdown output is), and a link is made only from an http(s) URL, percent-encoded so
+escaped (by :func:`cruxmap.core.text.md_escape`, as every Markdown output is), and a link is made only from an http(s) URL, percent-encoded so
 that it cannot close the link early or smuggle markup into it."""
 
 from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from cruxmap.text import has_unsafe, md_code, md_escape, redact_credentials
+from cruxmap.core.text import has_unsafe, md_code, md_escape, redact_credentials
 
-# The one Markdown escaper (cruxmap.text), under the names the features use.
+# The one Markdown escaper (cruxmap.core.text), under the names the features use.
 escape = md_escape
 code = md_code
 

@@ -10,7 +10,7 @@ not; its diagnostics are those of all these maps, each reported once.
 Only files inside a workspace folder (or open in the editor) are read, the
 same containment as imports: the server never reads, and never writes, a
 file elsewhere. What an import may read is decided by the loader's own rule
-(:func:`cruxmap.loader.resolve_import_target`), and a file is read from disk
+(:func:`cruxmap.core.loader.resolve_import_target`), and a file is read from disk
 only if its real name ends in ``.crux``.
 
 Which maps a file belongs to comes from the import graph: each indexed
@@ -30,10 +30,10 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
-from cruxmap import diagnostics as dg
 from cruxmap.api import CruxmapError
-from cruxmap.diagnostics import Diagnostic
-from cruxmap.loader import (
+from cruxmap.core import diagnostics as dg
+from cruxmap.core.diagnostics import Diagnostic
+from cruxmap.core.loader import (
     MAX_FILE_BYTES,
     display_path,
     inside,
@@ -42,9 +42,9 @@ from cruxmap.loader import (
     read_source,
     resolve_import_target,
 )
+from cruxmap.core.quickparse import decode
 from cruxmap.lsp import index
 from cruxmap.lsp.index import FileIndex, Refused
-from cruxmap.quickparse import decode
 
 #: A workspace with more ``.crux`` files than this is indexed only as far
 #: as the open files and their imports (a guard against opening ``/``).
@@ -317,7 +317,7 @@ class Project:
 
     def imports_of(self, idx: FileIndex) -> list[Path]:
         """The real paths ``idx`` imports, by the loader's one rule
-        (:func:`cruxmap.loader.resolve_import_target`): ``.crux`` files
+        (:func:`cruxmap.core.loader.resolve_import_target`): ``.crux`` files
         inside its project root. A target that does not exist yet is kept
         (it has no index, so it adds nothing until it appears)."""
         root = project_root(idx.path)
@@ -485,7 +485,7 @@ def _check_paths(root: Path) -> list[Path]:
     """Where ``cruxmap check`` looks with no paths named: the ``paths`` of
     ``[tool.cruxmap]`` (relative to its ``pyproject.toml``), else the whole
     project. Test corpora elsewhere in a repository are not maps."""
-    from cruxmap import config
+    from cruxmap.core import config
 
     try:
         cfg = config.load(start=root)

@@ -34,7 +34,7 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import from_fs_path, to_fs_path
 
 from cruxmap import __version__
-from cruxmap.diagnostics import Diagnostic
+from cruxmap.core.diagnostics import Diagnostic
 from cruxmap.lsp import index as ix
 from cruxmap.lsp.analysis import Analyses
 from cruxmap.lsp.features import EXPLAIN_COMMAND, Features

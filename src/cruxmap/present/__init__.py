@@ -1,0 +1,2 @@
+"""The presenters: text, JSON, SARIF, GitHub, Markdown, DOT/SVG and the HTML
+explorer, made from ``cruxmap.api`` results (docs/architecture.md)."""
