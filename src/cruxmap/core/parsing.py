@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
 from itertools import chain
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.common import LexerConf
@@ -108,7 +108,8 @@ class _CruxLexer(Lexer):
         """One pass of ``finditer`` (the scanning loop runs in C); newline runs
         are tracked as plain values and become one token when they end."""
         keywords = self.keywords
-        new_token = Token._future_new  # Token() without its deprecation shim
+        # Token() without its deprecation shim (typed here: lark leaves it untyped).
+        new_token: Callable[..., Token] = Token._future_new
         comments = _session.comments
         line, line_start, end = 1, 0, len(data)
         # The run of newlines before the next token: where its first newline
@@ -134,7 +135,7 @@ class _CruxLexer(Lexer):
                 comments.append(new_token("COMMENT", value, pos, line, column))
                 continue
             if kind == "_BAD":
-                raise UnexpectedCharacters(
+                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
                     data, pos, line, column, allowed=None, token_history=None
                 )
             if run_value is not None:
@@ -340,7 +341,8 @@ class _FastPath:
 
 def _unexpected(token: Token, actions: dict[str, Any]) -> UnexpectedToken:
     """The error lark's parser raises for ``token`` in a state with ``actions``."""
-    return UnexpectedToken(token, {s for s in actions if s.isupper()}, interactive_parser=None)
+    found = {s for s in actions if s.isupper()}
+    return UnexpectedToken(token, found, interactive_parser=None)  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=1)
@@ -500,7 +502,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, path: str, lines: list[str]) -> Dia
         expected.discard("NEWLINE")
         if isinstance(exc, UnexpectedToken) and tok.type in ("EOL", "_ATTR_NL", "$END"):
             # Point at the end of the offending line, not at the next line.
-            line = tok.line if tok.type != "$END" else len(lines)
+            line = cast(int, tok.line) if tok.type != "$END" else len(lines)
             column = len(lines[line - 1]) + 1 if 0 < line <= len(lines) else 1
         if (tok.type == "_ATTR_NL" and expected >= {"CLAIM"}) or (
             tok.type == "_ATTR_NL" and "EOL" not in expected and not expected - {"$END"}
@@ -638,7 +640,7 @@ def _comments(text: str) -> list[Comment]:
 # --------------------------------------------------------------------------- tree -> model
 
 
-def _loc(path: str, tok: Token | Tree) -> Loc:
+def _loc(path: str, tok: Token | Tree[Any]) -> Loc:
     """Where a token (or node) starts and ends; columns in code points."""
     if isinstance(tok, Tree):
         m = tok.meta
@@ -658,6 +660,10 @@ class _String(str):
 
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
+
+
+#: A statement being built: ``_finish`` hands back what it was given.
+_S = TypeVar("_S", bound=Statement)
 
 
 class _Builder(Transformer[Token, Any]):
@@ -797,7 +803,7 @@ class _Builder(Transformer[Token, Any]):
                 values[name] = [t.value for t in value]
         return values
 
-    def _finish(self, node: Any, eol: Token, kind: str, raw: list[Any]) -> Any:
+    def _finish(self, node: _S, eol: Token, kind: str, raw: list[Any]) -> _S:
         node.end_line = eol.line or node.loc.line
         for key, value in self._attributes(kind, raw, node).items():
             setattr(node, key, value)

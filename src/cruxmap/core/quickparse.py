@@ -89,7 +89,7 @@ _KINDS = {
 
 #: ``Loc(...)`` without the Python-level ``__new__`` of a named tuple (a
 #: 10,000-claim file has 150,000 locations).
-_loc: Callable[[tuple[str, int, int, int, int]], Loc] = partial(tuple.__new__, Loc)  # type: ignore[assignment]
+_loc: Callable[[tuple[str, int, int, int, int]], Loc] = partial(tuple.__new__, Loc)
 
 
 class _GiveUp(Exception):
