@@ -33,6 +33,7 @@ def add_arguments(explore: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """The explorer page lives in cruxmap.present.explore; this only maps its errors."""
     from cruxmap import api
+    from cruxmap.core.errors import UsageProblem
     from cruxmap.present import explore, output, render
 
     cfg = _load_config(args)
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return explore.run(args.paths, args.output, check=args.check, graphviz=args.graphviz,
                            options=options, layout=cfg.layout())  # fmt: skip
-    except explore.UsageProblem as exc:
+    except UsageProblem as exc:
         raise UsageError(str(exc)) from exc
     except render.RenderError as exc:
         print(f"cruxmap: error: {output.clean(str(exc))}", file=sys.stderr)

@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     a map with errors, or a Graphviz failure, writes nothing."""
     from cruxmap import api
     from cruxmap.core.diagnostics import Severity
+    from cruxmap.core.errors import UsageProblem
     from cruxmap.present import output, render
 
     cfg = _load_config(args)
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                          if args.part_goals or args.focus is not None else None)  # fmt: skip
     try:
         jobs = render.plan(req)
-    except render.UsageProblem as exc:
+    except UsageProblem as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:  # a path that cannot even be looked at (name too long)
         raise UsageError(f"{exc.filename}: {exc.strerror or exc}") from exc
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     by_file = {f: res for f, (res, _) in zip(run.files, ran, strict=True)}
     try:
         jobs = render.dependent_jobs(req, jobs, list(run.added))
-    except render.UsageProblem as exc:
+    except UsageProblem as exc:
         raise UsageError(str(exc)) from exc
     jobs, libraries = render.without_libraries(jobs, lambda f: by_file[f].library)
     # A library is linted, not drawn: only its errors stop the drawing.

@@ -17,7 +17,7 @@ from pygls.uris import from_fs_path
 
 from cruxmap.core.diagnostics import IGNORE_COMMENT, Diagnostic, Severity
 from cruxmap.core.loader import BLOCKING
-from cruxmap.core.model import Claim, Goal, Import, Objection, Reduction, Scale
+from cruxmap.core.model import DEFAULT_SCALE, Claim, Goal, Import, Objection, Reduction, Scale
 from cruxmap.core.quickparse import CHOICES
 from cruxmap.lsp import index as ix
 from cruxmap.lsp import markdown as md
@@ -129,7 +129,7 @@ class Features:
         for idx in self._map_indexes(path):
             if idx.scale is not None:
                 return list(idx.scale.levels)
-        return list(ix.DEFAULT_SCALE)
+        return list(DEFAULT_SCALE)
 
     def _definition(
         self, path: Path, name: str, kind: str | None

@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cruxmap import __version__
-from cruxmap.core.diagnostics import RULES, Diagnostic, Severity, escape
+from cruxmap.core.diagnostics import RULES, Diagnostic, Severity
+from cruxmap.core.text import escape
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -39,7 +40,7 @@ def information_uri() -> str | None:
     for entry in urls:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "documentation", "source"):
-            return url.strip()
+            return str(url).strip()
     return None
 
 

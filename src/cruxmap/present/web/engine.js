@@ -8,7 +8,7 @@
  * reads. The browser tests check it against `cruxmap check --format json`
  * on random maps, claim by claim and goal by goal.
  *
- * Model (built by cruxmap/present/explore.py):
+ * Model (built by cruxmap/explore.py):
  *   levels: [name...]            names: [claim id...]
  *   assume: [level index...]     leaf: [bool...]
  *   routes: [{id, c: conclusion, p: [[premise, threshold]...], y: yields}]

@@ -1,4 +1,4 @@
-/* cruxmap explorer: the page around the drawing (cruxmap/present/explore.py inlines it).
+/* cruxmap explorer: the page around the drawing (cruxmap/explore.py inlines it).
  *
  * Reads the map from the JSON block, mounts render's SVG (parsed as XML),
  * and on every change of scenario re-evaluates the map with CruxEngine and
