@@ -29,7 +29,7 @@ from pytest_lsp import LanguageClient
 
 from cruxmap.core import text
 from cruxmap.lsp import markdown as lsp_md
-from cruxmap.present import diff, explain
+from cruxmap.present import diff
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names")
 
@@ -149,7 +149,9 @@ def test_json_text_decodes_to_the_same_data() -> None:
 
 
 def test_one_use_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    """diff's copy ignored TERM=dumb."""
+    """diff's copy ignored TERM=dumb and explain's let a closed stream's error
+    through: one ``use_colour`` now, and no module keeps a copy of its own."""
+    import cruxmap
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
@@ -157,17 +159,20 @@ def test_one_use_colour(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    assert diff.use_colour(Tty()) and explain.use_colour(Tty())
+    assert text.use_colour(Tty())
     assert not text.use_colour(io.StringIO())
     monkeypatch.setenv("TERM", "dumb")
-    assert not diff.use_colour(Tty()) and not explain.use_colour(Tty())
+    assert not text.use_colour(Tty())
     monkeypatch.setenv("TERM", "xterm")
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not diff.use_colour(Tty())
+    assert not text.use_colour(Tty())
     closed = io.StringIO()
     closed.close()  # isatty() raises: explain's copy let that through
     monkeypatch.delenv("NO_COLOR")
     assert not text.use_colour(closed)
+    src = Path(cruxmap.__file__).parent
+    copies = [p for p in src.rglob("*.py") if "def use_colour" in p.read_text(encoding="utf-8")]
+    assert [p.relative_to(src).as_posix() for p in copies] == ["core/text.py"]
 
 
 # --------------------------------------------------------------------------- GitHub references
